@@ -1,0 +1,137 @@
+"""All settings in one place: defaults in code, a JSON file on the device.
+
+load() starts from DEFAULTS, applies the JSON file (when present) and then
+"name=value" overrides (what `make sim SET=...` passes). A missing or broken
+file never stops the device: the defaults are used and one console line says
+why. Values are coerced to the type of the default, so the file and the
+command line can both say "nodelay": 0.
+"""
+
+import json
+
+from camserver import log
+
+PATH = "/settings.json"
+
+DEFAULTS = {
+    # -- server (transport and HTTP limits) --
+    "host": "0.0.0.0",
+    "port": 80,
+    "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (ANCHORS: hardening 3)
+    "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2)
+    "max_connections": 12,  # lwIP on the board is built for 16 sockets
+    "backlog": 4,
+    "header_timeout_ms": 10000,  # request head (and body) must arrive within this, else 408
+    "idle_timeout_ms": 5000,  # keep-alive connection with no new request is closed
+    "send_timeout_ms": 10000,  # a peer that stops reading for this long is dropped
+    "max_request_line": 2048,
+    "max_header_bytes": 4096,
+    "max_headers": 32,
+    "max_body": 16384,
+    "log_level": "info",
+    # -- camera application --
+    "framesize": 10,  # esp32-camera framesize_t index: 10 = VGA 640x480
+    "quality": 12,
+    "fb_count": 2,
+    "fps": 25,  # camera frame rate cap
+    "idle_fps": 1,  # frame rate while nobody watches (0 pauses the camera)
+    "cors_origin": "*",
+    "auth_user": "",  # Basic auth guards every route when both are set
+    "auth_password": "",
+    "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
+    "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
+    # -- device (Wi-Fi) --
+    "hostname": "camserver",
+    "wifi_ssid": "",
+    "wifi_password": "",
+    "wifi_timeout_ms": 20000,
+    "ap_password": "",
+}
+
+
+def _coerce(name, value):
+    """Return value converted to the type of DEFAULTS[name]; ValueError if it cannot be."""
+    default = DEFAULTS[name]
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("%s: expected a boolean, got %r" % (name, value))
+    if isinstance(default, int):
+        if isinstance(value, bool):
+            raise ValueError("%s: expected an integer, got %r" % (name, value))
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValueError("%s: expected an integer, got %r" % (name, value))
+    return str(value)
+
+
+def apply(config, updates, strict=True):
+    """Merge a dict of updates into config. Unknown names or bad values raise
+    ValueError when strict, else are reported on the console and skipped."""
+    for name in updates:
+        try:
+            if name not in DEFAULTS:
+                raise ValueError("unknown setting: " + str(name))
+            config[name] = _coerce(name, updates[name])
+        except ValueError as e:
+            if strict:
+                raise
+            log.warning("settings: %s (ignored)", e)
+    return config
+
+
+def parse_overrides(items):
+    """Turn ["chunk_size=1460", "nodelay=0"] into a dict; ValueError on a bad item."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError("override must be name=value: " + item)
+        name, value = item.split("=", 1)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def read_file(path):
+    """Return the dict in the JSON file at path, or None (with one console line
+    saying why) when it is missing or broken."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError:
+        log.info("settings: no %s, using defaults", path)
+        return None
+    except ValueError as e:
+        log.warning("settings: %s is not valid JSON (%s), using defaults", path, e)
+        return None
+    if not isinstance(data, dict):
+        log.warning("settings: %s is not a JSON object, using defaults", path)
+        return None
+    return data
+
+
+def load(path=PATH, overrides=None):
+    """Defaults, then the file at path (if any), then overrides (strict)."""
+    config = dict(DEFAULTS)
+    if path:
+        data = read_file(path)
+        if data:
+            apply(config, data, strict=False)
+    if overrides:
+        apply(config, overrides)
+    return config
+
+
+def save(config, path=PATH):
+    """Write the settings that differ from the defaults to path."""
+    changed = {}
+    for name in config:
+        if name in DEFAULTS and config[name] != DEFAULTS[name]:
+            changed[name] = config[name]
+    with open(path, "w") as f:
+        json.dump(changed, f)
