@@ -56,7 +56,7 @@ $(FRAMES)/manifest.json: tools/render_frames.py $(VENV)/.stamp
 frames: $(FRAMES)/manifest.json
 
 sim: compile frames
-	MICROPYPATH=$(MPY_OUT) $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
+	MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
 	  host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) $(SET)
 
 lint: venv

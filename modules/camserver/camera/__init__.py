@@ -1,0 +1,26 @@
+"""The camera behind one interface (docs/camera-interface.md).
+
+open_camera() returns the camera_glue C module when the firmware (or the unix
+port build) has it, else the pure-MicroPython simulated camera. Both are
+module-like objects with init/deinit/grab/get/set/status/frames_out.
+"""
+
+from camserver import log
+
+
+def open_camera(config):
+    """Import and init the best backend for this build. Called early at boot,
+    before the heap grows, so frame buffers are allocated first."""
+    try:
+        import camera_glue as backend
+    except ImportError:
+        from camserver.camera import sim as backend
+    backend.init(
+        framesize=config["framesize"],
+        quality=config["quality"],
+        fb_count=config["fb_count"],
+        fps=config["fps"],
+        frames_dir=config["frames_dir"],
+    )
+    log.info("camera: %s backend", backend.status()["backend"])
+    return backend

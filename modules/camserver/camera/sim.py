@@ -1,0 +1,6 @@
+def init(**kw):
+    pass
+
+
+def status():
+    return {"backend": "sim"}

@@ -1,0 +1,44 @@
+"""Entry point on the MicroPython unix port (`make sim`).
+
+    micropython -m camserver.host [name=value ...]
+
+Settings come from the defaults plus the name=value arguments (no settings
+file unless settings=PATH is given). The camera is camera_glue when the binary
+has it compiled in, the simulated camera otherwise.
+"""
+
+import sys
+
+import asyncio
+
+from camserver import log, settings
+
+
+def main(argv):
+    overrides = settings.parse_overrides(argv)
+    path = overrides.pop("settings", None)
+    # The host defaults differ from the board's: loopback and an unprivileged port.
+    config = dict(settings.DEFAULTS)
+    config["host"] = "127.0.0.1"
+    config["port"] = 8080
+    if path:
+        data = settings.read_file(path)
+        if data:
+            settings.apply(config, data, strict=False)
+    settings.apply(config, overrides)
+    log.set_level(config["log_level"])
+
+    from camserver import app
+    from camserver.camera import open_camera
+
+    camera = open_camera(config)
+    asyncio.run(app.serve(config, camera, config["host"]))
+
+
+try:
+    main(sys.argv[1:])
+except ValueError as e:
+    print("error:", e)
+    sys.exit(2)
+except KeyboardInterrupt:
+    pass

@@ -1,0 +1,8 @@
+"""The HTTP/1.1 codec: parses request bytes and serialises responses. No I/O.
+
+status.py    status codes and reason phrases
+errors.py    HTTPError: a status plus a one-line reason for the client
+request.py   the parsed request (method, path, query, headers, body)
+parser.py    bytes -> Request, enforcing the size limits
+response.py  Response, and Response -> head bytes; chunked framing
+"""

@@ -1,0 +1,69 @@
+"""The parsed request handed to handlers."""
+
+
+def unquote(text):
+    """Percent-decode a query component ("+" is a space); bad escapes stay as they are."""
+    if "%" not in text and "+" not in text:
+        return text
+    text = text.replace("+", " ")
+    parts = text.split("%")
+    out = [parts[0]]
+    for part in parts[1:]:
+        try:
+            out.append(chr(int(part[:2], 16)) + part[2:])
+        except ValueError:
+            out.append("%" + part)
+    return "".join(out)
+
+
+def parse_query(text):
+    """ "a=1&b=x%20y" -> {"a": "1", "b": "x y"}; the last of repeated names wins."""
+    out = {}
+    if text:
+        for item in text.split("&"):
+            if not item:
+                continue
+            name, _, value = item.partition("=")
+            out[unquote(name)] = unquote(value)
+    return out
+
+
+class Request:
+    """One HTTP request: method, target split into path and query string,
+    version (10 or 11), headers with lower-case names, and the body bytes."""
+
+    def __init__(self, method, path, query_string, version, headers):
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.version = version
+        self.headers = headers
+        self.body = b""
+        self.peer = ""
+        self._query = None
+
+    @property
+    def query(self):
+        """The query parameters as a dict, parsed on first use."""
+        if self._query is None:
+            self._query = parse_query(self.query_string)
+        return self._query
+
+    @property
+    def keep_alive(self):
+        """HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked."""
+        conn = self.headers.get("connection", "").lower()
+        if self.version == 11:
+            return "close" not in conn
+        return "keep-alive" in conn
+
+    def content_length(self):
+        """The declared body length (0 when absent). HTTPError 400 when malformed."""
+        from camserver.http.errors import HTTPError
+
+        value = self.headers.get("content-length")
+        if value is None:
+            return 0
+        if not value.isdigit():
+            raise HTTPError(400, "bad Content-Length", close=True)
+        return int(value)

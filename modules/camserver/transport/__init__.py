@@ -1,0 +1,10 @@
+"""Sockets and tasks. The listener owns the listen socket and the connection
+limit; each accepted client gets a Connection task that reads, dispatches and
+sends, so one slow download never delays anybody else.
+
+    listener.py    accept, socket options, max_connections, the timeout watchdog
+    connection.py  one task per client: request loop, keep-alive, pipelining
+    sender.py      writes buffers in chunk_size pieces without copying them
+    sockopts.py    options applied to every accepted socket (TCP_NODELAY)
+    disconnect.py  which errors mean "the client went away" (not an error)
+"""

@@ -1,0 +1,258 @@
+"""One task per client: read a request, dispatch it, send the response, loop.
+
+Requests are read in blocks into one buffer per connection (max_header_bytes)
+and parsed there; bytes after one request (pipelining) stay in the buffer for
+the next. Every wait is bounded: the connection tells the listener's watchdog
+which phase it is in (idle, reading, sending) and the watchdog cancels the
+task when that phase's deadline passes. Nothing here raises past run(): the
+connection slot is always given back.
+"""
+
+import asyncio
+import sys
+import time
+from asyncio import core
+
+from camserver import log
+from camserver.http import parser
+from camserver.http.errors import HTTPError
+from camserver.http.response import CHUNK_END, LAST_CHUNK, chunk_header, serialise_head, text
+from camserver.transport import disconnect
+from camserver.transport.sender import Sender
+
+# Phases, each with its own timeout (Listener.timeouts is indexed by them).
+IDLE = 1  # keep-alive, waiting for the first byte of the next request: close quietly
+READING = 2  # inside a request head or body: 408, then close
+SENDING = 3  # the peer stopped reading our response: drop it
+DRAINING = 4  # after an error reply, reading what the client still sends: close
+
+_DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
+
+
+async def _readable(sock):
+    # A bare generator yield is how asyncio parks a task on the poller (see asyncio/stream.py).
+    yield core._io_queue.queue_read(sock)
+
+
+class Connection:
+    """A client connection and the task that serves it."""
+
+    def __init__(self, listener, sock, peer):
+        self.listener = listener
+        self.sock = sock
+        self.peer = peer
+        self.task = None
+        self.phase = 0
+        self.deadline = 0
+        self.expired = 0  # the phase whose deadline passed, set by the watchdog
+        self.requests = 0
+        self.sender = Sender(self, listener.config["chunk_size"])
+
+    def arm(self, phase):
+        """Enter phase and start its timeout."""
+        self.phase = phase
+        self.deadline = time.ticks_add(time.ticks_ms(), self.listener.timeouts[phase])
+
+    def disarm(self):
+        self.phase = 0
+
+    async def run(self):
+        """The connection task. Returns when the connection is closed, whatever happened."""
+        try:
+            await self._serve()
+        except asyncio.CancelledError:
+            self._expired()
+        except HTTPError as e:
+            # The request cannot be framed: answer, then read what the client is still
+            # sending before closing, so the kernel does not reset the reply away.
+            log.debug("%s: %d %s", self.peer, e.status, e.reason)
+            self._send_now(self._error_bytes(e))
+            try:
+                await self._drain()
+            except (asyncio.CancelledError, OSError):
+                pass
+        except OSError as e:
+            if disconnect.is_peer_gone(e):
+                log.trace("%s went away (%s)", self.peer, e)
+            else:
+                log.warning("%s: socket error %s", self.peer, e)
+        except Exception as e:  # a bug must cost one connection, never the server
+            log.error("%s: connection failed: %r", self.peer, e)
+            if log.level <= log.DEBUG:
+                sys.print_exception(e)
+        finally:
+            self.close()
+
+    async def _serve(self):
+        listener = self.listener
+        limits = listener.limits
+        sock = self.sock
+        buf = bytearray(limits.header_bytes)
+        mv = memoryview(buf)
+        start = end = 0
+        while True:
+            # 1. A complete request head. Pipelined bytes may already be buffered.
+            self.arm(IDLE if start == end else READING)
+            parsed = None
+            while True:
+                if end > start:
+                    parsed = parser.parse_head(buf, start, end, limits)
+                    if parsed is not None:
+                        break
+                if start > 0:  # move the partial head to the front to make room
+                    mv[0 : end - start] = mv[start:end]
+                    end -= start
+                    start = 0
+                await _readable(sock)
+                n = sock.readinto(mv[end:])
+                if n is None:
+                    continue
+                if n == 0:
+                    if end > start:
+                        log.debug("%s closed in the middle of a request", self.peer)
+                    return
+                if self.phase == IDLE:
+                    self.arm(READING)
+                end += n
+            request, start = parsed
+            request.peer = self.peer
+            # 2. The body, if any.
+            if "transfer-encoding" in request.headers:
+                raise HTTPError(501, "chunked request bodies are not supported", close=True)
+            length = request.content_length()
+            if length > limits.body:
+                raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            if length:
+                body = bytearray(length)
+                have = end - start
+                if have > length:
+                    have = length
+                body[0:have] = mv[start : start + have]
+                start += have
+                bmv = memoryview(body)
+                while have < length:
+                    await _readable(sock)
+                    n = sock.readinto(bmv[have:])
+                    if n == 0:
+                        return
+                    if n:
+                        have += n
+                request.body = body
+            if start == end:
+                start = end = 0
+            self.disarm()
+            # 3. The response.
+            self.requests += 1
+            listener.requests += 1
+            if not await self._respond(request):
+                return
+
+    async def _respond(self, request):
+        """Dispatch request and send the reply. Returns True to keep the connection."""
+        try:
+            response = await self.listener.router.dispatch(request)
+        except HTTPError as e:
+            response = text(e.status, e.reason, e.headers)
+            response.close = e.close
+        except Exception as e:
+            log.error("%s %s: handler failed: %r", request.method, request.path, e)
+            if log.level <= log.DEBUG:
+                sys.print_exception(e)
+            response = text(500, "internal error")
+        if log.level <= log.DEBUG:
+            log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
+        try:
+            return await self._send(request, response, request.keep_alive and not response.close)
+        finally:
+            response.release()
+
+    async def _send(self, request, response, keep):
+        out = self.sender
+        body = response.body
+        head_only = request.method == "HEAD"
+        chunked = False
+        if response.is_stream():
+            length = getattr(body, "length", None)
+            keep = False  # a stream ends when the connection does
+        elif response.is_generator():
+            length = None
+            chunked = request.version == 11
+            keep = keep and chunked
+        else:
+            if isinstance(body, str):
+                body = body.encode()
+            length = len(body)
+        head = serialise_head(
+            request.version,
+            response.status,
+            response.content_type,
+            length,
+            keep,
+            response.headers,
+            self.listener.extra_headers,
+            chunked,
+        )
+        await out.write(head)
+        if head_only:
+            return keep
+        if response.is_stream():
+            await body.send(out)
+        elif response.is_generator():
+            for piece in body:
+                if chunked:
+                    if not len(piece):
+                        continue  # an empty chunk would end the body early
+                    await out.write(chunk_header(len(piece)))
+                    await out.write(piece)
+                    await out.write(CHUNK_END)
+                else:
+                    await out.write(piece)
+            if chunked:
+                await out.write(LAST_CHUNK)
+        elif length:
+            await out.write(body)
+        return keep
+
+    def _expired(self):
+        phase = self.expired
+        if phase == READING:
+            log.debug("%s: request not received in time", self.peer)
+            self._send_now(self._error_bytes(HTTPError(408, "request not received in time", close=True)))
+        elif phase == SENDING:
+            log.info("%s stopped reading for %d ms, dropped", self.peer, self.listener.timeouts[SENDING])
+        elif phase == IDLE:
+            log.trace("%s idle, closed", self.peer)
+
+    def _error_bytes(self, e):
+        message = e.reason + "\n"
+        head = serialise_head(
+            11, e.status, "text/plain", len(message), False, e.headers, self.listener.extra_headers
+        )
+        return head + message.encode()
+
+    def _send_now(self, data):
+        """One best-effort non-blocking write (error replies fit an empty socket buffer)."""
+        try:
+            self.sock.write(data)
+        except OSError:
+            pass
+
+    async def _drain(self):
+        self.arm(DRAINING)
+        scratch = bytearray(512)
+        total = 0
+        while total < _DRAIN_LIMIT:
+            await _readable(self.sock)
+            n = self.sock.readinto(scratch)
+            if n == 0:
+                return
+            if n:
+                total += n
+
+    def close(self):
+        self.disarm()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.listener.release(self)

@@ -1,0 +1,163 @@
+"""The listener: accept, socket options, max_connections — and nothing else.
+
+Each accepted socket gets its own Connection task. Over max_connections a new
+client gets a short 503 with Retry-After and is closed, without touching the
+connections being served. One watchdog task enforces every connection's
+timeout (idle, request, send stall) by cancelling the task whose deadline
+passed: no per-request wait_for() task, no allocation per request.
+"""
+
+import asyncio
+import socket
+import time
+from asyncio import core
+
+from camserver import log
+from camserver.http.parser import Limits
+from camserver.transport import sockopts
+from camserver.transport.connection import DRAINING, IDLE, READING, SENDING, Connection
+
+_WATCHDOG_MS = 100
+_MAX_REFUSING = 4  # 503 replies in flight at once; past that, excess clients are just closed
+_REFUSE_MS = 500  # how long a refused client may take to read its 503
+
+
+def _refusal(retry_after, extra):
+    body = b"server busy: too many connections\n"
+    return b"".join(
+        [
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n",
+            b"Retry-After: %d\r\n" % retry_after,
+            b"Content-Length: %d\r\n" % len(body),
+            extra,
+            b"\r\n",
+            body,
+        ]
+    )
+
+
+def peer_text(addr):
+    """ "ip:port" for a peer address (a tuple on esp32, a sockaddr blob on unix)."""
+    if isinstance(addr, tuple):
+        return "%s:%d" % (addr[0], addr[1])
+    try:
+        info = socket.sockaddr(addr)  # unix port: (family, ip bytes/str, port, ...)
+        ip = info[1]
+        if not isinstance(ip, str):
+            ip = ".".join([str(b) for b in ip])
+        return "%s:%d" % (ip, info[2])
+    except Exception:
+        return "?"
+
+
+class Listener:
+    """Accepts clients for one router. Also the place the counters live."""
+
+    def __init__(self, config, router, extra_headers=b""):
+        self.config = config
+        self.router = router
+        self.limits = Limits(config)
+        self.timeouts = [0, 0, 0, 0, 0]
+        self.timeouts[IDLE] = config["idle_timeout_ms"]
+        self.timeouts[READING] = config["header_timeout_ms"]
+        self.timeouts[SENDING] = config["send_timeout_ms"]
+        self.timeouts[DRAINING] = 1000
+        self.extra_headers = extra_headers
+        self.max_connections = config["max_connections"]
+        self.connections = []
+        self.accepted = 0
+        self.refused = 0
+        self.requests = 0
+        self._refusing = 0
+        self._refusal = _refusal(1, extra_headers)
+        self.sock = None
+
+    def bind(self, host, port):
+        """Open the listen socket (synchronous, so a busy port fails at start)."""
+        addr = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(self.config["backlog"])
+        sock.setblocking(False)
+        self.sock = sock
+        return sock
+
+    async def serve(self):
+        """Accept forever. Run it as a task; cancel it to stop accepting."""
+        watchdog = asyncio.create_task(self._watchdog())
+        try:
+            await self._accept_loop()
+        finally:
+            watchdog.cancel()
+            self.sock.close()
+
+    async def _accept_loop(self):
+        sock = self.sock
+        while True:
+            yield core._io_queue.queue_read(sock)
+            try:
+                client, addr = sock.accept()
+            except OSError as e:
+                # The client may reset between poll and accept; nothing to serve.
+                log.trace("accept failed: %s", e)
+                continue
+            peer = peer_text(addr)
+            if len(self.connections) >= self.max_connections:
+                self._refuse(client, peer)
+                continue
+            try:
+                sockopts.apply(client, self.config)
+            except OSError as e:
+                log.warning("%s: socket options failed: %s", peer, e)
+                client.close()
+                continue
+            conn = Connection(self, client, peer)
+            self.connections.append(conn)
+            self.accepted += 1
+            log.trace("%s connected (%d open)", peer, len(self.connections))
+            conn.task = asyncio.create_task(conn.run())
+
+    def release(self, conn):
+        """Called by a connection when it has closed its socket: frees its slot."""
+        if conn in self.connections:
+            self.connections.remove(conn)
+            log.trace("%s closed (%d open)", conn.peer, len(self.connections))
+
+    def _refuse(self, client, peer):
+        self.refused += 1
+        log.debug("%s refused: %d connections open", peer, len(self.connections))
+        if self._refusing >= _MAX_REFUSING:
+            client.close()
+            return
+        self._refusing += 1
+        asyncio.create_task(self._send_refusal(client))
+
+    async def _send_refusal(self, client):
+        try:
+            client.setblocking(False)
+            client.write(self._refusal)
+            # Wait for the client to read the 503 and close, so closing our end
+            # does not reset the reply away; give up after _REFUSE_MS.
+            scratch = bytearray(64)
+            waited = 0
+            while waited < _REFUSE_MS:
+                n = client.readinto(scratch)
+                if n == 0:
+                    break
+                await asyncio.sleep_ms(20)
+                waited += 20
+        except OSError:
+            pass
+        finally:
+            self._refusing -= 1
+            client.close()
+
+    async def _watchdog(self):
+        while True:
+            await asyncio.sleep_ms(_WATCHDOG_MS)
+            now = time.ticks_ms()
+            for conn in self.connections:
+                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0 and not conn.expired:
+                    conn.expired = conn.phase
+                    conn.task.cancel()
