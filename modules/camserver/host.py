@@ -7,9 +7,8 @@ file unless settings=PATH is given). The camera is camera_glue when the binary
 has it compiled in, the simulated camera otherwise.
 """
 
-import sys
-
 import asyncio
+import sys
 
 from camserver import log, settings
 

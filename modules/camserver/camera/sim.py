@@ -1,6 +1,198 @@
-def init(**kw):
-    pass
+"""The simulated camera: plays the JPEG frames rendered at setup.
+
+A stand-in for esp32-camera with the same semantics the app relies on:
+frame n of the current set is "captured" at start + n / fps; grab() returns the
+newest captured frame not yet returned (grab-latest: never a stale one) or None;
+frames live in fb_count buffers allocated once at init at the largest frame
+size (as esp32-camera sizes its PSRAM buffers), and a buffer still held by the
+app is never refilled underneath it.
+"""
+
+import json
+import time
+
+from camserver.camera import sensor
+
+_state = None
+
+
+class Frame:
+    """One captured frame in one of the camera's buffers."""
+
+    def __init__(self, slot):
+        self.slot = slot  # index of the buffer
+        self.buf = None  # memoryview of the JPEG bytes inside the buffer
+        self.width = 0
+        self.height = 0
+        self.index = 0
+        self.timestamp = (0, 0)
+        self.held = False
+
+    def __len__(self):
+        return len(self.buf)
+
+    def release(self):
+        """Give the buffer back to the camera; a second call does nothing."""
+        if self.held:
+            self.held = False
+            _state.out -= 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class _Sim:
+    def __init__(self, manifest, frames_dir, fb_count, fps):
+        self.dir = frames_dir
+        self.sets = manifest["sets"]
+        self.count = manifest["count"]
+        largest = 0
+        for key in self.sets:
+            for row in self.sets[key]["frames"]:
+                if row["len"] > largest:
+                    largest = row["len"]
+        # fb_count buffers of the largest frame, allocated once (like PSRAM framebuffers).
+        self.frames = []
+        self.mems = []
+        for slot in range(fb_count):
+            self.mems.append(memoryview(bytearray(largest)))
+            self.frames.append(Frame(slot))
+        self.settings = sensor.defaults()
+        self.settings["led_intensity"] = -1  # no LED on the simulated board
+        self.supported = []
+        for key in self.sets:
+            fs = self.sets[key]["framesize"]
+            if fs not in self.supported:
+                self.supported.append(fs)
+        self.supported.sort()
+        self.fps = fps
+        self.start_ms = time.ticks_ms()
+        self.last_n = -1  # number of the newest frame already returned by grab()
+        self.out = 0
+        self.grabbed = 0
+
+    def current_set(self):
+        band = 10 if self.settings["quality"] <= 20 else 30
+        return self.sets["%d_%d" % (self.settings["framesize"], band)]
+
+    def newest_n(self):
+        return time.ticks_diff(time.ticks_ms(), self.start_ms) * self.fps // 1000
+
+    def grab(self):
+        n = self.newest_n()
+        if n <= self.last_n:
+            return None
+        frame = None
+        for f in self.frames:
+            if not f.held:
+                frame = f
+                break
+        if frame is None:
+            return None  # every buffer is still being sent: the sensor drops this frame
+        info = self.current_set()
+        index = n % self.count
+        row = info["frames"][index]
+        mem = self.mems[frame.slot]
+        path = "%s/%d_%d/%d.jpg" % (self.dir, info["framesize"], info["band"], index)
+        with open(path, "rb") as f:
+            f.readinto(mem[: row["len"]])
+        frame.buf = mem[: row["len"]]
+        frame.width = info["width"]
+        frame.height = info["height"]
+        frame.index = index
+        # Capture time of frame n, on the wall clock (X-Timestamp).
+        late_ms = time.ticks_diff(time.ticks_ms(), self.start_ms) - n * 1000 // self.fps
+        us = time.time_ns() // 1000 - late_ms * 1000
+        frame.timestamp = (us // 1000000, us % 1000000)
+        frame.held = True
+        self.last_n = n
+        self.out += 1
+        self.grabbed += 1
+        return frame
+
+
+def _need():
+    if _state is None:
+        raise OSError("camera not initialised")
+    return _state
+
+
+def init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25, frames_dir="build/frames"):
+    """Load the manifest and allocate the frame buffers. OSError if the frames are missing."""
+    global _state
+    if fb_count < 1:
+        raise ValueError("fb_count must be at least 1")
+    if grab_mode != "latest":
+        raise ValueError("the simulated camera only does grab_mode latest")
+    if fps < 1 or fps > 120:
+        raise ValueError("fps must be between 1 and 120")
+    try:
+        with open(frames_dir + "/manifest.json") as f:
+            manifest = json.load(f)
+    except OSError:
+        raise OSError("no rendered frames in %s (run: make frames)" % frames_dir)
+    _state = None
+    sim = _Sim(manifest, frames_dir, fb_count, fps)
+    sim.settings["framesize"] = sensor.check("framesize", framesize, sim.supported)
+    sim.settings["quality"] = sensor.check("quality", quality)
+    _state = sim
+
+
+def deinit():
+    global _state
+    _state = None
+
+
+def grab():
+    """The newest frame since the last grab, or None (non-blocking)."""
+    return _need().grab()
+
+
+def poll_ms():
+    """Milliseconds until the next frame is due."""
+    sim = _need()
+    due = (sim.last_n + 1) * 1000 // sim.fps
+    wait = due - time.ticks_diff(time.ticks_ms(), sim.start_ms)
+    return 1 if wait < 1 else wait
+
+
+def get(name):
+    sim = _need()
+    if name in sim.settings:
+        return sim.settings[name]
+    if name in sensor.READ_ONLY:
+        return sensor.READ_ONLY[name]
+    raise ValueError("unknown setting: %s" % name)
+
+
+def set(name, value):  # noqa: A001 - the CameraWebServer verb
+    sim = _need()
+    if name == "led_intensity":
+        raise ValueError("this camera has no LED")
+    sim.settings[name] = sensor.check(name, value, sim.supported)
+
+
+def set_fps(fps):
+    """Change the simulated sensor's frame rate (the sim's only extra knob)."""
+    sim = _need()
+    sim.start_ms = time.ticks_ms()
+    sim.last_n = -1
+    sim.fps = fps
 
 
 def status():
-    return {"backend": "sim"}
+    sim = _need()
+    out = dict(sim.settings)
+    out.update(sensor.READ_ONLY)
+    out["backend"] = "sim"
+    out["framesizes"] = sim.supported
+    out["fps"] = sim.fps
+    out["grabbed"] = sim.grabbed
+    return out
+
+
+def frames_out():
+    return _need().out

@@ -26,6 +26,7 @@ class Response:
         self.content_type = content_type
         self.headers = headers
         self.close = False  # set to end the connection after this response
+        self.hold = None  # an object whose close() gives back what body points into (a frame)
 
     def is_stream(self):
         return hasattr(self.body, "send")
@@ -34,13 +35,16 @@ class Response:
         return not self.is_stream() and hasattr(self.body, "__next__")
 
     def release(self):
-        """Give back what the body holds (a frame, a stream) — called exactly once."""
+        """Give back what the body holds (a frame, a stream): called once the
+        response is sent or the client is gone, and a second call does nothing."""
         body = self.body
         self.body = b""
         if hasattr(body, "close"):
             body.close()
-        elif hasattr(body, "release"):
-            body.release()
+        hold = self.hold
+        self.hold = None
+        if hold is not None:
+            hold.close()
 
 
 def text(status, message, headers=None):

@@ -1,0 +1,95 @@
+"""The camera's HTTP API, with CameraWebServer's names.
+
+/capture  /snapshot  /?action=snapshot   one fresh JPEG
+/stream   /?action=stream                MJPEG to any number of viewers
+/status                                  settings, counters, viewers (JSON)
+/control?var=NAME&val=INT                change one setting
+"""
+
+import asyncio
+import json
+import time
+
+from camserver.app import mjpeg
+from camserver.app.hub import Hold
+from camserver.camera import sensor
+from camserver.http.errors import HTTPError
+from camserver.http.response import Response, text
+
+CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
+
+
+class CameraRoutes:
+    """Handlers bound to one camera, its frame hub and the server (for counters)."""
+
+    def __init__(self, camera, hub, server):
+        self.camera = camera
+        self.hub = hub
+        self.server = server
+
+    async def capture(self, request):
+        """One JPEG captured after the request arrived (never a stale buffer)."""
+        since = time.time_ns() // 1000
+        try:
+            shared = await asyncio.wait_for_ms(self.hub.fresh(since), CAPTURE_TIMEOUT_MS)
+        except asyncio.TimeoutError:
+            raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
+        sec, usec = divmod(shared.us, 1000000)
+        response = Response(
+            shared.payload,
+            content_type="image/jpeg",
+            headers=[
+                ("Content-Disposition", "inline; filename=capture.jpg"),
+                ("X-Timestamp", "%d.%06d" % (sec, usec)),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        response.hold = Hold(self.hub, shared)
+        return response
+
+    async def stream(self, request):
+        fps = request.query.get("fps", "0")
+        if not fps.isdigit() or int(fps) > 100:
+            raise HTTPError(400, "fps must be an integer from 0 (no cap) to 100")
+        body = mjpeg.MjpegStream(self.hub, request.peer, int(fps))
+        return Response(
+            body,
+            content_type=mjpeg.CONTENT_TYPE,
+            headers=[("Cache-Control", "no-store"), ("X-Framerate", str(self.hub.fps))],
+        )
+
+    async def status(self, request):
+        out = self.camera.status()
+        out.update(self.server.stats())
+        viewers, frames = self.hub.stats()
+        out["viewers"] = viewers
+        out["frames"] = frames
+        out["frames_out"] = self.camera.frames_out()
+        limits = {}
+        for name in sensor.RANGES:
+            limits[name] = sensor.RANGES[name][:2]
+        out["limits"] = limits
+        sizes = []
+        for index in out.get("framesizes", ()):
+            name, width, height = sensor.FRAMESIZES[index]
+            sizes.append([index, name, width, height])
+        out["framesizes"] = sizes
+        return Response(
+            json.dumps(out), content_type="application/json", headers=[("Cache-Control", "no-store")]
+        )
+
+    async def control(self, request):
+        query = request.query
+        name = query.get("var")
+        value = query.get("val")
+        if not name or value is None:
+            raise HTTPError(400, "control needs var and val")
+        try:
+            number = int(value)
+        except ValueError:
+            raise HTTPError(400, "val must be an integer, got %r" % value)
+        try:
+            self.camera.set(name, number)
+        except ValueError as e:
+            raise HTTPError(400, str(e))
+        return text(200, "ok")

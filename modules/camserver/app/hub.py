@@ -1,0 +1,182 @@
+"""One grab feeds every viewer.
+
+A single grabber task takes frames from the camera and publishes the newest
+one; every viewer and every /capture waits on the hub and sends whichever frame
+is newest when it is ready for one. A slow viewer therefore skips frames and
+never slows the camera or anybody else. Each published frame carries a count
+of the senders still using it; the camera buffer goes back when the count
+reaches zero and a newer frame has replaced it, so a buffer is never refilled
+while someone is still sending it. The multipart part header is built once
+per frame, not once per viewer.
+"""
+
+import asyncio
+import time
+
+from camserver import log
+
+BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
+_PART = (
+    b"\r\n--"
+    + BOUNDARY
+    + b"\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\nX-Timestamp: %d.%06d\r\n\r\n"
+)
+
+
+class Shared:
+    """A published frame and the number of senders using it."""
+
+    def __init__(self, frame, seq):
+        self.frame = frame
+        self.seq = seq
+        self.users = 0
+        self.released = False
+        # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
+        self.payload = frame if hasattr(frame, "send") else frame.buf
+        self.length = len(frame)
+        sec, usec = frame.timestamp
+        self.us = sec * 1000000 + usec
+        self.part_head = _PART % (self.length, sec, usec)
+
+    def release(self):
+        if not self.released:
+            self.released = True
+            self.frame.release()
+
+
+class Hold:
+    """Keeps a Shared frame in use until the response that sends it is done."""
+
+    def __init__(self, hub, shared):
+        self.hub = hub
+        self.shared = shared
+
+    def close(self):
+        shared = self.shared
+        if shared is not None:
+            self.shared = None
+            self.hub.done(shared)
+
+
+class FrameHub:
+    def __init__(self, camera, config):
+        self.camera = camera
+        self.fb_count = config["fb_count"]
+        self.fps = config["fps"]
+        self.idle_fps = config["idle_fps"]
+        self.current = None
+        self.seq = 0
+        self.viewers = []
+        self.captures = 0  # /capture requests waiting for a frame
+        self.grabbed = 0
+        self.sent = 0
+        self.skipped = 0
+        self.new_frame = asyncio.Event()
+        self.wake = asyncio.Event()
+        self._last_publish = time.ticks_ms()
+
+    # -- senders --
+
+    async def next(self, after):
+        """The newest frame with seq > after, counted as in use until done()."""
+        while self.current is None or self.current.seq <= after:
+            self.wake.set()
+            await self.new_frame.wait()
+        shared = self.current
+        shared.users += 1
+        return shared
+
+    async def fresh(self, since_us):
+        """A frame captured at or after since_us (wall clock, µs): for /capture."""
+        self.captures += 1
+        try:
+            seq = 0
+            while True:
+                shared = await self.next(seq)
+                if shared.us >= since_us:
+                    return shared
+                seq = shared.seq
+                self.done(shared)
+        finally:
+            self.captures -= 1
+
+    def done(self, shared):
+        """A sender finished with shared (sent, or its client went away)."""
+        shared.users -= 1
+        if shared.users <= 0 and shared is not self.current:
+            shared.release()
+
+    def add_viewer(self, viewer):
+        self.viewers.append(viewer)
+        self.wake.set()
+
+    def remove_viewer(self, viewer):
+        if viewer in self.viewers:
+            self.viewers.remove(viewer)
+
+    # -- the grabber task --
+
+    def _publish(self, frame):
+        self.seq += 1
+        old = self.current
+        self.current = Shared(frame, self.seq)
+        if old is not None and old.users <= 0:
+            old.release()
+        self.grabbed += 1
+        self._last_publish = time.ticks_ms()
+        # Every waiting sender is scheduled now; clearing at once re-arms the event.
+        self.new_frame.set()
+        self.new_frame.clear()
+
+    def _drop_current(self):
+        old = self.current
+        if old is not None and old.users <= 0:
+            self.current = None
+            old.release()
+
+    async def run(self):
+        """Grab while somebody wants frames; idle (idle_fps, or paused at 0) otherwise."""
+        camera = self.camera
+        while True:
+            if not self.viewers and not self.captures:
+                await self._idle()
+                continue
+            if self.fps:
+                wait = 1000 // self.fps - time.ticks_diff(time.ticks_ms(), self._last_publish)
+                if wait > 0:
+                    await asyncio.sleep_ms(wait)
+            try:
+                frame = camera.grab()
+            except OSError as e:
+                log.warning("camera: grab failed: %s", e)
+                await asyncio.sleep_ms(100)
+                continue
+            if frame is None:
+                # Every buffer may be held: one by a stalled viewer, one as the newest frame
+                # that everybody has already sent. Give that one back so capture goes on.
+                if camera.frames_out() >= self.fb_count:
+                    self._drop_current()
+                await asyncio.sleep_ms(camera.poll_ms())
+                continue
+            self._publish(frame)
+
+    async def _idle(self):
+        # Nobody watches: give the newest buffer back and grab at most idle_fps.
+        self._drop_current()
+        self.wake.clear()
+        if self.idle_fps <= 0:
+            await self.wake.wait()
+            return
+        try:
+            await asyncio.wait_for_ms(self.wake.wait(), 1000 // self.idle_fps)
+        except asyncio.TimeoutError:
+            frame = self.camera.grab()  # keeps exposure settled for the next viewer
+            if frame is not None:
+                self.grabbed += 1
+                frame.release()
+
+    def stats(self):
+        viewers = []
+        for v in self.viewers:
+            viewers.append(v.stats())
+        return viewers, {"grabbed": self.grabbed, "sent": self.sent, "skipped": self.skipped}

@@ -1,0 +1,87 @@
+"""The MJPEG stream a viewer receives (multipart/x-mixed-replace, raw).
+
+Parts carry Content-Type, Content-Length and X-Timestamp and are written
+straight from the camera buffer. The body is raw HTTP, not chunked (VLC and
+other clients mishandle chunked MJPEG); it ends when the connection does.
+"""
+
+import asyncio
+import time
+
+from camserver.app.hub import BOUNDARY
+
+CONTENT_TYPE = "multipart/x-mixed-replace;boundary=" + BOUNDARY.decode()
+
+_next_id = 0
+
+
+class Viewer:
+    """Counters for one stream client, shown in /status."""
+
+    def __init__(self, peer):
+        global _next_id
+        _next_id += 1
+        self.id = _next_id
+        self.peer = peer
+        self.frames = 0
+        self.bytes = 0
+        self.fps = 0.0
+        self._window_start = time.ticks_ms()
+        self._window_frames = 0
+
+    def sent(self, length):
+        self.frames += 1
+        self.bytes += length
+        self._window_frames += 1
+        elapsed = time.ticks_diff(time.ticks_ms(), self._window_start)
+        if elapsed >= 1000:  # fps over the last second or so
+            self.fps = self._window_frames * 1000 / elapsed
+            self._window_frames = 0
+            self._window_start = time.ticks_ms()
+
+    def stats(self):
+        return {
+            "id": self.id,
+            "peer": self.peer,
+            "fps": round(self.fps, 1),
+            "frames": self.frames,
+            "bytes": self.bytes,
+        }
+
+
+class MjpegStream:
+    """A Response body with send(out): streams frames from the hub until the client leaves."""
+
+    length = None  # ended by closing the connection
+
+    def __init__(self, hub, peer, fps_cap=0):
+        self.hub = hub
+        self.viewer = Viewer(peer)
+        self.interval = 1000 // fps_cap if fps_cap else 0
+
+    async def send(self, out):
+        hub = self.hub
+        viewer = self.viewer
+        hub.add_viewer(viewer)
+        seq = 0
+        last = time.ticks_ms()
+        while True:
+            if self.interval:
+                wait = self.interval - time.ticks_diff(time.ticks_ms(), last)
+                if wait > 0:
+                    await asyncio.sleep_ms(wait)
+                last = time.ticks_ms()
+            shared = await hub.next(seq)
+            try:
+                await out.write(shared.part_head)
+                await out.write(shared.payload)
+            finally:
+                hub.done(shared)
+            if seq and shared.seq > seq + 1:
+                hub.skipped += shared.seq - seq - 1
+            seq = shared.seq
+            hub.sent += 1
+            viewer.sent(shared.length)
+
+    def close(self):
+        self.hub.remove_viewer(self.viewer)
