@@ -42,12 +42,14 @@ sysdeps:
 	@bash tools/ensure_system_deps.sh
 
 # Compile every module exactly as freezing does (one that does not compile fails the build).
+# Built aside and swapped in, so a server already running from build/mpy keeps its files.
 compile: venv
-	@rm -rf $(MPY_OUT)
-	@set -e; cd modules; for f in $$(find . -name '*.py' | sed 's|^\./||' | sort); do \
-	  mkdir -p ../$(MPY_OUT)/$$(dirname $$f); \
-	  $(MPY_CROSS) -s $$f -o ../$(MPY_OUT)/$${f%.py}.mpy $$f; \
-	done
+	@set -e; tmp=$(MPY_OUT).tmp.$$$$; rm -rf $$tmp; cd modules; \
+	for f in $$(find . -name '*.py' | sed 's|^\./||' | sort); do \
+	  mkdir -p ../$$tmp/$$(dirname $$f); \
+	  $(MPY_CROSS) -s $$f -o ../$$tmp/$${f%.py}.mpy $$f; \
+	done; cd ..; \
+	rm -rf $(MPY_OUT).old; [ -d $(MPY_OUT) ] && mv $(MPY_OUT) $(MPY_OUT).old; mv $$tmp $(MPY_OUT); rm -rf $(MPY_OUT).old
 	@echo "compiled $$(find $(MPY_OUT) -name '*.mpy' | wc -l) modules into $(MPY_OUT)"
 
 $(FRAMES)/manifest.json: tools/render_frames.py $(VENV)/.stamp

@@ -1,0 +1,112 @@
+"""A deliberately small raw-socket HTTP/1.1 client for the tests: it shows
+exactly what went over the wire (no library normalises anything away)."""
+
+import socket
+import time
+
+
+class Reply:
+    def __init__(self, status, reason, headers, body, raw_head):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.raw_head = raw_head
+
+    def header(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+
+class Conn:
+    """One keep-alive connection; read_reply() parses exactly one response."""
+
+    def __init__(self, host, port, timeout=5.0, sock=None):
+        self.sock = sock or socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def request(self, method, path, headers=None, body=b"", version="HTTP/1.1"):
+        lines = ["%s %s %s" % (method, path, version), "Host: test"]
+        for name, value in (headers or {}).items():
+            lines.append("%s: %s" % (name, value))
+        if body:
+            lines.append("Content-Length: %d" % len(body))
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def _fill(self):
+        data = self.sock.recv(262144)
+        if not data:
+            raise EOFError("connection closed; buffered %r" % self.buf[:200])
+        self.buf += data
+
+    def read_reply(self, head_only=False):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        _, status, reason = (lines[0].split(" ", 2) + [""])[:3]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = b""
+        if not head_only:
+            if "content-length" in headers:
+                n = int(headers["content-length"])
+                while len(self.buf) < n:
+                    self._fill()
+                body, self.buf = self.buf[:n], self.buf[n:]
+            elif headers.get("transfer-encoding") == "chunked":
+                body = self._read_chunked()
+            elif headers.get("connection") == "close":
+                while True:
+                    try:
+                        self._fill()
+                    except EOFError:
+                        break
+                body, self.buf = self.buf, b""
+        return Reply(int(status), reason, headers, body, head)
+
+    def _read_chunked(self):
+        out = b""
+        while True:
+            while b"\r\n" not in self.buf:
+                self._fill()
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            n = int(line, 16)
+            while len(self.buf) < n + 2:
+                self._fill()
+            out += self.buf[:n]
+            self.buf = self.buf[n + 2 :]
+            if n == 0:
+                return out
+
+    def closed_by_peer(self, timeout=2.0):
+        """True when the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def get(server, path, headers=None, method="GET"):
+    conn = Conn(server.host, server.port)
+    try:
+        conn.request(method, path, headers=dict(headers or {}, Connection="close"))
+        return conn.read_reply(head_only=(method == "HEAD"))
+    finally:
+        conn.close()
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start

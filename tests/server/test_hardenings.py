@@ -1,0 +1,147 @@
+"""The four hardenings (ANCHORS.md), each shown against the real MicroPython server."""
+
+import socket
+import statistics
+import struct
+import time
+
+from httpclient import Conn, get
+
+
+def _reset(sock):
+    # SO_LINGER 0: close() sends RST, like a browser tab being killed.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def _abort_stream_mid_frame(server):
+    sock = server.connect()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+    got = 0
+    while got < 200000:  # several frames in: the server is mid-send, the socket full
+        got += len(sock.recv(65536))
+    time.sleep(0.2)  # let the server's send buffer fill so the reset lands mid-frame
+    _reset(sock)
+
+
+def test_client_reset_mid_body_is_silent_at_default_level(sim):
+    server = sim()
+    mark = server.mark()
+    for _ in range(5):
+        _abort_stream_mid_frame(server)
+    time.sleep(0.5)
+    assert get(server, "/status").status == 200
+    assert server.lines_since(mark) == []
+    assert get(server, "/status").status == 200
+
+
+def test_client_reset_mid_body_is_one_trace_line(sim):
+    server = sim(log_level="trace")
+    mark = server.mark()
+    _abort_stream_mid_frame(server)
+    line = server.wait_for_line("went away", since=mark)
+    assert "TRACE" in line and ("104" in line or "32" in line), line
+    assert not [x for x in server.lines_since(mark) if " ERROR " in x or " WARNING " in x]
+    assert get(server, "/status").status == 200
+
+
+def _keepalive_latencies(server, count=50):
+    conn = Conn(server.host, server.port)
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        conn.request("GET", "/test/body")
+        reply = conn.read_reply()
+        times.append(time.perf_counter() - start)
+        assert reply.status == 200 and len(reply.body) == 120000
+    conn.close()
+    return times
+
+
+def test_nodelay_keepalive_median_under_10ms(sim):
+    server = sim()
+    times = _keepalive_latencies(server)
+    assert statistics.median(times) < 0.010, "median %.1f ms" % (statistics.median(times) * 1000)
+
+
+def test_nodelay_is_applied_on_accept(sim):
+    # The option is observable from outside only through its effect: with it off,
+    # Nagle holds each response tail until the client's delayed ACK (~40 ms on Linux).
+    off = sim(nodelay=0)
+    on = sim()
+    slow = statistics.median(_keepalive_latencies(off, 12))
+    fast = statistics.median(_keepalive_latencies(on, 12))
+    assert slow > 0.025, "nodelay=0 median %.1f ms: Nagle not in play?" % (slow * 1000)
+    assert fast < slow / 3, "nodelay on %.1f ms vs off %.1f ms" % (fast * 1000, slow * 1000)
+
+
+def _write_sizes(server, mark):
+    sizes = []
+    for line in server.lines_since(mark):
+        if " send " in line and " bytes to " in line:
+            sizes.append(int(line.split(" send ")[1].split(" ")[0]))
+    return sizes
+
+
+def test_chunk_size_is_honoured(sim):
+    for chunk in (1460, 4096, 16384):
+        server = sim(log_level="trace", chunk_size=chunk)
+        mark = server.mark()
+        reply = get(server, "/test/body")
+        assert len(reply.body) == 120000
+        time.sleep(0.2)
+        sizes = _write_sizes(server, mark)
+        body_writes = sizes[1:]  # the first write is the response head
+        assert max(sizes) <= chunk
+        assert sum(body_writes) == 120000
+        assert len(body_writes) >= 120000 // chunk
+        assert body_writes.count(chunk) >= 120000 // chunk - 2, (chunk, body_writes)
+        server.stop()
+
+
+def test_default_chunk_is_4096(sim):
+    server = sim(log_level="trace")
+    mark = server.mark()
+    get(server, "/test/body")
+    time.sleep(0.2)
+    assert max(_write_sizes(server, mark)) == 4096
+
+
+def test_stalled_download_does_not_delay_others(sim):
+    server = sim()
+    a = server.connect()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    a.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")  # and never read
+    time.sleep(0.5)
+    start = time.perf_counter()
+    reply = get(server, "/status")
+    took = time.perf_counter() - start
+    assert reply.status == 200
+    assert took < 0.25, "B waited %.0f ms behind a stalled A" % (took * 1000)
+    a.close()
+
+
+def test_max_connections_refuses_the_13th_with_503(sim):
+    server = sim()
+    conns = []
+    for _ in range(12):
+        c = Conn(server.host, server.port)
+        c.request("GET", "/status")
+        assert c.read_reply().status == 200
+        conns.append(c)
+    extra = Conn(server.host, server.port)
+    extra.request("GET", "/status")
+    reply = extra.read_reply()
+    assert reply.status == 503 and reply.header("retry-after")
+    assert extra.closed_by_peer()
+    for c in conns:  # the first twelve are not disturbed
+        c.request("GET", "/status")
+        assert c.read_reply().status == 200
+    conns.pop().close()
+    time.sleep(0.3)
+    again = Conn(server.host, server.port)
+    again.request("GET", "/status")
+    assert again.read_reply().status == 200
+    for c in conns + [again]:
+        c.close()
