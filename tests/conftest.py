@@ -133,4 +133,5 @@ def sim():
     for server in started:
         server.stop()
         # Whatever a test did, no traceback may reach the console.
-        assert not [line for line in server.lines() if line.startswith("Traceback")], "\n".join(server.lines())
+        tracebacks = [line for line in server.lines() if line.startswith("Traceback")]
+        assert not tracebacks, "\n".join(server.lines())

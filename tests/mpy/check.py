@@ -1,0 +1,31 @@
+"""A minimal test runner for scripts that run inside MicroPython (no pytest there).
+
+Each script defines test_* functions and ends with `check.run(globals())`,
+which prints one line per failure and a closing "N passed, N failed" line
+that tests/test_on_micropython.py reads.
+"""
+
+import sys
+
+
+def raises(exc_type, fn, *args):
+    """Call fn(*args), expecting exc_type; return the exception."""
+    try:
+        fn(*args)
+    except exc_type as e:
+        return e
+    raise AssertionError("%s not raised" % exc_type.__name__)
+
+
+def run(namespace):
+    passed = failed = 0
+    for name in sorted(namespace):
+        if name.startswith("test_"):
+            try:
+                namespace[name]()
+                passed += 1
+            except Exception as e:
+                failed += 1
+                print("FAIL", name)
+                sys.print_exception(e)
+    print("%d passed, %d failed" % (passed, failed))

@@ -1,0 +1,113 @@
+"""The HTTP codec, tested inside MicroPython without sockets."""
+
+import check
+from camserver.http import parser
+from camserver.http.errors import HTTPError
+from camserver.http.request import parse_query, unquote
+from camserver.http.response import Response, chunk_header, serialise_head
+
+CONFIG = {"max_request_line": 64, "max_header_bytes": 256, "max_headers": 4, "max_body": 100}
+LIMITS = parser.Limits(CONFIG)
+
+
+def parse(data):
+    buf = bytearray(data)
+    return parser.parse_head(buf, 0, len(buf), LIMITS)
+
+
+def status_of(data):
+    return check.raises(HTTPError, parse, data).status
+
+
+def test_simple_get():
+    req, end = parse(b"GET /capture?x=1 HTTP/1.1\r\nHost: cam\r\nAccept-Encoding: gzip\r\n\r\nNEXT")
+    assert req.method == "GET" and req.path == "/capture" and req.query_string == "x=1"
+    assert req.version == 11 and req.headers["host"] == "cam"
+    assert req.headers["accept-encoding"] == "gzip"
+    assert end == len(b"GET /capture?x=1 HTTP/1.1\r\nHost: cam\r\nAccept-Encoding: gzip\r\n\r\n")
+    assert req.keep_alive
+
+
+def test_incomplete_head_needs_more():
+    assert parse(b"GET / HTTP/1.1\r\nHost: x\r\n") is None
+    assert parse(b"GET / HT") is None
+
+
+def test_parse_at_an_offset_in_the_buffer():
+    buf = bytearray(b"junkGET /a HTTP/1.0\r\n\r\n")
+    req, end = parser.parse_head(buf, 4, len(buf), LIMITS)
+    assert req.path == "/a" and req.version == 10 and end == len(buf)
+    assert not req.keep_alive
+
+
+def test_limits_and_malformed_input():
+    assert status_of(b"GET /" + b"a" * 80) == 414
+    assert status_of(b"GET /" + b"a" * 80 + b" HTTP/1.1\r\n\r\n") == 414
+    assert status_of(b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 300) == 431
+    assert status_of(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n") == 431
+    assert status_of(b"GET / HTTP/2\r\n\r\n") == 505
+    assert status_of(b"GET / FTP/1.0\r\n\r\n") == 400
+    assert status_of(b"GET /\r\n\r\n") == 400
+    assert status_of(b"G(T / HTTP/1.1\r\n\r\n") == 400
+    assert status_of(b"BREW / HTTP/1.1\r\n\r\n") == 501
+    assert status_of(b"GET / HTTP/1.1\r\nNoColon\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\n folded: x\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400
+    assert status_of(b"\r\n\r\n") == 400
+
+
+def test_repeated_headers_are_joined():
+    req, _ = parse(b"GET / HTTP/1.1\r\nAccept: a\r\nAccept: b\r\n\r\n")
+    assert req.headers["accept"] == "a, b"
+
+
+def test_content_length():
+    req, _ = parse(b"POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n")
+    assert req.content_length() == 12
+    req, _ = parse(b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
+    assert check.raises(HTTPError, req.content_length).status == 400
+
+
+def test_connection_header():
+    req, _ = parse(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert not req.keep_alive
+    req, _ = parse(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+    assert req.keep_alive
+
+
+def test_query():
+    assert parse_query("var=framesize&val=6") == {"var": "framesize", "val": "6"}
+    assert parse_query("a=x%20y+z&b=&c") == {"a": "x y z", "b": "", "c": ""}
+    assert unquote("%zz") == "%zz"
+    req, _ = parse(b"GET /control?var=quality&val=10 HTTP/1.1\r\n\r\n")
+    assert req.query["var"] == "quality"
+
+
+def test_response_head():
+    head = serialise_head(11, 200, "image/jpeg", 1234, True, [("X-Timestamp", "1.000002")], b"X-A: b\r\n")
+    assert head == (
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n"
+        b"X-Timestamp: 1.000002\r\nX-A: b\r\n\r\n"
+    )
+    head = serialise_head(10, 404, "text/plain", 3, False, None, b"")
+    assert head.startswith(b"HTTP/1.0 404 Not Found\r\n") and b"Connection: close\r\n" in head
+    head = serialise_head(11, 200, None, None, True, None, b"", chunked=True)
+    assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
+    assert chunk_header(4096) == b"1000\r\n"
+
+
+def test_response_release_is_once():
+    class Hold:
+        closed = 0
+
+        def close(self):
+            Hold.closed += 1
+
+    r = Response(b"x")
+    r.hold = Hold()
+    r.release()
+    r.release()
+    assert Hold.closed == 1
+
+
+check.run(globals())

@@ -1,0 +1,54 @@
+"""Router and settings, inside MicroPython."""
+
+import check
+from camserver import settings
+from camserver.http.errors import HTTPError
+from camserver.http.request import Request
+from camserver.router import Router
+
+
+async def handler(request):
+    return "ok"
+
+
+def test_match_404_405_and_head_from_get():
+    r = Router()
+    r.add("GET", "/status", handler)
+    assert r.match(Request("GET", "/status", "", 11, {})) is handler
+    assert r.match(Request("HEAD", "/status", "", 11, {})) is handler
+    e = check.raises(HTTPError, r.match, Request("GET", "/nope", "", 11, {}))
+    assert e.status == 404
+    e = check.raises(HTTPError, r.match, Request("POST", "/status", "", 11, {}))
+    assert e.status == 405 and e.headers == [("Allow", "GET, HEAD")]
+
+
+def test_settings_overrides_are_coerced():
+    overrides = settings.parse_overrides(["chunk_size=1460", "nodelay=0", "log_level=trace"])
+    config = settings.load(None, overrides)
+    assert config["chunk_size"] == 1460 and config["nodelay"] is False and config["log_level"] == "trace"
+    check.raises(ValueError, settings.load, None, {"no_such": "1"})
+    check.raises(ValueError, settings.load, None, {"chunk_size": "big"})
+    check.raises(ValueError, settings.parse_overrides, ["novalue"])
+
+
+def test_settings_file_broken_or_missing_gives_defaults():
+    path = "/tmp/camserver-settings-check.json"
+    with open(path, "w") as f:
+        f.write("{not json")
+    assert settings.load(path) == settings.DEFAULTS
+    assert settings.load("/tmp/does-not-exist.json") == settings.DEFAULTS
+    with open(path, "w") as f:
+        f.write('{"chunk_size": 2048, "bogus": 1, "nodelay": "maybe"}')
+    config = settings.load(path)
+    assert config["chunk_size"] == 2048 and config["nodelay"] is True
+
+
+def test_settings_save_round_trip():
+    path = "/tmp/camserver-settings-save.json"
+    config = dict(settings.DEFAULTS)
+    config["wifi_ssid"] = "home"
+    settings.save(config, path)
+    assert settings.load(path)["wifi_ssid"] == "home"
+
+
+check.run(globals())
