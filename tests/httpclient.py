@@ -110,3 +110,39 @@ def timed(fn):
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
+
+
+class MjpegReader:
+    """Reads an MJPEG stream part by part (headers + JPEG bytes)."""
+
+    def __init__(self, host, port, path="/stream", headers=None, timeout=10.0):
+        self.conn = Conn(host, port, timeout=timeout)
+        self.conn.request("GET", path, headers=headers)
+        self.reply = self.conn.read_reply(head_only=True)
+        assert self.reply.status == 200, self.reply.raw_head
+        ctype = self.reply.header("content-type")
+        assert ctype.startswith("multipart/x-mixed-replace;boundary="), ctype
+        self.boundary = ctype.split("boundary=", 1)[1].encode()
+
+    def next_part(self):
+        """(headers dict, jpeg bytes) of the next part."""
+        conn = self.conn
+        marker = b"--" + self.boundary + b"\r\n"
+        while marker not in conn.buf:
+            conn._fill()
+        conn.buf = conn.buf[conn.buf.index(marker) + len(marker) :]
+        while b"\r\n\r\n" not in conn.buf:
+            conn._fill()
+        head, conn.buf = conn.buf.split(b"\r\n\r\n", 1)
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        n = int(headers["content-length"])
+        while len(conn.buf) < n:
+            conn._fill()
+        jpeg, conn.buf = conn.buf[:n], conn.buf[n:]
+        return headers, jpeg
+
+    def close(self):
+        self.conn.close()

@@ -9,6 +9,7 @@ import asyncio
 import time
 
 from camserver.app.hub import BOUNDARY
+from camserver.http.response import StreamBody
 
 CONTENT_TYPE = "multipart/x-mixed-replace;boundary=" + BOUNDARY.decode()
 
@@ -49,10 +50,8 @@ class Viewer:
         }
 
 
-class MjpegStream:
-    """A Response body with send(out): streams frames from the hub until the client leaves."""
-
-    length = None  # ended by closing the connection
+class MjpegStream(StreamBody):
+    """Streams frames from the hub until the client leaves."""
 
     def __init__(self, hub, peer, fps_cap=0):
         self.hub = hub

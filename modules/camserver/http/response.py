@@ -5,15 +5,27 @@ A handler returns a Response. Its body is one of:
     Content-Length, in chunk_size writes straight from the buffer;
   * a generator of buffers: length unknown, so HTTP/1.1 clients get chunked
     transfer encoding and HTTP/1.0 clients a body ended by closing;
-  * a stream object with `async def send(out)` (out is the connection's
-    Sender) and `close()`: sent raw and ended by closing the connection (MJPEG).
-    `close()` is always called, also when the client went away, so resources
-    such as camera frames go back exactly once.
+  * a StreamBody: its `send(out)` writes through the connection's Sender;
+    sent raw and ended by closing the connection (MJPEG). Its `close()` is
+    always called, also when the client went away, so resources such as
+    camera frames go back exactly once.
 """
 
 from camserver.http.status import reason as _reason
 
 _CRLF = b"\r\n"
+
+
+class StreamBody:
+    """Base of bodies that write themselves (see the module docstring)."""
+
+    length = None  # None: ended by closing the connection
+
+    async def send(self, out):
+        raise NotImplementedError
+
+    def close(self):
+        pass
 
 
 class Response:
@@ -29,9 +41,10 @@ class Response:
         self.hold = None  # an object whose close() gives back what body points into (a frame)
 
     def is_stream(self):
-        return hasattr(self.body, "send")
+        return isinstance(self.body, StreamBody)
 
     def is_generator(self):
+        # Generators have send() too, which is why streams are told apart by class.
         return not self.is_stream() and hasattr(self.body, "__next__")
 
     def release(self):

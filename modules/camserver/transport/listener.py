@@ -127,23 +127,26 @@ class Listener:
     def _refuse(self, client, peer):
         self.refused += 1
         log.debug("%s refused: %d connections open", peer, len(self.connections))
+        try:
+            client.setblocking(False)
+            client.write(self._refusal)  # small: always fits an empty socket buffer
+        except OSError:
+            client.close()
+            return
         if self._refusing >= _MAX_REFUSING:
             client.close()
             return
         self._refusing += 1
-        asyncio.create_task(self._send_refusal(client))
+        asyncio.create_task(self._linger(client))
 
-    async def _send_refusal(self, client):
+    async def _linger(self, client):
+        # Wait for the client to read the 503 and close, so closing our end with its
+        # request still unread does not reset the reply away; give up after _REFUSE_MS.
         try:
-            client.setblocking(False)
-            client.write(self._refusal)
-            # Wait for the client to read the 503 and close, so closing our end
-            # does not reset the reply away; give up after _REFUSE_MS.
             scratch = bytearray(64)
             waited = 0
             while waited < _REFUSE_MS:
-                n = client.readinto(scratch)
-                if n == 0:
+                if client.readinto(scratch) == 0:
                     break
                 await asyncio.sleep_ms(20)
                 waited += 20

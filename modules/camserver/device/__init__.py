@@ -1,0 +1,134 @@
+"""Device start on the board: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
+
+The frozen main.py calls start() at every boot. The order matters:
+1. settings from /settings.json: a missing or broken file gives the defaults and one console line,
+   never an exception (an exception here would end main.py and leave a board without a server);
+2. the camera, before anything else allocates: esp32-camera takes its frame buffers from PSRAM, and
+   the MicroPython heap grows into the same PSRAM on demand later;
+3. Wi-Fi (camserver.device.wifi): station, or the setup access point;
+4. the server (camserver.app.serve), which prints `camera ready: http://<address>/`. An exception
+   escaping it is logged and the server started again after a pause, never a reboot loop.
+KeyboardInterrupt (Ctrl-C on the console, or mpremote taking the REPL) is not caught: it stops
+the device and leaves the REPL.
+
+Imports of the heavy parts happen inside the functions, so that host tools can import the
+package (firmware/configure.py uses camserver.device.creds).
+"""
+
+from camserver import log, settings
+
+# The running Wi-Fi manager, so that save_wifi() can ask it to try new credentials, and the
+# settings file this boot read (save_wifi writes there).
+_wifi = None
+_path = settings.PATH
+
+
+def boot_config(path=settings.PATH, overrides=None):
+    """The settings for this boot. Never raises: anything wrong gives the defaults plus a line."""
+    try:
+        config = settings.load(path, overrides)
+    except Exception as e:  # a bad setting must not stop the board from starting
+        log.error("settings: %s, using the defaults", e)
+        config = dict(settings.DEFAULTS)
+    try:
+        log.set_level(config["log_level"])
+    except ValueError as e:
+        log.warning("settings: %s, log level info", e)
+        log.set_level("info")
+    return config
+
+
+def init_camera(config, open_camera=None, attempts=3, pause_ms=500):
+    """Open the camera (early: see the module docstring). A camera that does not answer is tried
+    `attempts` times; then the device goes on without it (None) so the page still loads."""
+    import time
+
+    if open_camera is None:
+        from camserver.camera import open_camera
+    for attempt in range(1, attempts + 1):
+        try:
+            return open_camera(config)
+        except Exception as e:  # driver errors: OSError, ValueError, MemoryError
+            name = type(e).__name__
+            log.error("camera: init failed (%s: %s), attempt %d of %d", name, e, attempt, attempts)
+            if attempt < attempts:
+                time.sleep_ms(pause_ms)
+    log.error("camera: not available, serving without it")
+    return None
+
+
+async def run_server(config, camera, wifi, serve, restarts=None, pause_ms=1000, pause_max_ms=30000):
+    """Run serve(config, camera, address) and start it again whenever it ends or raises, with a
+    pause that doubles up to pause_max_ms (reset after a minute of good running). restarts bounds
+    the number of restarts (tests); None means forever. Returns the number of restarts."""
+    import asyncio
+    import gc
+    import time
+
+    done = 0
+    pause = pause_ms
+    while True:
+        started = time.ticks_ms()
+        try:
+            await serve(config, camera, wifi.address)
+            log.error("server: stopped")
+        except MemoryError:
+            gc.collect()
+            log.error("server: out of memory")
+        except Exception as e:  # whatever escapes the server, the device keeps serving
+            log.error("server: %s: %s", type(e).__name__, e)
+        if time.ticks_diff(time.ticks_ms(), started) > 60000:
+            pause = pause_ms
+        if restarts is not None and done >= restarts:
+            return done
+        done += 1
+        log.warning("server: restarting in %d ms", pause)
+        await asyncio.sleep_ms(pause)
+        pause = min(pause * 2, pause_max_ms)
+
+
+async def main(config, camera, wifi, serve):
+    """Network up, network watcher in the background, then the server for ever."""
+    import asyncio
+
+    await wifi.up()
+    asyncio.create_task(wifi.watch())
+    await run_server(config, camera, wifi, serve)
+
+
+def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):
+    """Start the device. On the board every argument is left at its default; the tests pass a
+    simulated network (net) and may pass overrides and Wifi timing options."""
+    global _wifi, _path
+    import asyncio
+
+    from camserver.device.wifi import Wifi
+
+    config = boot_config(path, overrides)
+    _path = path
+    camera = init_camera(config, open_camera)
+    if net is None:
+        import network as net
+    if serve is None:
+        from camserver.app import serve
+    _wifi = Wifi(net, config, **(wifi_options or {}))
+    asyncio.run(main(config, camera, _wifi, serve))
+
+
+def save_wifi(config, ssid, password, path=None):
+    """Check and save Wi-Fi credentials from the page's settings form, then let the running
+    device try them in the background (it keeps its current network or access point until the
+    new one works). Returns a one-line message for the page; ValueError with the reason when
+    the values cannot work (nothing is saved then)."""
+    from camserver.device import creds
+
+    ssid, password = creds.check_wifi(ssid, password)
+    if path is None:
+        path = _path
+    config["wifi_ssid"] = ssid
+    config["wifi_password"] = password
+    settings.save(config, path)
+    log.info("wifi: credentials for %s saved to %s", ssid, path)
+    if _wifi is not None:
+        _wifi.retry()
+    return "saved; the camera now joins %s" % ssid

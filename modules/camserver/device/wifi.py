@@ -1,0 +1,289 @@
+"""Wi-Fi for the device: join the configured network with retries, reconnect after a loss, and
+fall back to a setup access point.
+
+Written against a small interface, the part of MicroPython's `network` module it uses, so the
+same code runs on the board (net = the esp32 `network` module) and on the unix port against the
+simulated network of the tests (tests/firmware/simnet.py):
+
+    net.WLAN(net.STA_IF), net.WLAN(net.AP_IF) -> an interface with
+        active(on), connect(ssid, key), disconnect(), status(), status("stations"),
+        isconnected(), ifconfig(), config("mac"), config(essid=..., password=..., authmode=...)
+    net.hostname(name)
+    net.STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND,
+    net.AUTH_OPEN, AUTH_WPA2_PSK
+
+What happens:
+- boot, credentials set: up to `attempts` joins within wifi_timeout_ms. A network that rejects
+  the password twice in a row is not tried further. Joined -> station mode.
+- boot, no credentials or no join: access point "<hostname>-<mac suffix>" (open, or WPA2 with
+  ap_password) at 192.168.4.1 so the page's settings form can save credentials.
+- station mode, link lost: the esp32 driver re-associates by itself; if it has given up, this
+  code calls connect() again with a growing pause. Lost for longer than lost_ap_ms: the access
+  point comes up as well, and goes again once the station is back.
+- access-point mode with credentials: every retry_ms (at once after save_wifi) the station is
+  tried again, unless someone is using the access point; joined -> the access point goes.
+"""
+
+import asyncio
+import time
+
+from camserver import log
+from camserver.device import creds
+
+_REASONS = {}
+
+
+def _reason(net, status):
+    """A few words for a station status code."""
+    if not _REASONS:
+        _REASONS[net.STAT_WRONG_PASSWORD] = "wrong password"
+        _REASONS[net.STAT_NO_AP_FOUND] = "network not found"
+        _REASONS[net.STAT_CONNECTING] = "no answer"
+        _REASONS[net.STAT_IDLE] = "no answer"
+    return _REASONS.get(status, "status %s" % status)
+
+
+def url(address, port):
+    """The address a browser uses: http://address/ (with :port when not 80)."""
+    if port == 80:
+        return "http://%s/" % address
+    return "http://%s:%d/" % (address, port)
+
+
+def hostname_for(config):
+    """The configured hostname when valid, else "camserver" (with a console line)."""
+    try:
+        return creds.check_hostname(config["hostname"])
+    except ValueError as e:
+        log.warning("wifi: %s, using camserver", e)
+        return "camserver"
+
+
+class Wifi:
+    """Station with retries and reconnect, access point as fallback (see the module docstring).
+
+    `mode` is "sta" or "ap" once up() returned; `address` the IP the server is reachable at."""
+
+    def __init__(
+        self,
+        net,
+        config,
+        poll_ms=250,
+        attempts=3,
+        watch_ms=1000,
+        retry_ms=120000,
+        lost_ap_ms=60000,
+        backoff_max_ms=30000,
+    ):
+        self.net = net
+        self.config = config
+        self.poll_ms = poll_ms
+        self.attempts = attempts
+        self.watch_ms = watch_ms
+        self.retry_ms = retry_ms
+        self.lost_ap_ms = lost_ap_ms
+        self.backoff_max_ms = backoff_max_ms
+        self.sta = net.WLAN(net.STA_IF)
+        self.ap = net.WLAN(net.AP_IF)
+        self.hostname = hostname_for(config)
+        self.mode = None
+        self.address = None
+        self.ap_up = False
+        self._retry_now = False
+
+    # -- boot --
+
+    async def up(self):
+        """Bring the network up: station if possible, else the access point. Returns the address."""
+        try:
+            # Before the interface starts: DHCP and the port's mDNS responder take the name from here.
+            self.net.hostname(self.hostname)
+        except (OSError, ValueError) as e:
+            log.warning("wifi: cannot set hostname %s: %s", self.hostname, e)
+        ssid = self.config["wifi_ssid"]
+        if not ssid:
+            log.info("wifi: no network configured")
+            self.start_ap()
+            return self.address
+        self.sta.active(True)
+        if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
+            self._station_up()
+        else:
+            self.start_ap()
+        return self.address
+
+    async def join(self, ssid, password, timeout_ms):
+        """Try to join ssid; True once connected with an address. At most `attempts` tries within
+        timeout_ms; a password rejected twice in a row ends it early."""
+        net = self.net
+        per_try = max(timeout_ms // self.attempts, self.poll_ms)
+        rejected = 0
+        for attempt in range(1, self.attempts + 1):
+            log.info("wifi: joining %s (attempt %d of %d)", ssid, attempt, self.attempts)
+            try:
+                self.sta.connect(ssid, password)
+            except OSError as e:
+                log.warning("wifi: connect failed: %s", e)
+            status = await self._wait(per_try)
+            if status == net.STAT_GOT_IP:
+                return True
+            log.warning("wifi: %s: %s", ssid, _reason(net, status))
+            if status == net.STAT_WRONG_PASSWORD:
+                rejected += 1
+                if rejected >= 2:
+                    log.error("wifi: %s rejects the password; save the right one on the setup page", ssid)
+                    break
+            else:
+                rejected = 0
+            self._disconnect()
+            # Let the driver report the disconnect before the next try reads the status again.
+            await asyncio.sleep_ms(2 * self.poll_ms)
+        return False
+
+    async def _wait(self, timeout_ms):
+        """Poll the station until it has an address, the password is rejected, or timeout_ms."""
+        net = self.net
+        start = time.ticks_ms()
+        status = net.STAT_CONNECTING
+        while time.ticks_diff(time.ticks_ms(), start) < timeout_ms:
+            if self.sta.isconnected():
+                return net.STAT_GOT_IP
+            status = self.sta.status()
+            if status == net.STAT_WRONG_PASSWORD:
+                return status
+            await asyncio.sleep_ms(self.poll_ms)
+        return net.STAT_GOT_IP if self.sta.isconnected() else status
+
+    def _disconnect(self):
+        try:
+            self.sta.disconnect()
+        except OSError:
+            pass
+
+    def _station_up(self):
+        """The station has an address: it is what the server is reached at; the access point goes."""
+        self.address = self.sta.ifconfig()[0]
+        self.mode = "sta"
+        port = self.config["port"]
+        log.info(
+            "wifi: connected to %s as %s (%s, %s)",
+            self.config["wifi_ssid"],
+            self.address,
+            url(self.address, port),
+            url(self.hostname + ".local", port),
+        )
+        if self.ap_up:
+            self.stop_ap()
+
+    def ap_essid(self):
+        """The access point's name: hostname plus the last two MAC bytes, unique per board."""
+        mac = self.ap.config("mac")
+        return "%s-%02x%02x" % (self.hostname, mac[-2], mac[-1])
+
+    def start_ap(self):
+        """Start the setup access point (open, or WPA2 with ap_password); mode becomes "ap"
+        unless the station is still the main interface."""
+        net = self.net
+        essid = self.ap_essid()
+        password = self.config["ap_password"]
+        try:
+            creds.check_ap_password(password)
+        except ValueError as e:
+            log.warning("wifi: %s, the access point is open", e)
+            password = ""
+        self.ap.active(True)
+        if password:
+            self.ap.config(essid=essid, password=password, authmode=net.AUTH_WPA2_PSK)
+        else:
+            self.ap.config(essid=essid, authmode=net.AUTH_OPEN)
+        self.ap_up = True
+        ap_address = self.ap.ifconfig()[0]
+        if self.mode != "sta":
+            self.mode = "ap"
+            self.address = ap_address
+        log.warning(
+            "wifi: access point %s is up: join it and open %s to set up Wi-Fi",
+            essid,
+            url(ap_address, self.config["port"]),
+        )
+
+    def stop_ap(self):
+        self.ap.active(False)
+        self.ap_up = False
+        log.info("wifi: access point stopped")
+
+    # -- after boot --
+
+    def retry(self):
+        """Try the station again soon (new credentials were saved)."""
+        self._retry_now = True
+
+    def _ap_in_use(self):
+        try:
+            return len(self.ap.status("stations")) > 0
+        except (OSError, TypeError, ValueError):
+            return False
+
+    async def watch(self, rounds=None):
+        """Background task: keeps the network usable for as long as the device runs (rounds
+        bounds the loop for tests)."""
+        lost_at = None
+        backoff = 1000
+        next_connect = 0
+        next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
+        n = 0
+        while rounds is None or n < rounds:
+            n += 1
+            await asyncio.sleep_ms(self.watch_ms)
+            now = time.ticks_ms()
+            ssid = self.config["wifi_ssid"]
+            if self.mode == "sta" and not self._retry_now:
+                if self.sta.isconnected():
+                    if lost_at is not None:
+                        log.info("wifi: link back after %d ms", time.ticks_diff(now, lost_at))
+                        lost_at = None
+                        backoff = 1000
+                        self._station_up()
+                    continue
+                if lost_at is None:
+                    lost_at = now
+                    next_connect = time.ticks_add(now, backoff)
+                    log.warning("wifi: connection to %s lost, reconnecting", ssid)
+                    continue
+                # The esp32 driver re-associates by itself while its status says CONNECTING; once it
+                # has given up (any other status) we ask again, less and less often.
+                if self.sta.status() != self.net.STAT_CONNECTING and time.ticks_diff(now, next_connect) >= 0:
+                    log.info("wifi: reconnecting to %s", ssid)
+                    try:
+                        self.sta.connect(ssid, self.config["wifi_password"])
+                    except OSError as e:
+                        log.warning("wifi: connect failed: %s", e)
+                    backoff = min(backoff * 2, self.backoff_max_ms)
+                    next_connect = time.ticks_add(now, backoff)
+                if not self.ap_up and time.ticks_diff(now, lost_at) >= self.lost_ap_ms:
+                    log.warning("wifi: %s unreachable for %d ms", ssid, time.ticks_diff(now, lost_at))
+                    self.start_ap()
+                continue
+            # Access-point mode (or new credentials): try the station now and then.
+            if not ssid:
+                self._retry_now = False
+                continue
+            due = self._retry_now or time.ticks_diff(now, next_retry) >= 0
+            if not due or (not self._retry_now and self._ap_in_use()):
+                continue
+            self._retry_now = False
+            self.sta.active(True)
+            if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
+                lost_at = None
+                backoff = 1000
+                self._station_up()
+            else:
+                # Not joined (new credentials that do not work, or the network is still away):
+                # the access point is the way in.
+                self.mode = None
+                if self.ap_up:
+                    self.mode = "ap"
+                    self.address = self.ap.ifconfig()[0]
+                else:
+                    self.start_ap()
+            next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
