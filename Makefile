@@ -26,7 +26,9 @@ help:
 	@echo "make sim      serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
 	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
 	@echo "make bench    benchmarks (see docs/benchmarks.md)"
-	@echo "make firmware BOARD=...   build a board image (needs ESP-IDF: see README)"
+	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
+	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
+	@echo "make hil [PORT=...]   hardware-in-the-loop suite (the simulated device without PORT)"
 
 # The pinned virtualenv: rebuilt whenever requirements.txt changes.
 $(VENV)/.stamp: requirements.txt
@@ -56,6 +58,10 @@ $(FRAMES)/manifest.json: tools/render_frames.py $(VENV)/.stamp
 	$(BIN)/python tools/render_frames.py $(FRAMES)
 
 frames: $(FRAMES)/manifest.json
+
+# Regenerate modules/camserver/app/page_data.py from web/ (commit both).
+page: venv
+	$(BIN)/python tools/build_page.py
 
 sim: compile frames
 	MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \

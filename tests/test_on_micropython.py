@@ -5,7 +5,7 @@ import os
 import re
 
 import pytest
-from conftest import ROOT, run_micropython
+from simserver import ROOT, run_micropython
 
 SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "tests", "mpy", "*_checks.py")))
 

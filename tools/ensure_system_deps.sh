@@ -1,11 +1,14 @@
 #!/bin/bash
-# Installs the Debian packages the tests drive (chromium, ffmpeg) when they are
+# Installs the Debian packages the tests drive (chromium, ffmpeg, and gcc/cmake
+# for the C send-loop tests and board checks) when they are
 # missing: with apt-get when running as root (as CI does), otherwise stops with
 # the exact command to run. A missing tool never turns into a skipped test.
 set -e
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing ${missing[*]} with apt-get"

@@ -31,7 +31,8 @@ def main(argv):
     from camserver.camera import open_camera
 
     camera = open_camera(config)
-    asyncio.run(app.serve(config, camera, config["host"]))
+    # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
+    asyncio.run(app.serve(config, camera, config["host"], path or "build/sim-settings.json"))
 
 
 try:

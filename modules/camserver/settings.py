@@ -29,6 +29,7 @@ DEFAULTS = {
     "max_headers": 32,
     "max_body": 16384,
     "log_level": "info",
+    "diagnostics": False,  # /test/gc measurement window (benchmarks only)
     # -- camera application --
     "framesize": 10,  # esp32-camera framesize_t index: 10 = VGA 640x480
     "quality": 12,

@@ -4,7 +4,7 @@ import json
 import os
 import zlib
 
-from conftest import FRAMES
+from simserver import FRAMES
 
 
 def manifest():

@@ -4,8 +4,8 @@ import base64
 import gzip
 import socket
 
-from conftest import free_port
 from httpclient import Conn, get
+from simserver import free_port
 
 ROUTES = ("/", "/capture", "/snapshot", "/stream", "/status", "/control?var=quality&val=10", "/favicon.ico")
 

@@ -3,7 +3,7 @@
 import check
 from camserver.http import parser
 from camserver.http.errors import HTTPError
-from camserver.http.request import parse_query, unquote
+from camserver.http.request import Request, parse_query, unquote
 from camserver.http.response import Response, chunk_header, serialise_head
 
 CONFIG = {"max_request_line": 64, "max_header_bytes": 256, "max_headers": 4, "max_body": 100}
@@ -11,8 +11,11 @@ LIMITS = parser.Limits(CONFIG)
 
 
 def parse(data):
+    """(request, head_end) for a complete head, None for an incomplete one."""
     buf = bytearray(data)
-    return parser.parse_head(buf, 0, len(buf), LIMITS)
+    request = Request()
+    end = parser.parse_head(buf, 0, len(buf), LIMITS, request)
+    return None if end is None else (request, end)
 
 
 def status_of(data):
@@ -35,7 +38,8 @@ def test_incomplete_head_needs_more():
 
 def test_parse_at_an_offset_in_the_buffer():
     buf = bytearray(b"junkGET /a HTTP/1.0\r\n\r\n")
-    req, end = parser.parse_head(buf, 4, len(buf), LIMITS)
+    req = Request()
+    end = parser.parse_head(buf, 4, len(buf), LIMITS, req)
     assert req.path == "/a" and req.version == 10 and end == len(buf)
     assert not req.keep_alive
 
@@ -66,6 +70,15 @@ def test_content_length():
     assert req.content_length() == 12
     req, _ = parse(b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
     assert check.raises(HTTPError, req.content_length).status == 400
+
+
+def test_request_object_is_reused_cleanly():
+    buf = bytearray(b"GET /a?x=1 HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+    req = Request()
+    first = parser.parse_head(buf, 0, len(buf), LIMITS, req)
+    assert req.query == {"x": "1"} and not req.keep_alive
+    assert parser.parse_head(buf, first, len(buf), LIMITS, req) == len(buf)
+    assert req.path == "/b" and req.query == {} and req.keep_alive and req.headers == {}
 
 
 def test_connection_header():

@@ -7,26 +7,19 @@ host (camserver.host) run once the camera is initialised.
 import asyncio
 
 from camserver import log
-from camserver.app import guards, page
+from camserver.app import diagnostics, guards, page, setup_routes
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.http.response import Response
 from camserver.router import Router
 from camserver.server import Server
 
-_test_body = None
 
-
-async def _test_body_route(request):
-    """A fixed 120 kB body (the size of a UXGA frame) for benchmarks."""
-    global _test_body
-    if _test_body is None:
-        _test_body = bytearray(120000)
-    return Response(_test_body, content_type="application/octet-stream")
-
-
-def build(config, camera):
-    """The servers (main port, and port + 1 when stream_port is on) and the hub."""
+def build(config, camera, settings_path=None):
+    """The servers (main port, and port + 1 when stream_port is on) and the hub.
+    camera None (the board's camera failed) serves the page and /status, and 503 for frames."""
+    if camera is None:
+        from camserver.camera import absent as camera
     router = Router()
     server = Server(config, router)
     hub = FrameHub(camera, config)
@@ -53,7 +46,8 @@ def build(config, camera):
     router.add("GET", "/stream", routes.stream)
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control)
-    router.add("GET", "/test/body", _test_body_route)
+    diagnostics.add_routes(router, config)
+    router.add("POST", "/wifi", setup_routes.wifi_route(config, settings_path))
     for path in ("/", "/capture", "/snapshot", "/stream", "/status", "/control"):
         router.add("OPTIONS", path, _no_content)
     servers = [server]
@@ -67,13 +61,21 @@ async def _no_content(request):
     return Response(b"", 204, None)
 
 
-async def serve(config, camera, address):
-    """Serve until cancelled. Prints `camera ready: http://<address>/` once listening."""
-    servers, hub = build(config, camera)
-    asyncio.create_task(hub.run())
-    if len(servers) > 1:
-        stream_server = servers[1]
-        stream_server.listener.bind(config["host"], config["port"] + 1)
-        log.info("stream also on port %d", config["port"] + 1)
-        asyncio.create_task(stream_server.listener.serve())
-    await servers[0].run(address)
+async def serve(config, camera, address, settings_path=None):
+    """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
+    Whatever ends it, its tasks are cancelled and its sockets closed, so the
+    device can call it again."""
+    servers, hub = build(config, camera, settings_path)
+    tasks = [asyncio.create_task(hub.run())]
+    try:
+        if len(servers) > 1:
+            stream_server = servers[1]
+            stream_server.listener.bind(config["host"], config["port"] + 1)
+            log.info("stream also on port %d", config["port"] + 1)
+            tasks.append(asyncio.create_task(stream_server.listener.serve()))
+        await servers[0].run(address)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for server in servers:
+            server.listener.close()

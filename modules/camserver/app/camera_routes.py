@@ -27,8 +27,13 @@ class CameraRoutes:
         self.hub = hub
         self.server = server
 
+    def _need_camera(self):
+        if not getattr(self.camera, "available", True):
+            raise HTTPError(503, "camera not available", headers=[("Retry-After", "10")])
+
     async def capture(self, request):
         """One JPEG captured after the request arrived (never a stale buffer)."""
+        self._need_camera()
         since = time.time_ns() // 1000
         try:
             shared = await asyncio.wait_for_ms(self.hub.fresh(since), CAPTURE_TIMEOUT_MS)
@@ -48,6 +53,7 @@ class CameraRoutes:
         return response
 
     async def stream(self, request):
+        self._need_camera()
         fps = request.query.get("fps", "0")
         if not fps.isdigit() or int(fps) > 100:
             raise HTTPError(400, "fps must be an integer from 0 (no cap) to 100")

@@ -2,13 +2,12 @@
 
 The connection reads blocks into one buffer and calls parse_head() on what it
 holds; parsing works on the buffer in place because MicroPython's readline()
-would cost one system call per byte. parse_head() either returns a Request and
-the length of the head, returns None when the head is not complete yet, or
-raises HTTPError with the status the client should get.
+would cost one system call per byte. parse_head() fills a Request and returns
+where the head ends, returns None when the head is not complete yet, or raises
+HTTPError with the status the client should get.
 """
 
 from camserver.http.errors import HTTPError
-from camserver.http.request import Request
 
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT")
 _TOKEN_EXTRA = "!#$%&'*+-.^_`|~"
@@ -33,10 +32,12 @@ class Limits:
         self.body = config["max_body"]
 
 
-def parse_head(buf, start, end, limits):
-    """Parse the request head in buf[start:end]. Returns (request, head_end) where
-    head_end is the buffer index just after the blank line, or None if more bytes
-    are needed. Raises HTTPError for a head that can never be valid."""
+def parse_head(buf, start, end, limits, request, mv=None):
+    """Parse the request head in buf[start:end] into request (a Request, reused
+    from one request to the next on a connection). Returns the buffer index just
+    after the blank line, or None if more bytes are needed. Raises HTTPError for
+    a head that can never be valid. mv is a memoryview of buf, passed by callers
+    that keep one so parsing does not allocate it."""
     line_end = buf.find(b"\r\n", start, end)
     if line_end < 0:
         if end - start > limits.request_line:
@@ -53,39 +54,60 @@ def parse_head(buf, start, end, limits):
         return None
     if head_end + 4 - start > limits.header_bytes:
         raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
-    request = _request_line(str(buf[start:line_end], "latin-1"))
+    if mv is None:
+        mv = memoryview(buf)
+    _request_line(buf, mv, start, line_end, request)
     if head_end > line_end:
-        _headers(buf, line_end + 2, head_end + 2, limits, request.headers)
-    return request, head_end + 4
+        _headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
+    return head_end + 4
 
 
-def _request_line(line):
-    parts = line.split(" ")
-    if len(parts) != 3:
+# Common methods and versions are recognised in the buffer, so no string is built for them.
+_FAST_METHODS = ((b"GET ", "GET"), (b"HEAD ", "HEAD"), (b"POST ", "POST"))
+
+
+def _request_line(buf, mv, start, end, request):
+    method = None
+    for prefix, name in _FAST_METHODS:
+        if buf.startswith(prefix, start):
+            method = name
+            target_start = start + len(prefix)
+            break
+    if method is None:
+        space = buf.find(b" ", start, end)
+        if space < 0:
+            raise HTTPError(400, "malformed request line", close=True)
+        method = str(mv[start:space], "latin-1")
+        target_start = space + 1
+        if not _is_token(method):
+            raise HTTPError(400, "malformed method", close=True)
+        if method not in KNOWN_METHODS:
+            raise HTTPError(501, "method %s not implemented" % method, close=True)
+    space = buf.find(b" ", target_start, end)
+    if space < 0 or buf.find(b" ", space + 1, end) >= 0:
         raise HTTPError(400, "malformed request line", close=True)
-    method, target, version = parts
-    if version == "HTTP/1.1":
-        vnum = 11
-    elif version == "HTTP/1.0":
-        vnum = 10
-    elif version.startswith("HTTP/") and len(version) >= 6 and version[5].isdigit():
+    if end - space == 9 and buf.startswith(b"HTTP/1.1", space + 1):
+        version = 11
+    elif end - space == 9 and buf.startswith(b"HTTP/1.0", space + 1):
+        version = 10
+    elif buf.startswith(b"HTTP/", space + 1) and end - space > 6 and 48 <= buf[space + 6] <= 57:
         raise HTTPError(505, "only HTTP/1.0 and HTTP/1.1 are supported", close=True)
     else:
         raise HTTPError(400, "malformed HTTP version", close=True)
-    if not _is_token(method):
-        raise HTTPError(400, "malformed method", close=True)
-    if method not in KNOWN_METHODS:
-        raise HTTPError(501, "method %s not implemented" % method, close=True)
-    if not target.startswith("/"):
-        if target == "*" and method == "OPTIONS":
-            target = "/"
-        else:
-            raise HTTPError(400, "request target must be an absolute path", close=True)
-    path, _, query = target.partition("?")
-    return Request(method, path, query, vnum, {})
+    if space == target_start:
+        raise HTTPError(400, "malformed request line", close=True)
+    if buf[target_start] != 47:  # "/"
+        if method == "OPTIONS" and space - target_start == 1 and buf[target_start] == 42:  # "*"
+            return request.reset(method, "/", "", version, None)
+        raise HTTPError(400, "request target must be an absolute path", close=True)
+    query = buf.find(b"?", target_start, space)
+    if query < 0:
+        return request.reset(method, str(mv[target_start:space], "latin-1"), "", version, None)
+    path = str(mv[target_start:query], "latin-1")
+    return request.reset(method, path, str(mv[query + 1 : space], "latin-1"), version, None)
 
 
-def _headers(buf, pos, stop, limits, headers):
+def _headers(buf, mv, pos, stop, limits, headers):
     """Fill headers from the "Name: value\\r\\n" lines in buf[pos:stop]."""
     count = 0
     while pos < stop:
@@ -98,12 +120,23 @@ def _headers(buf, pos, stop, limits, headers):
         colon = buf.find(b":", pos, eol)
         if colon <= pos:
             raise HTTPError(400, "malformed header line", close=True)
-        name = str(buf[pos:colon], "latin-1")
+        # Lower-case the name in the buffer, so only one string is made for it.
+        for i in range(pos, colon):
+            c = buf[i]
+            if 65 <= c <= 90:
+                buf[i] = c + 32
+        name = str(mv[pos:colon], "latin-1")
         if not _is_token(name):
             # A space before the colon is a smuggling vector (RFC 9112 5.1), not a typo to forgive.
             raise HTTPError(400, "malformed header name", close=True)
-        name = name.lower()
-        value = str(buf[colon + 1 : eol], "latin-1").strip()
+        # Trim the optional white space in the buffer: no extra string for strip().
+        first = colon + 1
+        while first < eol and buf[first] in (32, 9):
+            first += 1
+        last = eol
+        while last > first and buf[last - 1] in (32, 9):
+            last -= 1
+        value = str(mv[first:last], "latin-1")
         if name in headers:
             if name == "content-length" and headers[name] != value:
                 raise HTTPError(400, "conflicting Content-Length", close=True)

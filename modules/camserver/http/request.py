@@ -1,5 +1,7 @@
 """The parsed request handed to handlers."""
 
+from camserver.http.errors import HTTPError
+
 
 def unquote(text):
     """Percent-decode a query component ("+" is a space); bad escapes stay as they are."""
@@ -32,15 +34,24 @@ class Request:
     """One HTTP request: method, target split into path and query string,
     version (10 or 11), headers with lower-case names, and the body bytes."""
 
-    def __init__(self, method, path, query_string, version, headers):
+    def __init__(self, method="GET", path="/", query_string="", version=11, headers=None, peer=""):
+        self.peer = peer
+        self.body = b""
+        self._query = None
+        self.reset(method, path, query_string, version, headers)
+
+    def reset(self, method, path, query_string, version, headers):
+        """Reuse this object for the next request on the same connection: every
+        attribute already exists, so nothing is allocated for the object itself
+        (MicroPython has no __slots__; a new instance regrows its attribute table)."""
         self.method = method
         self.path = path
         self.query_string = query_string
         self.version = version
-        self.headers = headers
+        self.headers = {} if headers is None else headers
         self.body = b""
-        self.peer = ""
         self._query = None
+        return self
 
     @property
     def query(self):
@@ -59,8 +70,6 @@ class Request:
 
     def content_length(self):
         """The declared body length (0 when absent). HTTPError 400 when malformed."""
-        from camserver.http.errors import HTTPError
-
         value = self.headers.get("content-length")
         if value is None:
             return 0

@@ -32,13 +32,14 @@ class Response:
     """What a handler returns: status, body, content type and extra headers
     (a list of (name, value) string pairs)."""
 
+    close = False  # set to end the connection after this response
+    hold = None  # an object whose close() gives back what body points into (a frame)
+
     def __init__(self, body=b"", status=200, content_type="text/plain", headers=None):
         self.status = status
         self.body = body
         self.content_type = content_type
         self.headers = headers
-        self.close = False  # set to end the connection after this response
-        self.hold = None  # an object whose close() gives back what body points into (a frame)
 
     def is_stream(self):
         return isinstance(self.body, StreamBody)
@@ -55,8 +56,8 @@ class Response:
         if hasattr(body, "close"):
             body.close()
         hold = self.hold
-        self.hold = None
         if hold is not None:
+            self.hold = None
             hold.close()
 
 
@@ -65,43 +66,87 @@ def text(status, message, headers=None):
     return Response(message + "\n", status, "text/plain", headers)
 
 
+# Encoded status lines and Content-Type lines, built on first use. Both are
+# chosen by handlers, never by clients, so these stay small; caching them keeps
+# a response head to two allocations (the part list and the joined bytes).
+_status_lines = {}
+_type_lines = {}
+
+
+def _status_line(version, status):
+    key = status if version == 11 else -status
+    line = _status_lines.get(key)
+    if line is None:
+        line = ("HTTP/1.%d %d %s\r\n" % (version - 10, status, _reason(status))).encode()
+        _status_lines[key] = line
+    return line
+
+
+def _type_line(content_type):
+    line = _type_lines.get(content_type)
+    if line is None:
+        line = ("Content-Type: %s\r\n" % content_type).encode()
+        _type_lines[content_type] = line
+    return line
+
+
 def serialise_head(version, status, content_type, length, keep_alive, headers, extra, chunked=False):
     """The status line and header block as one bytes object.
 
     length None means no Content-Length (chunked, or ended by closing); `extra`
     is a pre-encoded bytes block that goes into every response (e.g. CORS),
     built once at start so it costs nothing per request."""
-    parts = [
-        b"HTTP/1.1 " if version == 11 else b"HTTP/1.0 ",
-        str(status).encode(),
-        b" ",
-        _reason(status).encode(),
-        _CRLF,
-    ]
+    if headers is None and length is not None and not chunked:
+        # The common case (a body of known length, no extra headers) is one
+        # cached template and one % per response.
+        return _template(version, status, content_type, keep_alive, extra) % length
+    parts = [_status_line(version, status)]
     if content_type:
-        parts.append(b"Content-Type: ")
-        parts.append(content_type.encode())
-        parts.append(_CRLF)
+        parts.append(_type_line(content_type))
     if length is not None:
-        parts.append(b"Content-Length: ")
-        parts.append(str(length).encode())
-        parts.append(_CRLF)
+        parts.append(b"Content-Length: %d\r\n" % length)
     if chunked:
         parts.append(b"Transfer-Encoding: chunked\r\n")
-    if not keep_alive:
-        parts.append(b"Connection: close\r\n")
-    elif version == 10:
-        parts.append(b"Connection: keep-alive\r\n")
+    parts.append(_connection_line(version, keep_alive))
     if headers:
         for name, value in headers:
-            parts.append(name.encode())
-            parts.append(b": ")
-            parts.append(str(value).encode())
-            parts.append(_CRLF)
+            parts.append(("%s: %s\r\n" % (name, value)).encode())
     if extra:
         parts.append(extra)
     parts.append(_CRLF)
     return b"".join(parts)
+
+
+def _connection_line(version, keep_alive):
+    if not keep_alive:
+        return b"Connection: close\r\n"
+    if version == 10:
+        return b"Connection: keep-alive\r\n"
+    return b""
+
+
+_templates = {}  # content type -> {status/version/keep key: head with a %d for the length}
+
+
+def _template(version, status, content_type, keep_alive, extra):
+    by_type = _templates.get(content_type)
+    if by_type is None:
+        by_type = _templates[content_type] = {}
+    key = status * 4 + (2 if version == 11 else 0) + (1 if keep_alive else 0)
+    template = by_type.get(key)
+    if template is None:
+        template = b"".join(
+            [
+                _status_line(version, status),
+                _type_line(content_type) if content_type else b"",
+                b"Content-Length: %d\r\n",
+                _connection_line(version, keep_alive),
+                extra.replace(b"%", b"%%"),
+                _CRLF,
+            ]
+        )
+        by_type[key] = template
+    return template
 
 
 def chunk_header(length):

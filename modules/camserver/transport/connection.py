@@ -16,7 +16,8 @@ from asyncio import core
 from camserver import log
 from camserver.http import parser
 from camserver.http.errors import HTTPError
-from camserver.http.response import CHUNK_END, LAST_CHUNK, chunk_header, serialise_head, text
+from camserver.http.request import Request
+from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
 from camserver.transport import disconnect
 from camserver.transport.sender import Sender
 
@@ -89,6 +90,7 @@ class Connection:
         sock = self.sock
         buf = bytearray(limits.header_bytes)
         mv = memoryview(buf)
+        request = Request(peer=self.peer)  # reused for every request on this connection
         start = end = 0
         while True:
             # 1. A complete request head. Pipelined bytes may already be buffered.
@@ -96,15 +98,16 @@ class Connection:
             parsed = None
             while True:
                 if end > start:
-                    parsed = parser.parse_head(buf, start, end, limits)
+                    parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
                 if start > 0:  # move the partial head to the front to make room
                     mv[0 : end - start] = mv[start:end]
                     end -= start
                     start = 0
-                await _readable(sock)
-                n = sock.readinto(mv[end:])
+                # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
+                yield core._io_queue.queue_read(sock)
+                n = sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
                 if n is None:
                     continue
                 if n == 0:
@@ -114,8 +117,7 @@ class Connection:
                 if self.phase == IDLE:
                     self.arm(READING)
                 end += n
-            request, start = parsed
-            request.peer = self.peer
+            start = parsed
             # 2. The body, if any.
             if "transfer-encoding" in request.headers:
                 raise HTTPError(501, "chunked request bodies are not supported", close=True)
@@ -148,9 +150,12 @@ class Connection:
                 return
 
     async def _respond(self, request):
-        """Dispatch request and send the reply. Returns True to keep the connection."""
+        """Dispatch request and send the reply. Returns True to keep the connection.
+        One coroutine for routing and sending: each await of a coroutine allocates."""
         try:
-            response = await self.listener.router.dispatch(request)
+            response = self.listener.router.resolve(request)
+            if not isinstance(response, Response):
+                response = await response(request)
         except HTTPError as e:
             response = text(e.status, e.reason, e.headers)
             response.close = e.close
@@ -162,56 +167,59 @@ class Connection:
         if log.level <= log.DEBUG:
             log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
         try:
-            return await self._send(request, response, request.keep_alive and not response.close)
+            out = self.sender
+            body = response.body
+            keep = request.keep_alive and not response.close
+            chunked = False
+            if response.is_stream():
+                length = body.length
+                keep = False  # a stream ends when the connection does
+            elif response.is_generator():
+                length = None
+                chunked = request.version == 11
+                keep = keep and chunked
+            else:
+                if isinstance(body, str):
+                    body = body.encode()
+                length = len(body)
+            head = serialise_head(
+                request.version,
+                response.status,
+                response.content_type,
+                length,
+                keep,
+                response.headers,
+                self.listener.extra_headers,
+                chunked,
+            )
+            # Head and body usually fit the socket buffer: write what goes at once and
+            # only enter the sender's waiting coroutine for the rest.
+            written = out.write_now(head, 0, len(head))
+            if written < len(head):
+                await out.write(head, written)
+            if request.method == "HEAD":
+                return keep
+            if response.is_stream():
+                await body.send(out)
+            elif chunked or length is None:
+                for piece in body:
+                    if chunked:
+                        if not len(piece):
+                            continue  # an empty chunk would end the body early
+                        await out.write(chunk_header(len(piece)))
+                        await out.write(piece)
+                        await out.write(CHUNK_END)
+                    else:
+                        await out.write(piece)
+                if chunked:
+                    await out.write(LAST_CHUNK)
+            elif length:
+                written = out.write_now(body, 0, length)
+                if written < length:
+                    await out.write(body, written)
+            return keep
         finally:
             response.release()
-
-    async def _send(self, request, response, keep):
-        out = self.sender
-        body = response.body
-        head_only = request.method == "HEAD"
-        chunked = False
-        if response.is_stream():
-            length = getattr(body, "length", None)
-            keep = False  # a stream ends when the connection does
-        elif response.is_generator():
-            length = None
-            chunked = request.version == 11
-            keep = keep and chunked
-        else:
-            if isinstance(body, str):
-                body = body.encode()
-            length = len(body)
-        head = serialise_head(
-            request.version,
-            response.status,
-            response.content_type,
-            length,
-            keep,
-            response.headers,
-            self.listener.extra_headers,
-            chunked,
-        )
-        await out.write(head)
-        if head_only:
-            return keep
-        if response.is_stream():
-            await body.send(out)
-        elif response.is_generator():
-            for piece in body:
-                if chunked:
-                    if not len(piece):
-                        continue  # an empty chunk would end the body early
-                    await out.write(chunk_header(len(piece)))
-                    await out.write(piece)
-                    await out.write(CHUNK_END)
-                else:
-                    await out.write(piece)
-            if chunked:
-                await out.write(LAST_CHUNK)
-        elif length:
-            await out.write(body)
-        return keep
 
     def _expired(self):
         phase = self.expired

@@ -90,7 +90,15 @@ class Listener:
             await self._accept_loop()
         finally:
             watchdog.cancel()
+            self.close()
+
+    def close(self):
+        """Close the listen socket and every connection (idempotent)."""
+        if self.sock is not None:
             self.sock.close()
+            self.sock = None
+        for conn in list(self.connections):
+            conn.task.cancel()
 
     async def _accept_loop(self):
         sock = self.sock

@@ -26,13 +26,11 @@ class Sender:
         self.chunk_size = chunk_size
         self.bytes_sent = 0
 
-    async def write(self, buf, off=0, end=-1):
-        """Send buf[off:end] (end -1 = to the end). Raises OSError if the peer goes away."""
-        if end < 0:
-            end = len(buf)
+    def write_now(self, buf, off, end):
+        """Write buf[off:end] as far as the socket takes it without waiting; returns
+        the new offset. Synchronous, so the common case allocates no coroutine."""
         sock = self.sock
         chunk = self.chunk_size
-        conn = self.conn
         send = getattr(buf, "send", None)  # camera_glue frames write themselves from PSRAM
         while off < end:
             if send is not None:
@@ -44,11 +42,23 @@ class Sender:
                     n = chunk
                 written = sock.write(buf, off, n)
             if not written:  # None or 0: would block
-                conn.arm(SENDING)
-                yield core._io_queue.queue_write(sock)
-                continue
+                return off
             if log.level <= log.TRACE:
-                log.trace("send %d bytes to %s", written, conn.peer)
+                log.trace("send %d bytes to %s", written, self.conn.peer)
             off += written
             self.bytes_sent += written
+        return off
+
+    async def write(self, buf, off=0, end=-1):
+        """Send buf[off:end] (end -1 = to the end), waiting for the peer as needed.
+        Raises OSError if the peer goes away."""
+        if end < 0:
+            end = len(buf)
+        conn = self.conn
+        while True:
+            off = self.write_now(buf, off, end)
+            if off >= end:
+                break
+            conn.arm(SENDING)
+            yield core._io_queue.queue_write(self.sock)
         conn.disarm()

@@ -1,0 +1,5 @@
+# ESP32-S3-EYE (Espressif): MicroPython board definition for the camserver firmware.
+# ESP32-S3-WROOM-1-N8R8 (8 MiB flash) with an OV2640 camera; octal PSRAM. Build with: make firmware BOARD=ESPRESSIF_ESP32S3_EYE
+set(CAMSERVER_PSRAM octal)
+set(CAMSERVER_BOARD_DIR ${CMAKE_CURRENT_LIST_DIR})
+include(${CMAKE_CURRENT_LIST_DIR}/../../firmware/camserver.cmake)

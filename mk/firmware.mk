@@ -1,0 +1,124 @@
+# Board targets: build a firmware image with ESP-IDF, flash it, configure Wi-Fi, watch the console.
+# Included by the Makefile (BIN, BUILD, PORT come from there). docs/firmware.md explains each step.
+#
+#   make deps                                  clone the pinned MicroPython and ESP-IDF into build/deps
+#   make firmware BOARD=<board>                build/firmware/<board>/firmware.bin (one image, offset 0)
+#   make flash BOARD=<board> PORT=/dev/ttyACM0 write it with esptool
+#   make erase PORT=...                        erase the whole flash (settings too)
+#   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   write /settings.json with mpremote
+#                  (optional: CAMERA_HOSTNAME=name for http://name.local/, AP_PASSWORD=setup AP password)
+#   make monitor PORT=...                      the board's console (Ctrl-] leaves)
+#   make boards                                list the boards
+
+include firmware/versions.env
+
+FW_BOARDS := $(sort $(notdir $(patsubst %/mpconfigboard.cmake,%,$(wildcard boards/*/mpconfigboard.cmake))))
+DEPS_DIR := $(CURDIR)/$(BUILD)/deps
+MICROPY_REPO ?= https://github.com/micropython/micropython.git
+IDF_REPO ?= https://github.com/espressif/esp-idf.git
+# MPY_DIR and IDF_PATH (usually exported by ESP-IDF's export.sh) win; otherwise `make deps`'s clones.
+MPY_DIR ?= $(if $(wildcard $(DEPS_DIR)/micropython/ports/esp32/Makefile),$(DEPS_DIR)/micropython)
+IDF_PATH ?= $(if $(wildcard $(DEPS_DIR)/esp-idf/export.sh),$(DEPS_DIR)/esp-idf)
+BAUD ?= 460800
+FW_DIR = $(CURDIR)/$(BUILD)/firmware/$(BOARD)
+FW_BIN = $(FW_DIR)/firmware.bin
+CAMERA_GLUE_DIR := $(CURDIR)/components/camera_glue
+# Not $(MAKE): a line naming $(MAKE) runs even under `make -n`, and that must only print.
+MPY_MAKE := make
+
+# Fail early, in one line, with the command that fixes it. Checked only for the goals that need it.
+fw_goals := $(MAKECMDGOALS)
+ifneq ($(filter firmware flash,$(fw_goals)),)
+  ifeq ($(BOARD),)
+    $(error BOARD is not set: run `make $(firstword $(filter firmware flash,$(fw_goals))) BOARD=<board>` with one of: $(FW_BOARDS))
+  endif
+  ifeq ($(wildcard boards/$(BOARD)/mpconfigboard.cmake),)
+    $(error unknown BOARD '$(BOARD)': use one of $(FW_BOARDS), e.g. `make firmware BOARD=$(firstword $(FW_BOARDS))`)
+  endif
+endif
+ifneq ($(filter firmware,$(fw_goals)),)
+  ifeq ($(strip $(MPY_DIR)),)
+    $(error MPY_DIR is not set and $(BUILD)/deps has no MicroPython: run `make deps` (or pass MPY_DIR=/path/to/micropython checked out at $(MICROPY_VERSION)))
+  endif
+  ifeq ($(wildcard $(MPY_DIR)/ports/esp32/Makefile),)
+    $(error MPY_DIR=$(MPY_DIR) has no ports/esp32/Makefile: run `make deps` or point MPY_DIR at a MicroPython $(MICROPY_VERSION) checkout)
+  endif
+  ifeq ($(strip $(IDF_PATH)),)
+    $(error IDF_PATH is not set and $(BUILD)/deps has no ESP-IDF: run `make deps` (or pass IDF_PATH=/path/to/esp-idf at $(IDF_VERSION), installed with `./install.sh esp32s3`))
+  endif
+  ifeq ($(wildcard $(IDF_PATH)/export.sh),)
+    $(error IDF_PATH=$(IDF_PATH) has no export.sh: run `make deps` or point IDF_PATH at an ESP-IDF $(IDF_VERSION) checkout)
+  endif
+endif
+ifneq ($(filter flash erase configure monitor,$(fw_goals)),)
+  ifeq ($(PORT),)
+    $(error PORT is not set: run `make $(firstword $(filter flash erase configure monitor,$(fw_goals))) PORT=/dev/ttyACM0` with the board's serial port (list them: $(BIN)/pyserial-ports))
+  endif
+endif
+ifneq ($(filter configure,$(fw_goals)),)
+  ifeq ($(WIFI_SSID),)
+    $(error WIFI_SSID is not set: run `make configure PORT=$(PORT) WIFI_SSID=<network> WIFI_PASSWORD=<password>`)
+  endif
+endif
+
+.PHONY: deps firmware flash erase configure monitor boards
+
+boards:
+	@for b in $(FW_BOARDS); do echo $$b; done
+
+# Clones only what is missing; MPY_DIR / IDF_PATH given on the command line are used as they are.
+deps:
+	@command -v git >/dev/null || { echo "error: git is missing: sudo apt-get install -y git"; exit 1; }
+	@mkdir -p $(DEPS_DIR)
+	@if [ ! -f $(DEPS_DIR)/micropython/ports/esp32/Makefile ]; then \
+	  echo "cloning MicroPython $(MICROPY_VERSION) into $(DEPS_DIR)/micropython"; \
+	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(DEPS_DIR)/micropython; fi
+	$(MPY_MAKE) -C $(DEPS_DIR)/micropython/mpy-cross
+	@if [ ! -f $(DEPS_DIR)/esp-idf/export.sh ]; then \
+	  echo "cloning ESP-IDF $(IDF_VERSION) into $(DEPS_DIR)/esp-idf"; \
+	  git clone --depth 1 --branch $(IDF_VERSION) --recursive --shallow-submodules $(IDF_REPO) $(DEPS_DIR)/esp-idf; fi
+	$(DEPS_DIR)/esp-idf/install.sh esp32s3
+	. $(DEPS_DIR)/esp-idf/export.sh >/dev/null && \
+	  $(MPY_MAKE) -C $(DEPS_DIR)/micropython/ports/esp32 BOARD_DIR=$(CURDIR)/boards/$(firstword $(FW_BOARDS)) \
+	    BUILD=$(CURDIR)/$(BUILD)/firmware/submodules submodules
+	@echo "deps ready: make firmware BOARD=<board> (boards: $(FW_BOARDS))"
+
+# MicroPython's ports/esp32/Makefile does the build: BOARD_DIR is our out-of-tree board, the C module
+# and the frozen manifest are ours, the camera component comes in through the board's cmake
+# (EXTRA_COMPONENT_DIRS, from CAMSERVER_EXTRA_COMPONENT_DIRS here).
+firmware:
+	@git -C $(MPY_DIR) describe --tags 2>/dev/null | grep -qx '$(MICROPY_VERSION)' \
+	  || echo "warning: $(MPY_DIR) is not MicroPython $(MICROPY_VERSION) (firmware/versions.env); the board files are written for it"
+	@git -C $(IDF_PATH) describe --tags 2>/dev/null | grep -qx '$(IDF_VERSION)' \
+	  || echo "warning: $(IDF_PATH) is not ESP-IDF $(IDF_VERSION) (firmware/versions.env)"
+	$(MPY_MAKE) -C $(MPY_DIR)/mpy-cross
+	. $(IDF_PATH)/export.sh >/dev/null && \
+	  CAMSERVER_EXTRA_COMPONENT_DIRS=$(CAMERA_GLUE_DIR) \
+	  $(MPY_MAKE) -C $(MPY_DIR)/ports/esp32 \
+	    BOARD_DIR=$(CURDIR)/boards/$(BOARD) \
+	    USER_C_MODULES=$(CAMERA_GLUE_DIR)/micropython.cmake \
+	    FROZEN_MANIFEST=$(CURDIR)/firmware/manifest.py \
+	    BUILD=$(FW_DIR) \
+	    submodules all
+	@echo "firmware image: $(FW_BIN)"
+	@echo "next: make flash BOARD=$(BOARD) PORT=/dev/ttyACM0"
+
+# The S3 image holds bootloader, partition table and app, and starts at offset 0.
+flash:
+	@test -f $(FW_BIN) || { echo "error: no $(FW_BIN): run make firmware BOARD=$(BOARD) first"; exit 1; }
+	$(BIN)/esptool --chip esp32s3 --port $(PORT) --baud $(BAUD) write-flash 0 $(FW_BIN)
+
+erase:
+	$(BIN)/esptool --chip esp32s3 --port $(PORT) erase-flash
+
+# The values travel in the environment, so quotes in a password need no escaping and no password
+# shows in make's echo of the command.
+configure: export WIFI_SSID := $(WIFI_SSID)
+configure: export WIFI_PASSWORD := $(WIFI_PASSWORD)
+configure: export CAMERA_HOSTNAME := $(CAMERA_HOSTNAME)
+configure: export AP_PASSWORD := $(AP_PASSWORD)
+configure:
+	$(BIN)/python firmware/configure.py --port $(PORT)
+
+monitor:
+	$(BIN)/mpremote connect $(PORT) repl

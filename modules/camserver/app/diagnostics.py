@@ -1,0 +1,44 @@
+"""Routes for benchmarks and measurements.
+
+/test/body is a fixed 120 kB body (the size of a UXGA frame), always present.
+/test/gc (only with the `diagnostics` setting) brackets a measurement window:
+?action=start collects and stops automatic GC, ?action=stop returns the bytes
+allocated since as JSON and turns GC back on. Only for the bench: with GC off a
+long window can exhaust the heap.
+"""
+
+import gc
+import json
+
+from camserver.http.response import Response, text
+
+_body = None
+_start = [0]
+
+
+async def test_body(request):
+    global _body
+    if _body is None:
+        _body = bytearray(120000)
+    return Response(_body, content_type="application/octet-stream")
+
+
+async def gc_window(request):
+    action = request.query.get("action")
+    if action == "start":
+        gc.collect()
+        gc.disable()
+        _start[0] = gc.mem_alloc()
+        return text(200, "gc window open")
+    if action == "stop":
+        allocated = gc.mem_alloc() - _start[0]
+        gc.enable()
+        gc.collect()
+        return Response(json.dumps({"allocated": allocated}), content_type="application/json")
+    return text(400, "action must be start or stop")
+
+
+def add_routes(router, config):
+    router.add("GET", "/test/body", test_body)
+    if config["diagnostics"]:
+        router.add("GET", "/test/gc", gc_window)

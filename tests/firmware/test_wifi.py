@@ -1,0 +1,132 @@
+"""Wi-Fi start-up, retries, reconnect and access-point fallback of camserver.device.wifi, run on
+the real MicroPython unix port against the simulated network of simnet.py."""
+
+from fwtools import run_scenario
+
+
+def texts(lines):
+    """Console lines without the leading ticks: "LEVEL message"."""
+    return [line.split(" ", 1)[1] for line in lines]
+
+
+def index_of(lines, fragment):
+    for i, line in enumerate(lines):
+        if fragment in line:
+            return i
+    raise AssertionError("no line with %r in:\n%s" % (fragment, "\n".join(lines)))
+
+
+def test_joins_the_configured_network(compiled):
+    lines, r = run_scenario(compiled, "join")
+    assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
+    assert r["connects"] == 1 and not r["ap_up"]
+    # The hostname is set before the station starts: DHCP and the mDNS responder take it from there.
+    assert r["events"][0] == "hostname camserver"
+    assert r["events"].index("hostname camserver") < r["events"].index("sta connect home")
+    joined = "INFO wifi: connected to home as 192.168.1.50 (http://192.168.1.50/, http://camserver.local/)"
+    assert joined in texts(lines)
+
+
+def test_wrong_password_gives_up_early_and_starts_the_access_point(compiled):
+    lines, r = run_scenario(compiled, "wrong_password")
+    # Two rejections in a row end the attempts (3 allowed), well inside wifi_timeout_ms (1500).
+    assert r["connects"] == 2
+    assert r["elapsed_ms"] < 1500
+    assert r["mode"] == "ap" and r["address"] == "192.168.4.1"
+    # Named after the hostname and the last two bytes of the access point's MAC (..:1b:2c).
+    assert r["ap_essid"] == "camserver-1b2c"
+    assert r["ap_authmode"] == 0  # open: no ap_password set
+    out = texts(lines)
+    assert "ERROR wifi: home rejects the password; save the right one on the setup page" in out
+    ap_line = "access point camserver-1b2c is up: join it and open http://192.168.4.1/ to set up Wi-Fi"
+    assert "WARNING wifi: " + ap_line in out
+
+
+def test_missing_network_is_retried_until_the_timeout(compiled):
+    lines, r = run_scenario(compiled, "network_missing")
+    assert r["connects"] == 3
+    # Three attempts of wifi_timeout_ms / 3 each, then the access point.
+    assert 1500 <= r["elapsed_ms"] < 2500
+    assert r["mode"] == "ap"
+    assert sum("network not found" in line for line in lines) == 3
+
+
+def test_no_credentials_starts_the_access_point_at_once(compiled):
+    lines, r = run_scenario(compiled, "no_credentials")
+    assert r["connects"] == 0
+    assert r["mode"] == "ap" and r["address"] == "192.168.4.1" and r["ap_up"]
+    assert "INFO wifi: no network configured" in texts(lines)
+
+
+def test_access_point_password(compiled):
+    _, r = run_scenario(compiled, "ap_password")
+    assert r["ap_authmode"] == 3 and r["ap_password"] == "setup-pass-1"
+    lines, r = run_scenario(compiled, "ap_password_short")
+    assert r["ap_authmode"] == 0 and r["ap_password"] is None
+    assert any("access point password must be 8 to 63" in line for line in lines)
+
+
+def test_invalid_hostname_falls_back(compiled):
+    lines, r = run_scenario(compiled, "bad_hostname")
+    assert r["hostname"] == "camserver" and r["ap_essid"] == "camserver-1b2c"
+    assert "WARNING wifi: hostname may only contain letters, digits and '-', using camserver" in texts(lines)
+
+
+def test_lost_link_is_reconnected_by_the_watcher(compiled):
+    # The simulated driver does not re-associate: the watcher has to call connect() again.
+    lines, r = run_scenario(compiled, "lost_and_back")
+    lost = index_of(lines, "connection to home lost, reconnecting")
+    again = index_of(lines, "INFO wifi: reconnecting to home")
+    back = index_of(lines, "INFO wifi: link back after")
+    assert lost < again < back
+    assert r["connects"] == 2
+    assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
+    assert "ap active True" not in r["events"]
+
+
+def test_driver_reconnect_is_left_alone(compiled):
+    # The esp32 driver re-associates by itself (status CONNECTING): no extra connect() calls.
+    lines, r = run_scenario(compiled, "lost_briefly")
+    index_of(lines, "connection to home lost")
+    index_of(lines, "link back after")
+    assert r["connects"] == 1
+    assert r["mode"] == "sta"
+
+
+def test_long_loss_brings_up_the_access_point_until_the_link_is_back(compiled):
+    lines, r = run_scenario(compiled, "lost_long")
+    assert r["ap_during_loss"] is True
+    assert r["mode"] == "sta" and not r["ap_up"]
+    assert index_of(lines, "unreachable for") < index_of(lines, "access point camserver-1b2c is up")
+    assert index_of(lines, "link back") < index_of(lines, "INFO wifi: access point stopped")
+
+
+def test_network_that_appears_after_boot_is_joined(compiled):
+    # A power cut: the camera boots before the router. Access point first, then the station.
+    lines, r = run_scenario(compiled, "network_appears")
+    assert r["boot_mode"] == "ap"
+    assert r["mode"] == "sta" and r["address"] == "192.168.1.50" and not r["ap_up"]
+    assert r["events"][-1] == "ap active False"
+
+
+def test_no_station_retries_while_the_access_point_is_in_use(compiled):
+    _, r = run_scenario(compiled, "ap_in_use")
+    assert r["connects_while_used"] == r["connects_at_boot"]
+    assert r["connects"] > r["connects_at_boot"]
+    assert r["mode"] == "sta"
+
+
+def test_saved_credentials_are_checked_saved_and_joined(compiled, tmp_path):
+    path = tmp_path / "settings.json"
+    lines, r = run_scenario(compiled, "save_credentials", path)
+    assert r["errors"] == [
+        "network name is empty",
+        "password must be 8 to 63 characters (or empty for an open network)",
+        "network name is longer than 32 bytes",
+    ]
+    assert r["file_before"] is None  # rejected values are never written
+    assert r["saved"]["wifi_ssid"] == "home" and r["saved"]["wifi_password"] == "secret123"
+    assert r["message"] == "saved; the camera now joins home"
+    # Joined at once (retry_ms is a minute in this scenario), and the access point went away.
+    assert r["mode"] == "sta" and not r["ap_up"]
+    assert r["elapsed_ms"] < 2000

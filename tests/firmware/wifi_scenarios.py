@@ -1,0 +1,272 @@
+"""Wi-Fi and device-start scenarios, run on the MicroPython unix port by test_wifi.py and
+test_device.py:
+
+    micropython wifi_scenarios.py <scenario> [settings path]
+
+Each scenario drives the frozen code (camserver.device, compiled by mpy-cross) against the
+simulated network of simnet.py, prints the device's console lines as they happen, and ends with
+one line "RESULT <json>" that the pytest side checks.
+"""
+
+import asyncio
+import json
+import sys
+import time
+
+from camserver import device, settings
+from camserver.device.wifi import Wifi
+from simnet import SimNet
+
+# Short timings so that every scenario ends within a few seconds of real time.
+FAST = {
+    "poll_ms": 20,
+    "attempts": 3,
+    "watch_ms": 50,
+    "retry_ms": 400,
+    "lost_ap_ms": 60000,
+    "backoff_max_ms": 400,
+}
+
+
+def config_with(**values):
+    config = dict(settings.DEFAULTS)
+    config["wifi_timeout_ms"] = 1500
+    config.update(values)
+    return config
+
+
+def summary(net, wifi, started):
+    return {
+        "mode": wifi.mode,
+        "address": wifi.address,
+        "ap_up": wifi.ap_up,
+        "ap_essid": net.ap.essid,
+        "ap_authmode": net.ap.authmode,
+        "ap_password": net.ap.password,
+        "connects": net.connects,
+        "hostname": net.name,
+        "elapsed_ms": time.ticks_diff(time.ticks_ms(), started),
+        "events": [e[1] for e in net.events],
+    }
+
+
+async def boot(net, config, **options):
+    opts = dict(FAST)
+    opts.update(options)
+    wifi = Wifi(net, config, **opts)
+    started = time.ticks_ms()
+    await wifi.up()
+    return wifi, started
+
+
+async def join():
+    net = SimNet({"home": "secret123"})
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
+    return summary(net, wifi, started)
+
+
+async def wrong_password():
+    net = SimNet({"home": "secret123"})
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="not-the-one"))
+    return summary(net, wifi, started)
+
+
+async def network_missing():
+    net = SimNet({"other": "secret123"})
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
+    return summary(net, wifi, started)
+
+
+async def no_credentials():
+    net = SimNet({"home": "secret123"})
+    wifi, started = await boot(net, config_with())
+    return summary(net, wifi, started)
+
+
+async def ap_password():
+    net = SimNet({})
+    wifi, started = await boot(net, config_with(ap_password="setup-pass-1"))
+    return summary(net, wifi, started)
+
+
+async def ap_password_short():
+    net = SimNet({})
+    wifi, started = await boot(net, config_with(ap_password="short"))
+    return summary(net, wifi, started)
+
+
+async def bad_hostname():
+    net = SimNet({})
+    wifi, started = await boot(net, config_with(hostname="my_camera!"))
+    return summary(net, wifi, started)
+
+
+async def _run_watch(wifi, ms):
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(ms)
+    task.cancel()
+
+
+async def lost_and_back():
+    # The driver does not re-associate (auto_reconnect=False): the watcher must call connect().
+    net = SimNet({"home": "secret123"}, auto_reconnect=False)
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(200)
+    net.lose("home")
+    await asyncio.sleep_ms(900)
+    net.restore("home", "secret123")
+    await asyncio.sleep_ms(1200)
+    task.cancel()
+    return summary(net, wifi, started)
+
+
+async def lost_briefly():
+    # The driver re-associates by itself: the watcher only reports, it does not call connect().
+    net = SimNet({"home": "secret123"}, auto_reconnect=True, join_ms=300)
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(200)
+    net.lose("home")
+    await asyncio.sleep_ms(100)
+    net.restore("home", "secret123")
+    await asyncio.sleep_ms(800)
+    task.cancel()
+    return summary(net, wifi, started)
+
+
+async def lost_long():
+    # Away longer than lost_ap_ms: the access point comes up beside the station, then goes.
+    net = SimNet({"home": "secret123"}, auto_reconnect=False)
+    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"), lost_ap_ms=400)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(100)
+    net.lose("home")
+    await asyncio.sleep_ms(900)
+    ap_during = wifi.ap_up
+    net.restore("home", "secret123")
+    await asyncio.sleep_ms(1200)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result["ap_during_loss"] = ap_during
+    return result
+
+
+async def network_appears():
+    # Boot while the router is still starting: access point first, the station once it is there.
+    net = SimNet({}, auto_reconnect=False)
+    wifi, started = await boot(
+        net, config_with(wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300)
+    )
+    boot_mode = wifi.mode
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(200)
+    net.restore("home", "secret123")
+    await asyncio.sleep_ms(1500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result["boot_mode"] = boot_mode
+    return result
+
+
+async def ap_in_use():
+    # Someone is on the setup access point: no station retries (they would switch channels).
+    net = SimNet({"home": "secret123"}, auto_reconnect=False)
+    net.lose("home")
+    wifi, started = await boot(
+        net, config_with(wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300)
+    )
+    net.restore("home", "secret123")
+    net.ap.clients = [(b"\x01\x02\x03\x04\x05\x06",)]
+    connects_at_boot = net.connects
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(1000)
+    connects_while_used = net.connects
+    net.ap.clients = []
+    await asyncio.sleep_ms(1000)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result["connects_at_boot"] = connects_at_boot
+    result["connects_while_used"] = connects_while_used
+    return result
+
+
+async def save_credentials():
+    # No credentials: access point; the settings form saves good ones; the device joins at once.
+    path = sys.argv[2]
+    net = SimNet({"home": "secret123"})
+    config = config_with()
+    wifi, started = await boot(net, config, retry_ms=60000)
+    device._wifi = wifi
+    errors = []
+    for ssid, password in (("", "secret123"), ("home", "short"), ("x" * 33, "secret123")):
+        try:
+            device.save_wifi(config, ssid, password, path)
+        except ValueError as e:
+            errors.append(str(e))
+    try:
+        with open(path) as f:
+            before = f.read()
+    except OSError:
+        before = None
+    message = device.save_wifi(config, "home", "secret123", path)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(800)
+    task.cancel()
+    with open(path) as f:
+        saved = json.load(f)
+    result = summary(net, wifi, started)
+    result.update({"errors": errors, "file_before": before, "saved": saved, "message": message})
+    return result
+
+
+async def server_restarts():
+    # An exception escaping the server: logged, pause, the server again; no reboot.
+    calls = []
+
+    async def serve(config, camera, address):
+        calls.append(address)
+        if len(calls) == 1:
+            raise OSError(98)
+        if len(calls) == 2:
+            raise MemoryError()
+        await asyncio.sleep_ms(10)
+
+    class Up:
+        address = "192.168.1.50"
+
+    config = config_with()
+    started = time.ticks_ms()
+    restarts = await device.run_server(config, None, Up(), serve, restarts=2, pause_ms=50)
+    return {"restarts": restarts, "calls": calls, "elapsed_ms": time.ticks_diff(time.ticks_ms(), started)}
+
+
+def camera_fails():
+    calls = []
+
+    def open_camera(config):
+        calls.append(1)
+        raise OSError(19)
+
+    camera = device.init_camera(config_with(), open_camera, attempts=3, pause_ms=10)
+    return {"camera": camera, "calls": len(calls)}
+
+
+def boot_device():
+    # The whole device start as main.py runs it, with the simulated network and the real camera
+    # and server; the server listens on loopback. Runs until the test stops the process.
+    path, port, frames, networks = sys.argv[2], int(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+    overrides = {"host": "127.0.0.1", "port": port, "frames_dir": frames}
+    device.start(path, overrides=overrides, net=SimNet(networks), wifi_options=FAST)
+
+
+def main():
+    name = sys.argv[1]
+    func = globals()[name]
+    result = func()
+    if not isinstance(result, dict):
+        result = asyncio.run(result)
+    print("RESULT " + json.dumps(result))
+
+
+main()

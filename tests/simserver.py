@@ -1,0 +1,117 @@
+"""The real MicroPython server process for the behaviour tests.
+
+SimServer starts the frozen modules (compiled by mpy-cross into
+build/mpy, as `make test` does first) on the MicroPython unix port, on a free
+loopback port, and waits for its `camera ready:` line. MICROPYTHON selects the
+binary (default: the pinned one in .venv).
+"""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MPY_OUT = os.path.join(ROOT, "build", "mpy")
+FRAMES = os.path.join(ROOT, "build", "frames")
+
+
+def micropython_binary():
+    path = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
+    return path if os.path.isabs(path) else os.path.join(ROOT, path)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_built():
+    """The compiled modules and rendered frames `make test` produces; built here when missing."""
+    if not os.path.isdir(MPY_OUT) or not os.path.exists(os.path.join(FRAMES, "manifest.json")):
+        subprocess.run(["make", "-s", "compile", "frames"], cwd=ROOT, check=True)
+
+
+def run_micropython(script, *args, timeout=60):
+    """Run a MicroPython script with the compiled modules on its path; returns CompletedProcess."""
+    ensure_built()
+    env = dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
+    return subprocess.run(
+        [micropython_binary(), "-X", "heapsize=4M", script, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class SimServer:
+    """A running MicroPython camera server process and its console."""
+
+    def __init__(self, settings):
+        ensure_built()
+        self.port = settings.pop("port", None) or free_port()
+        self.host = "127.0.0.1"
+        self.url = "http://%s:%d" % (self.host, self.port)
+        args = ["host=127.0.0.1", "port=%d" % self.port, "frames_dir=" + FRAMES]
+        args += ["%s=%s" % (k, int(v) if isinstance(v, bool) else v) for k, v in settings.items()]
+        env = dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
+        self.proc = subprocess.Popen(
+            [micropython_binary(), "-X", "heapsize=4M", "-m", "camserver.host", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self._lines = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 20
+        while not any(line.startswith("camera ready:") for line in self.lines()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("server did not start:\n" + "\n".join(self.lines()))
+            time.sleep(0.02)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self._lock:
+                self._lines.append(line.rstrip("\n"))
+
+    def lines(self):
+        with self._lock:
+            return list(self._lines)
+
+    def mark(self):
+        """A position in the console, for lines_since()."""
+        return len(self.lines())
+
+    def lines_since(self, mark):
+        return self.lines()[mark:]
+
+    def wait_for_line(self, text, timeout=5.0, since=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines()[since:]:
+                if text in line:
+                    return line
+            time.sleep(0.02)
+        raise AssertionError("no console line with %r; console:\n%s" % (text, "\n".join(self.lines()[-30:])))
+
+    def connect(self, timeout=5.0):
+        return socket.create_connection((self.host, self.port), timeout=timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)

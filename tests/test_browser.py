@@ -1,0 +1,378 @@
+"""The camera page in a real browser: Debian's Chromium, headless, driven by Playwright, against the real
+MicroPython server (the `sim` fixture). Never a downloaded browser: without /usr/bin/chromium these fail."""
+
+import io
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+# A cheap fingerprint of the decoded pixels of the live <img>: proves the JPEG decoded (size and
+# non-black pixels) and lets the test see the picture change.
+PIXELS_JS = """async () => {
+  const i = document.getElementById("live");
+  for (let t = 0; t < 20; t++) {
+    try { await i.decode(); } catch (e) { continue; }  // src changed meanwhile: wait for the next one
+    if (!i.complete || !i.naturalWidth) continue;
+    const c = document.createElement("canvas");
+    c.width = i.naturalWidth; c.height = i.naturalHeight;
+    const x = c.getContext("2d");
+    x.drawImage(i, 0, 0);
+    const d = x.getImageData(0, 0, c.width, c.height).data;
+    let h = 0, lit = 0;
+    for (let k = 0; k < d.length; k += 7) { h = (h * 31 + d[k]) | 0; lit += d[k] > 40; }
+    return [c.width, c.height, h, lit];
+  }
+  return null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("%s is missing: run `sudo apt-get install -y chromium` (or `make sysdeps`)" % CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        # launch() gives every run a fresh temporary profile (user-data-dir).
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        yield b
+        b.close()
+
+
+class Tab:
+    """One browser tab on the camera page, recording console errors and uncaught exceptions."""
+
+    def __init__(self, browser, url, viewport=DESKTOP, **options):
+        self.ctx = browser.new_context(viewport=viewport, accept_downloads=True, **options)
+        self.ctx.set_default_timeout(15_000)
+        self.page = self.ctx.new_page()
+        self.errors = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append("console: " + m.text))
+        self.page.on("pageerror", lambda e: self.errors.append("exception: %s" % e))
+        self.page.goto(url + "/", wait_until="load")
+
+    def js(self, expr, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def wait(self, expr, arg=None, timeout=15_000):
+        self.page.wait_for_function(expr, arg=arg, timeout=timeout, polling=100)
+
+    def close(self):
+        self.ctx.close()
+
+
+@pytest.fixture
+def tabs(browser):
+    opened = []
+
+    def open_tab(url, viewport=DESKTOP, **options):
+        t = Tab(browser, url, viewport, **options)
+        opened.append(t)
+        return t
+
+    yield open_tab
+    for t in opened:
+        t.close()
+
+
+def status(sim):
+    with urllib.request.urlopen(sim.url + "/status", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def status_with_password(sim, key):
+    req = urllib.request.Request(sim.url + "/status", headers={"Authorization": "Basic YWRtaW46c2VjcmV0"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.loads(r.read())[key]
+
+
+def wait_status(sim, key, value, timeout=10):
+    end = time.monotonic() + timeout
+    while True:
+        s = status(sim)
+        if s.get(key) == value:
+            return s
+        if time.monotonic() > end:
+            raise AssertionError("/status %s stayed %r, expected %r" % (key, s.get(key), value))
+        time.sleep(0.1)
+
+
+@pytest.mark.timeout(120)
+def test_live_view_controls_snapshot_without_console_errors(sim, tabs):
+    cam = sim()
+    tab = tabs(cam.url)
+    page = tab.page
+    # Live view starts on load, decodes, and keeps changing.
+    tab.wait("window.cam && cam.shown >= 3")
+    seen = set()
+    for _ in range(6):
+        px = tab.js(PIXELS_JS)
+        assert px, "the live image never finished decoding"
+        w, h, digest, lit = px
+        assert w > 0 and h > 0 and lit > 1000, (w, h, lit)
+        seen.add(digest)
+        time.sleep(0.3)
+    assert len(seen) >= 3, "the live image does not change"
+    time.sleep(1.2)  # one readout period
+    rate = page.locator("#rate").inner_text()
+    assert "fps" in rate and "kB/s" in rate and float(rate.split()[0]) > 1, rate
+
+    # Frame size from the UI: the picture and /status follow.
+    page.select_option("#c-framesize", "6")
+    tab.wait("live.naturalWidth === 320 && live.naturalHeight === 240")
+    assert wait_status(cam, "framesize", 6)["framesize"] == 6
+    page.select_option("#c-framesize", "10")
+    tab.wait("live.naturalWidth === 640 && live.naturalHeight === 480")
+    wait_status(cam, "framesize", 10)
+    assert tab.js("document.getElementById('c-framesize').value") == "10"
+
+    # A switch and a slider round-trip through /control, and the page shows what the server holds.
+    was = status(cam)["hmirror"]
+    page.click("#c-hmirror")
+    wait_status(cam, "hmirror", 1 - was)
+    lo, hi = status(cam)["limits"]["quality"]
+    q = (lo + hi) // 2
+    tab.js(
+        "q => { const i = document.getElementById('c-quality'); i.value = q;"
+        " i.dispatchEvent(new Event('input')); i.dispatchEvent(new Event('change')); }",
+        q,
+    )
+    wait_status(cam, "quality", q)
+    time.sleep(2.5)  # two /status polls later the controls still show the server's values
+    assert tab.js("document.getElementById('c-hmirror').checked") == (1 - was == 1)
+    assert tab.js("+document.getElementById('c-quality').value") == q
+
+    # Snapshot: shown on the page, and downloadable as a JPEG of the current frame size.
+    page.click("#snap")
+    tab.wait(
+        "!document.getElementById('snapbox').hidden && document.getElementById('still').naturalWidth > 0"
+    )
+    assert tab.js("[still.naturalWidth, still.naturalHeight]") == [640, 480]
+    with page.expect_download(timeout=10_000) as dl:
+        page.click("#dl")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "snapshot.jpg"
+    dl.value.save_as(path)
+    assert dl.value.suggested_filename.startswith("capture-") and dl.value.suggested_filename.endswith(".jpg")
+    from PIL import Image
+
+    with Image.open(io.BytesIO(path.read_bytes())) as im:
+        assert im.format == "JPEG" and im.size == (640, 480)
+
+    tab.wait("cam.shown > 0 && !live.classList.contains('off')")
+    tab.js("scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "camera_page.png"), full_page=True)
+    assert tab.errors == []
+
+
+@pytest.mark.timeout(90)
+def test_stop_start_fullscreen_and_phone_layout(sim, tabs):
+    cam = sim()
+    tab = tabs(cam.url, PHONE)
+    page = tab.page
+    tab.wait("cam.shown >= 2")
+    # The page fits a phone screen: no sideways scrolling.
+    assert tab.js("document.documentElement.scrollWidth <= innerWidth")
+
+    page.click("#run")
+    assert page.locator("#run").inner_text() == "Start"
+    # The server sees the viewer go away, and no frames arrive while stopped.
+    end = time.monotonic() + 10
+    while status(cam)["viewers"]:
+        assert time.monotonic() < end, "the stopped stream is still a viewer"
+        time.sleep(0.2)
+    n = tab.js("cam.recv")
+    time.sleep(1.0)
+    assert tab.js("cam.recv") == n
+    assert page.locator("#ov").inner_text() == "Stopped"
+    assert tab.js("document.getElementById('dot').className") == "dot warn"
+    page.click("#run")
+    tab.wait("cam.recv >= %d" % (n + 3))
+    assert page.locator("#ov").is_hidden()
+
+    page.click("#full")
+    box = "document.getElementById('frame')"
+    tab.wait("document.fullscreenElement === %s || %s.classList.contains('max')" % (box, box))
+    shown = tab.js("cam.shown")
+    tab.wait("cam.shown >= %d" % (shown + 2))
+    page.screenshot(path=str(ARTIFACTS / "camera_page_fullscreen.png"))
+    page.click("#frame")  # a tap on the picture leaves fullscreen
+    tab.wait("!document.fullscreenElement && !%s.classList.contains('max')" % box)
+
+    # The header shows live (green) and this viewer, as the server counts it, again.
+    tab.wait("document.getElementById('dot').className === 'dot ok'")
+    tab.wait("/^1 viewer/.test(document.getElementById('hs').textContent.split(' · ')[1])", timeout=5_000)
+    tab.wait("/^[0-9.]+ fps/.test(document.getElementById('rate').textContent)", timeout=5_000)
+    page.locator("#dev summary").click()
+    page.screenshot(path=str(ARTIFACTS / "camera_page_phone.png"), full_page=True)
+    assert tab.errors == []
+
+
+class Cable:
+    """A loopback TCP relay between the browser and the server that the test can unplug: it stands in
+    for Wi-Fi dropping (open connections die, new ones are refused) without touching the server."""
+
+    def __init__(self, port):
+        self.up = ("127.0.0.1", port)  # where new connections go (a test may point it elsewhere)
+        self.lsock = socket.create_server(("127.0.0.1", 0))
+        self.lsock.settimeout(0.2)
+        self.url = "http://127.0.0.1:%d" % self.lsock.getsockname()[1]
+        self.plugged = True
+        self.socks = []
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stop:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                continue
+            if not self.plugged:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(self.up, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.socks += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            a.settimeout(None)
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def unplug(self):
+        self.plugged = False
+        with self.lock:
+            socks, self.socks = self.socks, []
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self.stop = True
+        self.unplug()
+        self.thread.join(2)
+        self.lsock.close()
+
+
+@pytest.mark.timeout(90)
+def test_lost_connection_is_shown_and_live_view_reconnects(sim, tabs):
+    cam = sim()
+    cable = Cable(cam.port)
+    try:
+        tab = tabs(cable.url)
+        tab.wait("cam.shown >= 3")
+        cable.unplug()
+        # Both the live view and the status poll report the loss.
+        tab.wait("/Live view lost/.test(ov.textContent) && !ov.hidden")
+        tab.wait("/Lost connection/.test(document.getElementById('err').textContent)")
+        assert tab.js("document.getElementById('dot').className") in ("dot warn", "dot bad")
+        time.sleep(1.5)
+        n = tab.js("cam.shown")
+        cable.plugged = True
+        # It comes back by itself (backoff is at most 8 s) and the error goes away.
+        tab.wait("cam.shown >= %d && ov.hidden" % (n + 3), timeout=20_000)
+        tab.wait("document.getElementById('err').hidden", timeout=5_000)
+        # Failed requests while unplugged are logged by the browser itself; the page threw nothing.
+        assert [e for e in tab.errors if not e.startswith("console: Failed to load resource")] == []
+    finally:
+        cable.close()
+
+
+@pytest.mark.timeout(90)
+def test_refused_setting_and_lost_authorisation_are_shown(sim, tabs):
+    cam = sim()
+    locked = sim(auth_user="admin", auth_password="secret")
+    cable = Cable(cam.port)
+    try:
+        # Playwright answers a Basic challenge with these credentials once, then cancels it as a person
+        # cancelling the browser's login prompt would (headless Chromium has no prompt to show).
+        tab = tabs(cable.url, http_credentials={"username": "admin", "password": "wrong"})
+        tab.wait("cam.shown >= 2 && document.getElementById('c-quality')")
+        # The server refuses a value (400 with a reason): the page shows the reason and the server's value.
+        q = status(cam)["quality"]
+        tab.js(
+            "() => { const i = document.getElementById('c-quality'); i.max = 99; i.value = 99;"
+            " i.dispatchEvent(new Event('change')); }"
+        )
+        tab.wait("/Quality.*: quality .*99/.test(document.getElementById('err').textContent)", timeout=5_000)
+        tab.wait("+document.getElementById('c-quality').value === %d" % q, timeout=5_000)
+        assert tab.js("document.getElementById('c-quality').closest('.row').classList.contains('fail')")
+        assert status(cam)["quality"] == q
+        # The Wi-Fi form posts to the server and shows its answer (a refused password: nothing is saved).
+        tab.page.locator("#dev summary").click()
+        tab.page.fill("#wifi [name=ssid]", "home")
+        tab.page.fill("#wifi [name=password]", "short")
+        tab.page.once("dialog", lambda d: d.accept())
+        tab.page.click("#wifi button")
+        tab.wait("/^Not saved: .*password/.test(document.getElementById('wmsg').textContent)", timeout=5_000)
+        # The camera comes back with a password (Basic auth): the page says so instead of spinning.
+        cable.unplug()
+        cable.up = ("127.0.0.1", locked.port)
+        cable.plugged = True
+        tab.wait(
+            "/Not authorised \\(401\\)/.test(document.getElementById('err').textContent)", timeout=10_000
+        )
+        tab.wait("/Not authorised/.test(ov.textContent)", timeout=15_000)
+        assert tab.js("!!document.querySelector('#err button')"), "no reload button"
+        # ...and stops asking: each request would bring up the browser's login prompt again.
+        asked = []
+        tab.page.on("request", lambda r: asked.append(r.url))
+        time.sleep(2.5)
+        assert [u for u in asked if "/status" in u or "/stream" in u] == []
+        tab.page.screenshot(path=str(ARTIFACTS / "camera_page_errors.png"))
+        allowed = ("console: Failed to load resource",)
+        assert [e for e in tab.errors if not e.startswith(allowed)] == []
+    finally:
+        cable.close()
+    # With the right password the page works behind auth like without it.
+    tab = tabs(locked.url, http_credentials={"username": "admin", "password": "secret"})
+    tab.wait("cam.shown >= 3 && document.getElementById('c-framesize')")
+    tab.page.select_option("#c-framesize", "6")
+    tab.wait("live.naturalWidth === 320")
+    assert status_with_password(locked, "framesize") == 6
+    assert tab.errors == []
