@@ -34,8 +34,8 @@ class Request:
     """One HTTP request: method, target split into path and query string,
     version (10 or 11), headers with lower-case names, and the body bytes."""
 
-    def __init__(self, method="GET", path="/", query_string="", version=11, headers=None, peer=""):
-        self.peer = peer
+    def __init__(self, method="GET", path="/", query_string="", version=11, headers=None, conn=None):
+        self.conn = conn  # the transport connection, for the peer address
         self.body = b""
         self._query = None
         self.reset(method, path, query_string, version, headers)
@@ -52,6 +52,11 @@ class Request:
         self.body = b""
         self._query = None
         return self
+
+    @property
+    def peer(self):
+        """The client's "ip:port" ("" without a connection)."""
+        return self.conn.peer if self.conn is not None else ""
 
     @property
     def query(self):

@@ -19,6 +19,7 @@ from camserver.http.errors import HTTPError
 from camserver.http.request import Request
 from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
 from camserver.transport import disconnect
+from camserver.transport.address import peer_text
 from camserver.transport.sender import Sender
 
 # Phases, each with its own timeout (Listener.timeouts is indexed by them).
@@ -38,16 +39,24 @@ async def _readable(sock):
 class Connection:
     """A client connection and the task that serves it."""
 
-    def __init__(self, listener, sock, peer):
+    def __init__(self, listener, sock, addr):
         self.listener = listener
         self.sock = sock
-        self.peer = peer
+        self.addr = addr
+        self._peer = None
         self.task = None
         self.phase = 0
         self.deadline = 0
         self.expired = 0  # the phase whose deadline passed, set by the watchdog
         self.requests = 0
         self.sender = Sender(self, listener.config["chunk_size"])
+
+    @property
+    def peer(self):
+        """ "ip:port", formatted on first use (most connections never need it)."""
+        if self._peer is None:
+            self._peer = peer_text(self.addr)
+        return self._peer
 
     def arm(self, phase):
         """Enter phase and start its timeout."""
@@ -90,7 +99,7 @@ class Connection:
         sock = self.sock
         buf = bytearray(limits.header_bytes)
         mv = memoryview(buf)
-        request = Request(peer=self.peer)  # reused for every request on this connection
+        request = Request(conn=self)  # reused for every request on this connection
         start = end = 0
         while True:
             # 1. A complete request head. Pipelined bytes may already be buffered.

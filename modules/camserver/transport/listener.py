@@ -15,6 +15,7 @@ from asyncio import core
 from camserver import log
 from camserver.http.parser import Limits
 from camserver.transport import sockopts
+from camserver.transport.address import peer_text
 from camserver.transport.connection import DRAINING, IDLE, READING, SENDING, Connection
 
 _WATCHDOG_MS = 100
@@ -34,20 +35,6 @@ def _refusal(retry_after, extra):
             body,
         ]
     )
-
-
-def peer_text(addr):
-    """ "ip:port" for a peer address (a tuple on esp32, a sockaddr blob on unix)."""
-    if isinstance(addr, tuple):
-        return "%s:%d" % (addr[0], addr[1])
-    try:
-        info = socket.sockaddr(addr)  # unix port: (family, ip bytes/str, port, ...)
-        ip = info[1]
-        if not isinstance(ip, str):
-            ip = ".".join([str(b) for b in ip])
-        return "%s:%d" % (ip, info[2])
-    except Exception:
-        return "?"
 
 
 class Listener:
@@ -110,31 +97,33 @@ class Listener:
                 # The client may reset between poll and accept; nothing to serve.
                 log.trace("accept failed: %s", e)
                 continue
-            peer = peer_text(addr)
             if len(self.connections) >= self.max_connections:
-                self._refuse(client, peer)
+                self._refuse(client, addr)
                 continue
             try:
                 sockopts.apply(client, self.config)
             except OSError as e:
-                log.warning("%s: socket options failed: %s", peer, e)
+                log.warning("%s: socket options failed: %s", peer_text(addr), e)
                 client.close()
                 continue
-            conn = Connection(self, client, peer)
+            conn = Connection(self, client, addr)
             self.connections.append(conn)
             self.accepted += 1
-            log.trace("%s connected (%d open)", peer, len(self.connections))
+            if log.level <= log.TRACE:
+                log.trace("%s connected (%d open)", conn.peer, len(self.connections))
             conn.task = asyncio.create_task(conn.run())
 
     def release(self, conn):
         """Called by a connection when it has closed its socket: frees its slot."""
         if conn in self.connections:
             self.connections.remove(conn)
-            log.trace("%s closed (%d open)", conn.peer, len(self.connections))
+            if log.level <= log.TRACE:
+                log.trace("%s closed (%d open)", conn.peer, len(self.connections))
 
-    def _refuse(self, client, peer):
+    def _refuse(self, client, addr):
         self.refused += 1
-        log.debug("%s refused: %d connections open", peer, len(self.connections))
+        if log.level <= log.DEBUG:
+            log.debug("%s refused: %d connections open", peer_text(addr), len(self.connections))
         try:
             client.setblocking(False)
             client.write(self._refusal)  # small: always fits an empty socket buffer

@@ -1,0 +1,228 @@
+"""make bench: measured in one run on this machine, as ratios against baselines
+started in the same run. Prints markdown tables (paste them into docs/benchmarks.md).
+
+    python bench/run.py [--quick]
+
+1. Keep-alive GET of a 120 kB body (frames/s, p50/p99 latency) for
+   (a) camserver at default settings, (b) camserver at the seed configuration
+   (chunk 1460, NODELAY off), (c) a bare MicroPython asyncio loop writing 4096-byte
+   slices with NODELAY (the ceiling), (d) microdot 2.7 on the same MicroPython;
+   and the GC bytes camserver allocates per response.
+2. 8 MJPEG viewers with the sim at 25 fps and uncapped: fps per viewer, the
+   server's CPU share, GC bytes per frame per viewer.
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+from httpclient import Conn, MjpegReader, get  # noqa: E402
+from simserver import MPY_OUT, ROOT, SimServer, free_port, micropython_binary  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+BODY = 120000
+
+
+class Process:
+    """A MicroPython script serving on a free port (the baselines)."""
+
+    def __init__(self, script, extra_path=""):
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        path = (extra_path + ":" if extra_path else "") + MPY_OUT + ":.frozen"
+        self.proc = subprocess.Popen(
+            [micropython_binary(), "-X", "heapsize=16M", os.path.join(HERE, script), str(self.port)],
+            cwd=ROOT,
+            env=dict(os.environ, MICROPYPATH=path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        assert line.startswith("camera ready:"), line
+        time.sleep(0.2)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def keepalive_run(host, port, count, reconnect=False):
+    """Latencies (s) of count GETs of /test/body: keep-alive on one connection, or
+    (reconnect) a new connection per request, timed from connect to last byte."""
+    conn = None
+    request = b"GET /test/body HTTP/1.1\r\nHost: bench\r\n\r\n"
+    times = []
+    for i in range(count + 10):
+        start = time.perf_counter()
+        if conn is None:
+            conn = Conn(host, port, timeout=10)
+        conn.send(request)
+        reply = conn.read_reply()
+        if reconnect:
+            conn.close()
+            conn = None
+        took = time.perf_counter() - start
+        assert len(reply.body) == BODY, len(reply.body)
+        if i >= 10:  # warm-up excluded
+            times.append(took)
+    if conn is not None:
+        conn.close()
+    return times
+
+
+def summarise(times):
+    times = sorted(times)
+    return {
+        "fps": len(times) / sum(times),
+        "p50": times[len(times) // 2] * 1000,
+        "p99": times[min(len(times) - 1, int(len(times) * 0.99))] * 1000,
+    }
+
+
+def gc_per_response(server, count):
+    conn = Conn(server.host, server.port)
+    conn.request("GET", "/test/gc?action=start")
+    conn.read_reply()
+    for _ in range(count):
+        conn.request("GET", "/test/body")
+        conn.read_reply()
+    conn.request("GET", "/test/gc?action=stop")
+    total = json.loads(conn.read_reply().body)["allocated"]
+    conn.request("GET", "/test/gc?action=start")  # the window's own two requests
+    conn.read_reply()
+    conn.request("GET", "/test/gc?action=stop")
+    empty = json.loads(conn.read_reply().body)["allocated"]
+    conn.close()
+    return (total - empty) / count
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def viewers_run(server, viewers, seconds, gc_window=False):
+    results = []
+    stop = time.monotonic() + seconds
+
+    def watch():
+        reader = MjpegReader(server.host, server.port, timeout=10)
+        frames = 0
+        start = time.perf_counter()
+        while time.monotonic() < stop:
+            reader.next_part()
+            frames += 1
+        results.append(frames / (time.perf_counter() - start))
+        reader.close()
+
+    threads = [threading.Thread(target=watch) for _ in range(viewers)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)  # every viewer attached and streaming
+    before_sent = json.loads(get(server, "/status").body)["frames"]["sent"]
+    cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
+    if gc_window:
+        get(server, "/test/gc?action=start")
+    time.sleep(max(1.0, stop - time.monotonic() - 0.5))
+    allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"] if gc_window else None
+    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
+    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - before_sent
+    for t in threads:
+        t.join(30)
+    return {
+        "mean": statistics.mean(results),
+        "min": min(results),
+        "cpu": cpu * 100,
+        "gc_per_frame": (allocated / sent) if allocated is not None and sent else None,
+    }
+
+
+def main():
+    n = 100 if QUICK else 400
+    rows = {}
+    a = SimServer({"diagnostics": 1})
+    rows["a"] = summarise(keepalive_run(a.host, a.port, n))
+    rows["a1"] = summarise(keepalive_run(a.host, a.port, n, reconnect=True))
+    gc_bytes = gc_per_response(a, 200)
+    a.stop()
+    b = SimServer({"chunk_size": 1460, "nodelay": 0})
+    rows["b"] = summarise(keepalive_run(b.host, b.port, 40 if QUICK else 80))
+    b.stop()
+    c = Process("bare_server.py")
+    rows["c"] = summarise(keepalive_run(c.host, c.port, n))
+    c.stop()
+    site = os.path.join(ROOT, ".venv", "lib", "python3.11", "site-packages")
+    d = Process("microdot_server.py", site)
+    # microdot 2.7 closes the connection after every response (no keep-alive).
+    rows["d"] = summarise(keepalive_run(d.host, d.port, n, reconnect=True))
+    d.stop()
+
+    print("## Keep-alive GET of a 120 kB body (%s, %s)" % (time.strftime("%Y-%m-%d"), machine()))
+    print()
+    print("| server | frames/s | p50 ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: |")
+    names = {
+        "a": "(a) camserver, defaults (chunk 4096, NODELAY)",
+        "b": "(b) camserver, seed config (chunk 1460, Nagle on)",
+        "c": "(c) bare asyncio loop, 4096 slices, NODELAY (ceiling)",
+        "a1": "(a') camserver, defaults, new connection per request",
+        "d": "(d) microdot 2.7, same MicroPython (closes after each response)",
+    }
+    for key in ("a", "a1", "b", "c", "d"):
+        r = rows[key]
+        print("| %s | %.0f | %.2f | %.2f |" % (names[key], r["fps"], r["p50"], r["p99"]))
+    print()
+    fa = rows["a"]["fps"]
+    checks = [
+        ("(a) / (b)", fa / rows["b"]["fps"], 50),
+        ("(a) / (c)", fa / rows["c"]["fps"], 0.7),
+        ("(a) / (d)", fa / rows["d"]["fps"], 1.5),
+        ("(a') / (d), both a connection per request", rows["a1"]["fps"] / rows["d"]["fps"], 1.0),
+    ]
+    print("| ratio | measured | target | met |")
+    print("| --- | ---: | ---: | --- |")
+    for name, value, target in checks:
+        print("| %s | %.2f | >= %s | %s |" % (name, value, target, "yes" if value >= target else "**no**"))
+    met = "yes" if gc_bytes <= 1024 else "**no**"
+    print("| GC bytes per 120 kB response | %.0f | <= 1024 | %s |" % (gc_bytes, met))
+    print()
+
+    seconds = 4 if QUICK else 8
+    print("## 8 MJPEG viewers (VGA, ~30 kB frames)")
+    print()
+    print("| sim | fps per viewer (mean / min) | server CPU (% of a core) | GC bytes per frame per viewer |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, fps in (("25 fps", 25), ("uncapped (120 fps)", 120)):
+        server = SimServer({"diagnostics": 1, "fps": fps})
+        r = viewers_run(server, 8, seconds, gc_window=True)
+        server.stop()
+        cells = (label, r["mean"], r["min"], r["cpu"], r["gc_per_frame"])
+        print("| %s | %.1f / %.1f | %.0f | %.0f |" % cells)
+    print()
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, %s, Python %s" % (cpu, os.cpu_count(), platform.system(), platform.python_version())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+// cg_backend: what camera_glue's binding (cg_mod.c) needs from a camera backend.
+//
+// Two backends implement it: cg_backend_esp32.c (esp32-camera on the board) and
+// cg_backend_host.c (the unix port: plays the rendered JPEG files). Both are plain C
+// with no MicroPython calls, so the binding is the only MicroPython-facing code and
+// compiles unchanged on both ports. Errors are errno values; a backend that refuses a
+// value also returns a one-line reason (a string constant) for the ValueError.
+#ifndef CG_BACKEND_H
+#define CG_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// Sensor settings by their CameraWebServer names. The order is the order of status().
+typedef enum {
+    CG_FRAMESIZE, CG_QUALITY, CG_BRIGHTNESS, CG_CONTRAST, CG_SATURATION, CG_SHARPNESS,
+    CG_SPECIAL_EFFECT, CG_WB_MODE, CG_AWB, CG_AWB_GAIN, CG_AEC, CG_AEC2, CG_AE_LEVEL,
+    CG_AEC_VALUE, CG_AGC, CG_AGC_GAIN, CG_GAINCEILING, CG_BPC, CG_WPC, CG_RAW_GMA, CG_LENC,
+    CG_HMIRROR, CG_VFLIP, CG_DCW, CG_COLORBAR, CG_LED_INTENSITY, CG_XCLK, CG_PIXFORMAT,
+    CG_NUM_SETTINGS
+} cg_setting_t;
+
+typedef struct {
+    const char *name;
+    int16_t min;      // accepted range for set(); the backend may narrow it
+    int16_t max;
+    bool writable;    // xclk and pixformat are reported, not set through /control
+} cg_setting_info_t;
+
+extern const cg_setting_info_t cg_settings[CG_NUM_SETTINGS];
+
+// Index of a setting by name, or -1.
+int cg_setting_find(const char *name, size_t len);
+
+// esp32-camera's framesize_t values used here (driver/include/sensor.h).
+#define CG_FRAMESIZE_QVGA 6
+#define CG_FRAMESIZE_VGA 10
+#define CG_FRAMESIZE_SVGA 11
+#define CG_FRAMESIZE_UXGA 15
+#define CG_FRAMESIZE_COUNT 25 // FRAMESIZE_INVALID in the pinned driver
+#define CG_PIXFORMAT_JPEG 4   // PIXFORMAT_JPEG
+
+typedef struct {
+    int framesize;          // framesize_t index
+    int quality;            // 0-63, lower is better
+    int fb_count;           // frame buffers (>= 1; grab-latest needs 2)
+    int fps;                // host only: the rate the rendered frames play at
+    const char *frames_dir; // host only: build/frames
+} cg_config_t;
+
+// A frame handed to the app. handle and gen identify it to the backend on release.
+typedef struct {
+    const uint8_t *buf;
+    size_t len;
+    uint16_t width;
+    uint16_t height;
+    int64_t ts_sec;   // capture time on the time.time() clock
+    int32_t ts_usec;
+    int32_t index;    // host: frame number inside the rendered set; board: -1
+    void *handle;
+    uint32_t gen;     // the init session the frame belongs to
+} cg_frame_t;
+
+// "host" or "esp32".
+const char *cg_backend_name(void);
+
+// Starts the camera. Returns 0, or an errno (EINVAL with *reason for a bad value,
+// ENOENT/ENODEV/ENOMEM/EIO with *reason when the camera or the frames are missing).
+int cg_backend_init(const cg_config_t *cfg, const char **reason);
+
+// Stops the camera and gives every buffer back. Frames still held by the app are
+// invalidated: releasing them later is a no-op.
+void cg_backend_deinit(void);
+
+bool cg_backend_ready(void);
+
+// Non-blocking: 1 and *out filled with the newest frame captured since the previous
+// grab; 0 when there is none yet or every buffer is held by the app; a negative errno
+// on a backend failure.
+int cg_backend_grab(cg_frame_t *out);
+
+// Gives a frame back. The binding calls it at most once per frame.
+void cg_backend_release(const cg_frame_t *frame);
+
+// Frames grabbed and not released.
+int cg_backend_frames_out(void);
+
+// What status() reports besides the settings.
+typedef struct {
+    uint32_t framesizes; // bit i set: framesize i can be selected
+    int fps;             // frames per second the camera delivers (0: not known)
+    uint32_t grabbed;    // frames handed out by grab() since init
+} cg_info_t;
+
+void cg_backend_info(cg_info_t *info);
+
+// A hint: milliseconds until grab() may have a new frame.
+uint32_t cg_backend_poll_ms(void);
+
+// Current value of a setting (0 or an errno).
+int cg_backend_get(cg_setting_t id, int *value);
+
+// Sets a setting already checked against cg_settings[] ranges. 0, or EINVAL with
+// *reason when the backend cannot take this value.
+int cg_backend_set(cg_setting_t id, int value, const char **reason);
+
+#endif // CG_BACKEND_H

@@ -1,0 +1,422 @@
+// camera_glue: MicroPython binding of the camera backends (cg_backend.h) and of the
+// chunked-send loop (cg_send.h). The same source builds into the esp32 firmware and the
+// unix port; everything port-specific lives in the backends. The API is the camera
+// interface of docs/camera-interface.md; docs/camera_glue.md explains the design.
+#include <string.h>
+
+#include "py/mperrno.h"
+#include "py/obj.h"
+#include "py/objstr.h"
+#include "py/runtime.h"
+#include "py/stream.h"
+
+#include "cg_backend.h"
+#include "cg_send.h"
+
+#define CG_DEFAULT_CHUNK 4096
+
+// ---- Frame
+
+typedef struct _cg_frame_obj_t {
+    mp_obj_base_t base;
+    bool released;
+    cg_frame_t f;
+} cg_frame_obj_t;
+
+static const mp_obj_type_t cg_frame_type;
+
+// Gives the frame back to the backend exactly once; later calls do nothing.
+static void frame_release(cg_frame_obj_t *self) {
+    if (!self->released) {
+        self->released = true;
+        cg_backend_release(&self->f);
+    }
+}
+
+static void frame_check(cg_frame_obj_t *self) {
+    if (self->released) {
+        mp_raise_ValueError(MP_ERROR_TEXT("frame released"));
+    }
+}
+
+static mp_obj_t frame_release_meth(mp_obj_t self_in) {
+    frame_release(MP_OBJ_TO_PTR(self_in));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(frame_release_obj, frame_release_meth);
+
+static mp_obj_t frame_enter(mp_obj_t self_in) {
+    return self_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(frame_enter_obj, frame_enter);
+
+static mp_obj_t frame_exit(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    frame_release(MP_OBJ_TO_PTR(args[0]));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(frame_exit_obj, 4, 4, frame_exit);
+
+// The stream write of one socket, in the shape cg_send() calls.
+typedef struct {
+    mp_obj_t sock;
+    const mp_stream_p_t *stream;
+} cg_sock_t;
+
+static int sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
+    cg_sock_t *s = ctx;
+    int err = 0;
+    mp_uint_t r = s->stream->write(s->sock, buf, len, &err);
+    if (r == MP_STREAM_ERROR) {
+        if (mp_is_nonblocking_error(err)) {
+            return CG_WOULD_BLOCK;
+        }
+        return err > 0 ? err : MP_EIO;
+    }
+    *written = (size_t)r;
+    return 0;
+}
+
+static size_t arg_size(mp_obj_t o, const char *what) {
+    mp_int_t v = mp_obj_get_int(o);
+    if (v < 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be >= 0"), what);
+    }
+    return (size_t)v;
+}
+
+// send(sock, offset, limit=len, chunk_size=4096): writes frame[offset:limit] through the
+// socket's stream protocol in writes of at most chunk_size bytes until limit or until a
+// write would block. Returns the bytes written (0 on would-block: await writability and
+// call again with offset + written); a socket error raises OSError(errno).
+static mp_obj_t frame_send(size_t n_args, const mp_obj_t *args) {
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    frame_check(self);
+    cg_sock_t s = {args[1], mp_get_stream_raise(args[1], MP_STREAM_OP_WRITE)};
+    size_t offset = arg_size(args[2], "offset");
+    size_t limit = self->f.len;
+    if (n_args > 3 && args[3] != mp_const_none) {
+        limit = arg_size(args[3], "limit");
+    }
+    size_t chunk = CG_DEFAULT_CHUNK;
+    if (n_args > 4) {
+        chunk = arg_size(args[4], "chunk_size");
+    }
+    if (limit > self->f.len || offset > limit || chunk == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("need 0 <= offset <= limit <= len(frame) and chunk_size > 0"));
+    }
+    size_t sent = 0;
+    int err = cg_send(self->f.buf, self->f.len, offset, limit, chunk, sock_write, &s, &sent, NULL);
+    if (err != 0) {
+        mp_raise_OSError(err);
+    }
+    return mp_obj_new_int_from_uint(sent);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(frame_send_obj, 3, 5, frame_send);
+
+static const mp_rom_map_elem_t frame_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_release), MP_ROM_PTR(&frame_release_obj) },
+    { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&frame_send_obj) },
+    { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&frame_enter_obj) },
+    { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&frame_exit_obj) },
+    // The finaliser: a frame the app dropped without release() (its connection died
+    // in a way no `with` covered) still goes back to the driver when the GC frees it.
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&frame_release_obj) },
+};
+static MP_DEFINE_CONST_DICT(frame_locals, frame_locals_table);
+
+static void frame_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (dest[0] != MP_OBJ_NULL) {
+        return; // read-only attributes
+    }
+    switch (attr) {
+        case MP_QSTR_width:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(self->f.width);
+            break;
+        case MP_QSTR_height:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(self->f.height);
+            break;
+        case MP_QSTR_index:
+            dest[0] = MP_OBJ_NEW_SMALL_INT(self->f.index);
+            break;
+        case MP_QSTR_timestamp: {
+            mp_obj_t t[2] = {mp_obj_new_int_from_ll(self->f.ts_sec), MP_OBJ_NEW_SMALL_INT(self->f.ts_usec)};
+            dest[0] = mp_obj_new_tuple(2, t);
+            break;
+        }
+        default:
+            dest[1] = MP_OBJ_SENTINEL; // continue in frame_locals (methods)
+    }
+}
+
+static mp_obj_t frame_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    switch (op) {
+        case MP_UNARY_OP_LEN:
+            return MP_OBJ_NEW_SMALL_INT(self->f.len);
+        case MP_UNARY_OP_BOOL:
+            return mp_const_true;
+        default:
+            return MP_OBJ_NULL;
+    }
+}
+
+// Read-only buffer protocol over the framebuffer itself (PSRAM on the board): the bytes
+// are never copied into the MicroPython heap.
+static mp_int_t frame_get_buffer(mp_obj_t self_in, mp_buffer_info_t *bufinfo, mp_uint_t flags) {
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if ((flags & MP_BUFFER_WRITE) || self->released) {
+        if (flags & MP_BUFFER_RAISE_IF_UNSUPPORTED) {
+            mp_raise_ValueError(self->released ? MP_ERROR_TEXT("frame released") : MP_ERROR_TEXT("frame is read-only"));
+        }
+        return 1;
+    }
+    bufinfo->buf = (void *)self->f.buf;
+    bufinfo->len = self->f.len;
+    bufinfo->typecode = 'B';
+    return 0;
+}
+
+static void frame_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind) {
+    (void)kind;
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_printf(print, "<Frame %ux%u %u bytes%s>", (unsigned)self->f.width, (unsigned)self->f.height,
+        (unsigned)self->f.len, self->released ? " released" : "");
+}
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    cg_frame_type,
+    MP_QSTR_Frame,
+    MP_TYPE_FLAG_NONE,
+    print, frame_print,
+    unary_op, frame_unary_op,
+    attr, frame_attr,
+    buffer, frame_get_buffer,
+    locals_dict, &frame_locals
+    );
+
+// ---- module functions
+
+static void check_ready(void) {
+    if (!cg_backend_ready()) {
+        mp_raise_OSError(MP_ENODEV);
+    }
+}
+
+// An int setting value: ints and bools only, in range for the setting.
+static int setting_value(int id, mp_obj_t v) {
+    const cg_setting_info_t *info = &cg_settings[id];
+    if (mp_obj_is_bool(v)) {
+        v = MP_OBJ_NEW_SMALL_INT(mp_obj_is_true(v));
+    }
+    if (!mp_obj_is_small_int(v)) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: value must be an integer"), info->name);
+    }
+    mp_int_t x = MP_OBJ_SMALL_INT_VALUE(v);
+    if (x < info->min || x > info->max) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: %d out of range %d..%d"), info->name, (int)x,
+            (int)info->min, (int)info->max);
+    }
+    return (int)x;
+}
+
+static int setting_id(mp_obj_t name) {
+    size_t len;
+    const char *s = mp_obj_str_get_data(name, &len);
+    int id = cg_setting_find(s, len);
+    if (id < 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting '%s'"), s);
+    }
+    return id;
+}
+
+static void set_setting(int id, mp_obj_t value) {
+    if (!cg_settings[id].writable) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s is read-only"), cg_settings[id].name);
+    }
+    int v = setting_value(id, value);
+    const char *reason = "not supported";
+    int err = cg_backend_set(id, v, &reason);
+    if (err == EINVAL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s=%d: %s"), cg_settings[id].name, v, reason);
+    } else if (err != 0) {
+        mp_raise_OSError(err);
+    }
+}
+
+static mp_int_t kw_int(mp_obj_t v, const char *name, mp_int_t lo, mp_int_t hi) {
+    if (!mp_obj_is_small_int(v) || MP_OBJ_SMALL_INT_VALUE(v) < lo || MP_OBJ_SMALL_INT_VALUE(v) > hi) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be an integer %d..%d"), name, (int)lo, (int)hi);
+    }
+    return MP_OBJ_SMALL_INT_VALUE(v);
+}
+
+// init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25,
+//      frames_dir="build/frames", **sensor_settings)
+static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    if (n_args != 0) {
+        mp_raise_TypeError(MP_ERROR_TEXT("init() takes keyword arguments only"));
+    }
+    cg_config_t cfg = {CG_FRAMESIZE_VGA, 12, 2, 25, "build/frames"};
+    // First pass: the camera configuration; sensor settings are applied after init.
+    for (size_t i = 0; i < kw_args->alloc; i++) {
+        if (!mp_map_slot_is_filled(kw_args, i)) {
+            continue;
+        }
+        qstr key = mp_obj_str_get_qstr(kw_args->table[i].key);
+        mp_obj_t v = kw_args->table[i].value;
+        if (key == MP_QSTR_framesize) {
+            cfg.framesize = kw_int(v, "framesize", 0, CG_FRAMESIZE_COUNT - 1);
+        } else if (key == MP_QSTR_quality) {
+            cfg.quality = kw_int(v, "quality", 0, 63);
+        } else if (key == MP_QSTR_fb_count) {
+            cfg.fb_count = kw_int(v, "fb_count", 1, 4);
+        } else if (key == MP_QSTR_fps) {
+            cfg.fps = kw_int(v, "fps", 1, 120);
+        } else if (key == MP_QSTR_frames_dir) {
+            cfg.frames_dir = mp_obj_str_get_str(v);
+        } else if (key == MP_QSTR_grab_mode) {
+            if (!mp_obj_is_str(v) || strcmp(mp_obj_str_get_str(v), "latest") != 0) {
+                mp_raise_ValueError(MP_ERROR_TEXT("grab_mode must be \"latest\""));
+            }
+        } else {
+            size_t len;
+            const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
+            int id = cg_setting_find(name, len);
+            if (id < 0 || !cg_settings[id].writable) {
+                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting '%s'"), name);
+            }
+            setting_value(id, v); // check before the camera starts
+        }
+    }
+    const char *reason = "camera init failed";
+    int err = cg_backend_init(&cfg, &reason);
+    if (err == EINVAL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("init: %s"), reason);
+    } else if (err != 0) {
+        // OSError(errno, reason): e.errno stays the number the app can test.
+        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str(reason, strlen(reason))};
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    }
+    for (size_t i = 0; i < kw_args->alloc; i++) {
+        if (!mp_map_slot_is_filled(kw_args, i)) {
+            continue;
+        }
+        size_t len;
+        const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
+        int id = cg_setting_find(name, len);
+        if (id >= 0 && id != CG_FRAMESIZE && id != CG_QUALITY && cg_settings[id].writable) {
+            set_setting(id, kw_args->table[i].value);
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(cg_init_obj, 0, cg_init);
+
+static mp_obj_t cg_deinit(void) {
+    check_ready();
+    cg_backend_deinit();
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_deinit_obj, cg_deinit);
+
+// grab(): the newest frame captured since the previous grab, or None (never blocks).
+static mp_obj_t cg_grab(void) {
+    check_ready();
+    cg_frame_t f;
+    int r = cg_backend_grab(&f);
+    if (r < 0) {
+        mp_raise_OSError(-r);
+    }
+    if (r == 0) {
+        return mp_const_none;
+    }
+    cg_frame_obj_t *o = mp_obj_malloc_with_finaliser(cg_frame_obj_t, &cg_frame_type);
+    o->released = false;
+    o->f = f;
+    return MP_OBJ_FROM_PTR(o);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_grab_obj, cg_grab);
+
+static mp_obj_t cg_poll_ms(void) {
+    return MP_OBJ_NEW_SMALL_INT(cg_backend_poll_ms());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_poll_ms_obj, cg_poll_ms);
+
+static mp_obj_t cg_frames_out(void) {
+    return MP_OBJ_NEW_SMALL_INT(cg_backend_frames_out());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_frames_out_obj, cg_frames_out);
+
+static mp_obj_t cg_get(mp_obj_t name) {
+    int id = setting_id(name);
+    check_ready();
+    int v = 0;
+    int err = cg_backend_get(id, &v);
+    if (err != 0) {
+        mp_raise_OSError(err);
+    }
+    return MP_OBJ_NEW_SMALL_INT(v);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(cg_get_obj, cg_get);
+
+static mp_obj_t cg_set(mp_obj_t name, mp_obj_t value) {
+    int id = setting_id(name);
+    check_ready();
+    set_setting(id, value);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(cg_set_obj, cg_set);
+
+// status(): every setting by its CameraWebServer name, plus backend="camera_glue",
+// driver (the C backend: "host" or "esp32"), framesizes (the selectable framesize
+// indices), fps (0 when the backend cannot know) and grabbed, as the sim reports them.
+static mp_obj_t cg_status(void) {
+    check_ready();
+    mp_obj_t d = mp_obj_new_dict(CG_NUM_SETTINGS + 5);
+    for (int id = 0; id < CG_NUM_SETTINGS; id++) {
+        int v = 0;
+        if (cg_backend_get(id, &v) == 0) {
+            const char *n = cg_settings[id].name;
+            mp_obj_dict_store(d, mp_obj_new_str(n, strlen(n)), MP_OBJ_NEW_SMALL_INT(v));
+        }
+    }
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_backend), MP_OBJ_NEW_QSTR(MP_QSTR_camera_glue));
+    const char *drv = cg_backend_name();
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), mp_obj_new_str(drv, strlen(drv)));
+    cg_info_t info = {0, 0, 0};
+    cg_backend_info(&info);
+    mp_obj_t sizes = mp_obj_new_list(0, NULL);
+    for (int fs = 0; fs < CG_FRAMESIZE_COUNT; fs++) {
+        if (info.framesizes & (1u << fs)) {
+            mp_obj_list_append(sizes, MP_OBJ_NEW_SMALL_INT(fs));
+        }
+    }
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_framesizes), sizes);
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_fps), MP_OBJ_NEW_SMALL_INT(info.fps));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_grabbed), mp_obj_new_int_from_uint(info.grabbed));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_status_obj, cg_status);
+
+static const mp_rom_map_elem_t cg_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_camera_glue) },
+    { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&cg_init_obj) },
+    { MP_ROM_QSTR(MP_QSTR_deinit), MP_ROM_PTR(&cg_deinit_obj) },
+    { MP_ROM_QSTR(MP_QSTR_grab), MP_ROM_PTR(&cg_grab_obj) },
+    { MP_ROM_QSTR(MP_QSTR_poll_ms), MP_ROM_PTR(&cg_poll_ms_obj) },
+    { MP_ROM_QSTR(MP_QSTR_frames_out), MP_ROM_PTR(&cg_frames_out_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&cg_get_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&cg_set_obj) },
+    { MP_ROM_QSTR(MP_QSTR_status), MP_ROM_PTR(&cg_status_obj) },
+    { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
+};
+static MP_DEFINE_CONST_DICT(cg_module_globals, cg_module_globals_table);
+
+const mp_obj_module_t cg_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&cg_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR_camera_glue, cg_module);

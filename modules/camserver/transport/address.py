@@ -1,0 +1,17 @@
+"""Peer addresses as text, for logs and /status."""
+
+import socket
+
+
+def peer_text(addr):
+    """ "ip:port" for a peer address (a tuple on esp32, a sockaddr blob on unix)."""
+    if isinstance(addr, tuple):
+        return "%s:%d" % (addr[0], addr[1])
+    try:
+        info = socket.sockaddr(addr)  # unix port: (family, ip bytes/str, port, ...)
+        ip = info[1]
+        if not isinstance(ip, str):
+            ip = ".".join([str(b) for b in ip])
+        return "%s:%d" % (ip, info[2])
+    except Exception:
+        return "?"

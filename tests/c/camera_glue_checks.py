@@ -1,0 +1,394 @@
+"""camera_glue checked from inside MicroPython: the unix port built by `make unix-port`.
+
+Runs with the host backend over the rendered frames (build/frames) and real loopback
+sockets; tests/c/test_camera_glue.py starts it as `micropython tests/c/camera_glue_checks.py
+<port>` and reads the "N passed, N failed" line of tests/mpy/check.py's runner.
+"""
+
+import binascii
+import gc
+import json
+import socket
+import struct
+import sys
+import time
+
+import camera_glue as cg
+
+sys.path.append("tests/mpy")
+import check  # noqa: E402  (tests/mpy is on the path only from here)
+
+FRAMES = "build/frames"
+FPS = 25
+PERIOD_MS = 1000 // FPS
+PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 47123
+SO_SNDBUF = 7  # Linux values; the unix port's socket module does not name them
+SO_RCVBUF = 8
+
+with open(FRAMES + "/manifest.json") as f:
+    MANIFEST = json.load(f)
+
+NAMES = (
+    "framesize quality brightness contrast saturation sharpness special_effect wb_mode awb awb_gain aec "
+    "aec2 ae_level aec_value agc agc_gain gainceiling bpc wpc raw_gma lenc hmirror vflip dcw colorbar "
+    "led_intensity xclk pixformat"
+).split()
+
+
+def start(**kw):
+    args = {"framesize": 10, "quality": 12, "fb_count": 2, "fps": FPS, "frames_dir": FRAMES}
+    args.update(kw)
+    cg.init(**args)
+
+
+def stop():
+    if cg.frames_out() != 0:
+        raise AssertionError("frames out at the end: %d" % cg.frames_out())
+    cg.deinit()
+
+
+def wait_grab(limit_ms=2000):
+    """The app's way to wait for a frame: grab, else sleep poll_ms()."""
+    deadline = time.ticks_add(time.ticks_ms(), limit_ms)
+    while time.ticks_diff(deadline, time.ticks_ms()) > 0:
+        frame = cg.grab()
+        if frame is not None:
+            return frame
+        time.sleep_ms(max(1, cg.poll_ms()))
+    raise AssertionError("no frame within %d ms" % limit_ms)
+
+
+def row(framesize, quality, index):
+    band = 10 if quality <= 20 else 30
+    info = MANIFEST["sets"]["%d_%d" % (framesize, band)]
+    return info, info["frames"][index]
+
+
+def pair(sndbuf=0, rcvbuf=0):
+    """A connected TCP pair on loopback: (server side, non-blocking; client side)."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, SO_RCVBUF, rcvbuf)
+    ls.bind(socket.getaddrinfo("127.0.0.1", PORT)[0][-1])
+    ls.listen(1)
+    client = socket.socket()
+    if rcvbuf:
+        client.setsockopt(socket.SOL_SOCKET, SO_RCVBUF, rcvbuf)
+    client.connect(socket.getaddrinfo("127.0.0.1", PORT)[0][-1])
+    conn, _ = ls.accept()
+    ls.close()
+    if sndbuf:
+        conn.setsockopt(socket.SOL_SOCKET, SO_SNDBUF, sndbuf)
+    conn.setblocking(False)
+    client.setblocking(False)
+    return conn, client
+
+
+def drain(client, into):
+    """Read what has arrived (non-blocking); returns the number of bytes read."""
+    got = 0
+    while True:
+        try:
+            data = client.recv(65536)
+        except OSError:
+            return got
+        if not data:
+            return got
+        into.append(data)
+        got += len(data)
+
+
+def send_all(frame, conn, client, chunk=4096, offset=0, limit=None):
+    """Frame.send until done, reading the peer whenever a call would block (one task
+    plays both sides). Returns (received bytes, number of would-blocks)."""
+    limit = len(frame) if limit is None else limit
+    want = limit - offset
+    parts = []
+    blocked = 0
+    for _ in range(100000):
+        if offset >= limit:
+            break
+        n = frame.send(conn, offset, limit, chunk)
+        offset += n
+        if n == 0:
+            blocked += 1
+            drain(client, parts)
+    else:
+        raise AssertionError("send did not finish")
+    deadline = time.ticks_add(time.ticks_ms(), 2000)
+    while sum(len(p) for p in parts) < want and time.ticks_diff(deadline, time.ticks_ms()) > 0:
+        drain(client, parts)
+    return b"".join(parts), blocked
+
+
+# ---- frames
+
+
+def test_frames_match_the_manifest():
+    start()
+    for _ in range(3):
+        frame = wait_grab()
+        info, r = row(10, 12, frame.index)
+        assert len(frame) == r["len"], (len(frame), r)
+        assert binascii.crc32(frame) == r["crc32"]
+        assert (frame.width, frame.height) == (info["width"], info["height"]) == (640, 480)
+        mv = memoryview(frame)
+        assert mv[0] == 0xFF and mv[1] == 0xD8 and mv[-2] == 0xFF and mv[-1] == 0xD9
+        frame.release()
+    stop()
+
+
+def test_timestamp_is_on_the_time_clock():
+    start()
+    before = time.time_ns() // 1000
+    time.sleep_ms(2 * PERIOD_MS)
+    frame = wait_grab()
+    after = time.time_ns() // 1000
+    sec, usec = frame.timestamp
+    at = sec * 1000000 + usec
+    assert 0 <= usec < 1000000
+    assert before - 1000000 <= at <= after, (before, at, after)
+    frame.release()
+    stop()
+
+
+def test_grab_latest_skips_and_never_repeats():
+    start()
+    first = wait_grab()
+    i0 = first.index
+    first.release()
+    assert cg.grab() is None  # nothing new at once
+    time.sleep_ms(5 * PERIOD_MS + 10)
+    frame = cg.grab()
+    assert frame is not None
+    assert frame.index - i0 >= 5, (i0, frame.index)  # the newest, the ones between skipped
+    frame.release()
+    stop()
+
+
+def test_held_buffers_are_not_reused():
+    start(fb_count=2)
+    a = wait_grab()
+    crc_a = binascii.crc32(a)
+    b = wait_grab()
+    time.sleep_ms(3 * PERIOD_MS)
+    assert cg.grab() is None  # both buffers held: the sensor drops frames
+    assert cg.frames_out() == 2
+    b.release()
+    c = wait_grab()
+    assert binascii.crc32(a) == crc_a  # a's buffer was not refilled underneath it
+    a.release()
+    c.release()
+    stop()
+
+
+def test_release_is_idempotent_and_a_context_manager():
+    start()
+    frame = wait_grab()
+    assert cg.frames_out() == 1
+    frame.release()
+    frame.release()
+    assert cg.frames_out() == 0
+    with wait_grab() as f2:
+        assert cg.frames_out() == 1
+    assert cg.frames_out() == 0
+    check.raises(ValueError, f2.send, None, 0)
+    try:
+        memoryview(f2)
+        raise AssertionError("a released frame still exposes its buffer")
+    except (TypeError, ValueError):
+        pass
+    stop()
+
+
+def _grab_and_drop(n):
+    for _ in range(n):
+        wait_grab()
+
+
+def test_finaliser_returns_dropped_frames():
+    start(fb_count=2)
+    _grab_and_drop(2)  # references dropped without release(), as a dead connection might
+    for _ in range(3):
+        gc.collect()
+        if cg.frames_out() == 0:
+            break
+    assert cg.frames_out() == 0, cg.frames_out()
+    frame = wait_grab()  # and the buffers are usable again
+    frame.release()
+    stop()
+
+
+def test_deinit_then_calls_raise():
+    start()
+    frame = wait_grab()
+    cg.deinit()
+    frame.release()  # a no-op now, not a crash
+    for fn in (cg.grab, cg.status, cg.deinit):
+        check.raises(OSError, fn)
+    check.raises(OSError, cg.get, "quality")
+
+
+# ---- settings
+
+
+def test_init_rejects_bad_values():
+    check.raises(ValueError, lambda: cg.init(framesize=10, quality=99, frames_dir=FRAMES))
+    check.raises(ValueError, lambda: cg.init(framesize=10, fb_count=0, frames_dir=FRAMES))
+    check.raises(ValueError, lambda: cg.init(framesize=10, grab_mode="when_empty", frames_dir=FRAMES))
+    check.raises(ValueError, lambda: cg.init(framesize=10, bogus=1, frames_dir=FRAMES))
+    check.raises(ValueError, lambda: cg.init(framesize=10, brightness=7, frames_dir=FRAMES))
+    e = check.raises(OSError, lambda: cg.init(framesize=10, frames_dir="/nonexistent/frames"))
+    assert e.errno == 2, e.args
+    check.raises(OSError, cg.grab)
+
+
+def test_status_has_every_name_and_the_backend():
+    start(vflip=1)
+    st = cg.status()
+    for name in NAMES:
+        assert name in st, name
+    assert st["backend"] == "camera_glue"
+    assert st["driver"] == "host"
+    assert st["vflip"] == 1
+    assert st["framesize"] == 10 and st["quality"] == 12
+    for fs in (6, 10, 11, 15):
+        assert fs in st["framesizes"], st["framesizes"]
+    assert st["fps"] == FPS
+    stop()
+
+
+def test_set_and_get_validate():
+    start()
+    cg.set("brightness", -2)
+    assert cg.get("brightness") == -2
+    cg.set("hmirror", True)
+    assert cg.get("hmirror") == 1
+    for name, value in (
+        ("brightness", 3),
+        ("brightness", "1"),
+        ("aec_value", 1201),
+        ("nope", 1),
+        ("xclk", 10),
+        ("pixformat", 1),
+        ("led_intensity", 10),  # the simulated board has no LED
+        ("framesize", 8),  # not rendered
+    ):
+        e = check.raises(ValueError, cg.set, name, value)
+        assert str(e), name
+    check.raises(ValueError, cg.get, "nope")
+    stop()
+
+
+def test_framesize_change_applies_to_later_frames():
+    start()
+    cg.set("framesize", 6)
+    frame = wait_grab()
+    assert (frame.width, frame.height) == (320, 240)
+    info, r = row(6, 12, frame.index)
+    assert binascii.crc32(frame) == r["crc32"]
+    frame.release()
+    cg.set("quality", 40)  # band 30
+    time.sleep_ms(PERIOD_MS)
+    frame = wait_grab()
+    info, r = row(6, 40, frame.index)
+    assert binascii.crc32(frame) == r["crc32"]
+    frame.release()
+    stop()
+
+
+# ---- Frame.send over real sockets
+
+
+def test_send_whole_uxga_frame_with_would_blocks():
+    start(framesize=15)
+    frame = wait_grab()
+    conn, client = pair(sndbuf=8192, rcvbuf=8192)
+    got, blocked = send_all(frame, conn, client, chunk=4096)
+    assert len(got) == len(frame) and binascii.crc32(got) == binascii.crc32(frame)
+    assert blocked > 0  # the socket really filled: 0 was returned and the send resumed
+    assert len(frame) > 100000
+    frame.release()
+    conn.close()
+    client.close()
+    stop()
+
+
+def test_send_ranges_resume_from_offset():
+    start()
+    frame = wait_grab()
+    conn, client = pair()
+    assert frame.send(conn, 0, 1000, 4096) == 1000
+    assert frame.send(conn, 1000, 1000) == 0  # empty range
+    head = []
+    time.sleep_ms(20)
+    drain(client, head)
+    rest, _ = send_all(frame, conn, client, chunk=1460, offset=1000)
+    got = b"".join(head) + rest
+    assert got == bytes(frame)
+    frame.release()
+    conn.close()
+    client.close()
+    stop()
+
+
+def test_send_to_a_reset_peer_raises_oserror():
+    start(framesize=15)
+    frame = wait_grab()
+    conn, client = pair(sndbuf=8192, rcvbuf=8192)
+    offset = frame.send(conn, 0, len(frame), 4096)
+    assert 0 < offset < len(frame)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # RST: a browser tab killed mid-frame
+    time.sleep_ms(20)
+    err = None
+    for _ in range(100):
+        try:
+            offset += frame.send(conn, offset, len(frame), 4096)
+        except OSError as e:
+            err = e
+            break
+    assert err is not None and err.errno in (32, 104), err
+    frame.release()
+    conn.close()
+    stop()
+
+
+def test_send_rejects_bad_arguments():
+    start()
+    frame = wait_grab()
+    conn, client = pair()
+    check.raises(ValueError, frame.send, conn, 10, 5)
+    check.raises(ValueError, frame.send, conn, 0, len(frame) + 1)
+    check.raises(ValueError, frame.send, conn, 0, None, 0)
+    check.raises(ValueError, frame.send, conn, -1)
+    check.raises(OSError, frame.send, 123, 0)  # not a stream
+    frame.release()
+    conn.close()
+    client.close()
+    stop()
+
+
+def test_send_allocates_nothing_on_the_heap():
+    start()
+    frame = wait_grab()
+    conn, client = pair()
+    sink = []
+    frame.send(conn, 0, 100, 4096)  # warm up
+    drain(client, sink)
+    sink = None
+    gc.collect()
+    before = gc.mem_alloc()
+    for _ in range(100):
+        frame.send(conn, 0, 100, 4096)
+        frame.send(conn, 100, 200)
+    used = gc.mem_alloc() - before
+    assert used == 0, used
+    frame.release()
+    conn.close()
+    client.close()
+    stop()
+
+
+check.run(globals())

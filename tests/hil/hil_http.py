@@ -1,0 +1,247 @@
+"""A small HTTP client for the hardware-in-the-loop suite and its benchmark.
+
+It speaks to a board over Wi-Fi or to the sim over loopback with the same
+code: plain requests through the standard library's http.client, and an MJPEG
+reader on a raw socket (the stream never ends, and the tests need to see each
+part's headers, length and arrival time, and to abort in the middle of a frame).
+"""
+
+import base64
+import http.client
+import io
+import json
+import socket
+import struct
+import time
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+
+def auth_header(auth):
+    """Basic auth header value for (user, password), or None."""
+    if not auth:
+        return None
+    token = base64.b64encode(("%s:%s" % auth).encode()).decode()
+    return "Basic " + token
+
+
+class Response:
+    """Status, lower-cased headers and body of one finished response."""
+
+    def __init__(self, status, reason, headers, body, elapsed):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.elapsed = elapsed
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Device:
+    """The camera under test, addressed by the URL from its `camera ready:` line."""
+
+    def __init__(self, base_url, auth=None, timeout=10.0):
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.auth = auth
+        self.timeout = timeout
+
+    def request(self, path, method="GET", auth=None, headers=None, timeout=None):
+        """One request on its own connection; returns a Response."""
+        use_auth = self.auth if auth is None else auth
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
+        hdrs = dict(headers or {})
+        value = auth_header(use_auth)
+        if value:
+            hdrs["Authorization"] = value
+        t0 = time.monotonic()
+        try:
+            conn.request(method, path, headers=hdrs)
+            r = conn.getresponse()
+            body = r.read()
+            got = {k.lower(): v for k, v in r.getheaders()}
+            return Response(r.status, r.reason, got, body, time.monotonic() - t0)
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request(path, **kw)
+
+    def status(self):
+        r = self.request("/status")
+        assert r.status == 200, "GET /status: %d %r" % (r.status, r.body[:200])
+        return r.json()
+
+    def control(self, var, val):
+        return self.request("/control?var=%s&val=%s" % (var, val))
+
+    def set_framesize(self, index, settle=0.3):
+        """Switch the frame size and wait until /status reports it (the change is
+        safe while streams run, but the next frames may still be the old size)."""
+        r = self.control("framesize", index)
+        assert r.status == 200, "framesize=%s: %d %r" % (index, r.status, r.body)
+        deadline = time.monotonic() + 5
+        while self.status().get("framesize") != index:
+            assert time.monotonic() < deadline, "/status never reported framesize %d" % index
+            time.sleep(0.05)
+        time.sleep(settle)
+
+    def stream(self, path="/stream", auth=None):
+        use_auth = self.auth if auth is None else auth
+        return MjpegStream(self.host, self.port, path, use_auth, self.timeout)
+
+    def wait_idle(self, connections=1, timeout=10.0):
+        """Wait until /status counts only `connections` connections (its own), so a
+        test can tell that aborted clients gave their slots back. Returns the status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.status()
+            if st.get("connections") <= connections and not st.get("viewers"):
+                return st
+            if time.monotonic() > deadline:
+                raise AssertionError("device not idle after %.0f s: %r" % (timeout, st))
+            time.sleep(0.1)
+
+
+def jpeg_size(data):
+    """Check that data is one whole JPEG (SOI first, EOI last, Pillow decodes
+    every scan) and return (width, height)."""
+    assert data[:2] == b"\xff\xd8", "no JPEG SOI marker: %r" % data[:4]
+    assert data[-2:] == b"\xff\xd9", "no JPEG EOI marker at the end: %r" % data[-4:]
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()  # decodes the whole image: a truncated or corrupt scan raises
+        assert im.format == "JPEG"
+        return im.size
+
+
+def parse_timestamp(value):
+    """`X-Timestamp: sec.usec` as float seconds."""
+    sec, _, usec = value.partition(".")
+    assert sec.isdigit() and usec.isdigit() and len(usec) == 6, "bad X-Timestamp %r" % value
+    return int(sec) + int(usec) / 1e6
+
+
+def _header_dict(lines):
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+class Part:
+    """One MJPEG part: its headers, its JPEG and when its last byte arrived."""
+
+    def __init__(self, headers, body, arrived):
+        self.headers = headers
+        self.body = body
+        self.arrived = arrived
+
+
+class MjpegStream:
+    """Reads `multipart/x-mixed-replace` MJPEG parts from a raw socket.
+
+    Every part must carry Content-Type, Content-Length and X-Timestamp and be
+    sent raw: a chunked stream is rejected, because VLC mishandles it.
+    """
+
+    def __init__(self, host, port, path, auth, timeout):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect((host, port))
+        self.buf = bytearray()
+        req = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, host)
+        value = auth_header(auth)
+        if value:
+            req += "Authorization: %s\r\n" % value
+        self.sock.sendall((req + "\r\n").encode())
+        self.status, self.headers = self._read_head()
+        self.boundary = None
+        if self.status == 200:
+            ctype = self.headers.get("content-type", "")
+            assert ctype.startswith("multipart/x-mixed-replace"), "stream content-type %r" % ctype
+            assert "chunked" not in self.headers.get("transfer-encoding", ""), "stream must not be chunked"
+            for item in ctype.split(";")[1:]:
+                name, _, value = item.strip().partition("=")
+                if name.lower() == "boundary":
+                    self.boundary = value.strip('"').encode()
+            assert self.boundary, "no boundary in %r" % ctype
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("stream closed by the device")
+        self.buf += data
+
+    def _read_until(self, marker):
+        while True:
+            i = self.buf.find(marker)
+            if i >= 0:
+                out = bytes(self.buf[:i])
+                del self.buf[: i + len(marker)]
+                return out
+            self._fill()
+
+    def _read_exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def _read_head(self):
+        lines = self._read_until(b"\r\n\r\n").decode("latin-1").split("\r\n")
+        return int(lines[0].split()[1]), _header_dict(lines[1:])
+
+    def next_part(self):
+        """The next whole part (skips anything before the boundary line)."""
+        self._read_until(b"--" + self.boundary + b"\r\n")
+        headers = _header_dict(self._read_until(b"\r\n\r\n").decode("latin-1").split("\r\n"))
+        for name in ("content-type", "content-length", "x-timestamp"):
+            assert name in headers, "MJPEG part without %s: %r" % (name, headers)
+        body = self._read_exact(int(headers["content-length"]))
+        return Part(headers, body, time.monotonic())
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def abort_mid_body(device, path, after=2048, rcvbuf=4096, reset=True):
+    """Start a download of path, read its head and `after` bytes of body, then go
+    away (reset or plain close) while the device is still sending.
+    Returns the response status and the total bytes this client received."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Set before connect so the advertised window is small: the device then cannot
+    # push a whole frame into this client's kernel buffer, and is mid-send when it goes.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(device.timeout)
+    try:
+        s.connect((device.host, device.port))
+        req = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, device.host)
+        value = auth_header(device.auth)
+        if value:
+            req += "Authorization: %s\r\n" % value
+        s.sendall((req + "\r\n").encode())
+        buf = bytearray()
+        while b"\r\n\r\n" not in buf or len(buf) - buf.find(b"\r\n\r\n") - 4 < after:
+            data = s.recv(after)
+            if not data:
+                break
+            buf += data
+        status = int(bytes(buf[: buf.find(b"\r\n")]).split()[1]) if buf else 0
+        if reset:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return status, len(buf)
+    finally:
+        s.close()
