@@ -375,8 +375,11 @@ uint32_t cg_backend_poll_ms(void) {
 }
 
 void cg_backend_info(cg_info_t *info) {
+    portENTER_CRITICAL(&cam.mux); // a 64-bit read is two loads on the S3
+    int64_t period = cam.period_us;
+    portEXIT_CRITICAL(&cam.mux);
     info->framesizes = (1u << (CAMERA_MAX_FRAMESIZE + 1)) - 1;
-    info->fps = cam.period_us ? (int)((1000000 + cam.period_us / 2) / cam.period_us) : 0;
+    info->fps = period ? (int)((1000000 + period / 2) / period) : 0;
     info->grabbed = cam.grabbed;
 }
 

@@ -338,8 +338,8 @@ int cg_backend_set(cg_setting_t id, int value, const char **reason) {
         int q = id == CG_QUALITY ? value : host.values[CG_QUALITY];
         int frames = count_frames(fs, band_of(q));
         if (frames == 0) {
-            *reason = id == CG_FRAMESIZE ? "framesize not rendered in frames_dir"
-                                         : "no rendered frames for this quality band";
+            *reason = id == CG_FRAMESIZE ? "no rendered frames of this size in frames_dir"
+                                         : "no rendered frames for this quality band in frames_dir";
             return EINVAL;
         }
         bool new_set = fs != host.values[CG_FRAMESIZE] || band_of(q) != band_of(host.values[CG_QUALITY]);

@@ -211,12 +211,13 @@ static int setting_value(int id, mp_obj_t v) {
         v = MP_OBJ_NEW_SMALL_INT(mp_obj_is_true(v));
     }
     if (!mp_obj_is_small_int(v)) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: value must be an integer"), info->name);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s needs an integer"), info->name);
     }
     mp_int_t x = MP_OBJ_SMALL_INT_VALUE(v);
     if (x < info->min || x > info->max) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: %d out of range %d..%d"), info->name, (int)x,
-            (int)info->min, (int)info->max);
+        // Worded as the sim words it (camserver/camera/sensor.py), so the page shows one text.
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be between %d and %d, got %d"), info->name,
+            (int)info->min, (int)info->max, (int)x);
     }
     return (int)x;
 }
@@ -226,7 +227,7 @@ static int setting_id(mp_obj_t name) {
     const char *s = mp_obj_str_get_data(name, &len);
     int id = cg_setting_find(s, len);
     if (id < 0) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting '%s'"), s);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), s);
     }
     return id;
 }
@@ -239,7 +240,7 @@ static void set_setting(int id, mp_obj_t value) {
     const char *reason = "not supported";
     int err = cg_backend_set(id, v, &reason);
     if (err == EINVAL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s=%d: %s"), cg_settings[id].name, v, reason);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d: %s"), cg_settings[id].name, v, reason);
     } else if (err != 0) {
         mp_raise_OSError(err);
     }
@@ -285,7 +286,7 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
             const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
             int id = cg_setting_find(name, len);
             if (id < 0 || !cg_settings[id].writable) {
-                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting '%s'"), name);
+                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), name);
             }
             setting_value(id, v); // check before the camera starts
         }

@@ -77,14 +77,24 @@ class FrameHub:
 
     # -- senders --
 
-    async def next(self, after):
-        """The newest frame with seq > after, counted as in use until done()."""
-        while self.current is None or self.current.seq <= after:
-            self.wake.set()
-            await self.new_frame.wait()
+    def take_newer(self, after):
+        """The newest frame if its seq > after, counted as in use until done(); else
+        None, and the grabber is woken. Synchronous, so a viewer's per-frame wait is
+        only the Event's (see MjpegStream.send)."""
         shared = self.current
+        if shared is None or shared.seq <= after:
+            self.wake.set()
+            return None
         shared.users += 1
         return shared
+
+    async def next(self, after):
+        """The newest frame with seq > after, counted as in use until done()."""
+        while True:
+            shared = self.take_newer(after)
+            if shared is not None:
+                return shared
+            await self.new_frame.wait()
 
     async def fresh(self, since_us):
         """A frame captured at or after since_us (wall clock, µs): for /capture."""
@@ -136,6 +146,14 @@ class FrameHub:
 
     async def run(self):
         """Grab while somebody wants frames; idle (idle_fps, or paused at 0) otherwise."""
+        while True:
+            try:
+                await self._grab_loop()
+            except Exception as e:  # the grabber feeds everyone: it must outlive any one failure
+                log.error("frame hub: %r", e)
+                await asyncio.sleep_ms(100)
+
+    async def _grab_loop(self):
         camera = self.camera
         while True:
             if not self.viewers and not self.captures:

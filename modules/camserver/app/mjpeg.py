@@ -70,10 +70,20 @@ class MjpegStream(StreamBody):
                 if wait > 0:
                     await asyncio.sleep_ms(wait)
                 last = time.ticks_ms()
-            shared = await hub.next(seq)
+            shared = hub.take_newer(seq)
+            while shared is None:  # (hub.next() inlined: one coroutine fewer per frame)
+                await hub.new_frame.wait()
+                shared = hub.take_newer(seq)
             try:
-                await out.write(shared.part_head)
-                await out.write(shared.payload)
+                # Try without waiting first: awaiting the sender allocates a coroutine,
+                # and most parts fit the socket buffer at once.
+                head = shared.part_head
+                off = out.write_now(head, 0, len(head))
+                if off < len(head):
+                    await out.write(head, off)
+                off = out.write_now(shared.payload, 0, shared.length)
+                if off < shared.length:
+                    await out.write(shared.payload, off)
             finally:
                 hub.done(shared)
             if seq and shared.seq > seq + 1:
