@@ -31,22 +31,21 @@ class Sender:
         the new offset. Synchronous, so the common case allocates no coroutine."""
         sock = self.sock
         chunk = self.chunk_size
+        start = off
+        trace = log.level <= log.TRACE  # looked up once: this loop runs per chunk
         send = getattr(buf, "send", None)  # camera_glue frames write themselves from PSRAM
         while off < end:
             if send is not None:
                 # The C loop makes the chunk_size writes itself until end or would-block.
                 written = send(sock, off, end, chunk)
             else:
-                n = end - off
-                if n > chunk:
-                    n = chunk
-                written = sock.write(buf, off, n)
+                written = sock.write(buf, off, chunk if end - off > chunk else end - off)
             if not written:  # None or 0: would block
-                return off
-            if log.level <= log.TRACE:
+                break
+            if trace:
                 log.trace("send %d bytes to %s", written, self.conn.peer)
             off += written
-            self.bytes_sent += written
+        self.bytes_sent += off - start
         return off
 
     async def write(self, buf, off=0, end=-1):
