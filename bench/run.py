@@ -250,10 +250,28 @@ def main():
     print()
     print("| sim | fps per viewer (mean / min) | server CPU (% of a core) | GC bytes per frame per viewer |")
     print("| --- | ---: | ---: | ---: |")
-    for label, fps in (("25 fps", 25), ("uncapped (120 fps)", 120)):
-        server = SimServer({"diagnostics": 1, "fps": fps})
+    configs = [("25 fps", 25, None), ("uncapped (120 fps)", 120, None)]
+    unix_build = os.path.join(ROOT, "build", "unix", "micropython")
+    if os.path.exists(unix_build):  # `make unix-port` was run: the C path too
+        configs += [
+            ("camera_glue build, 25 fps", 25, unix_build),
+            ("camera_glue build, 120 fps", 120, unix_build),
+        ]
+    for label, fps, binary in configs:
+        saved = os.environ.get("MICROPYTHON")
+        if binary:
+            os.environ["MICROPYTHON"] = binary
+        try:
+            server = SimServer({"diagnostics": 1, "fps": fps})
+        finally:
+            if saved is None:
+                os.environ.pop("MICROPYTHON", None)
+            else:
+                os.environ["MICROPYTHON"] = saved
+        backend = json.loads(get(server, "/status").body)["backend"]
         r = viewers_run(server, 8, seconds, gc_window=True)
         server.stop()
+        label = "%s [%s]" % (label, backend)
         cells = (label, r["mean"], r["min"], r["cpu"], r["gc_per_frame"])
         print("| %s | %.1f / %.1f | %.0f | %.0f |" % cells)
     print()

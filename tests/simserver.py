@@ -22,6 +22,22 @@ def micropython_binary():
     return path if os.path.isabs(path) else os.path.join(ROOT, path)
 
 
+def has_camera_glue():
+    """True when the MicroPython binary in use has the camera_glue C module compiled in."""
+    try:
+        done = subprocess.run(
+            [micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
+        )
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def expected_backend():
+    """The camera backend /status must name with this binary."""
+    return "camera_glue" if has_camera_glue() else "sim"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -274,7 +274,9 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
         } else if (key == MP_QSTR_fb_count) {
             cfg.fb_count = kw_int(v, "fb_count", 1, 4);
         } else if (key == MP_QSTR_fps) {
-            cfg.fps = kw_int(v, "fps", 1, 120);
+            // Checked by the host backend (1..120); the board's sensor sets its own rate and
+            // ignores it, so an app setting never stops the camera from starting there.
+            cfg.fps = kw_int(v, "fps", 0, 10000);
         } else if (key == MP_QSTR_frames_dir) {
             cfg.frames_dir = mp_obj_str_get_str(v);
         } else if (key == MP_QSTR_grab_mode) {

@@ -20,21 +20,18 @@ import time
 
 import pytest
 from httpclient import get
-from simserver import MPY_OUT, ROOT, ensure_built, free_port, micropython_binary, run_micropython
-
-
-def _has_camera_glue():
-    try:
-        done = subprocess.run(
-            [micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
-        )
-    except OSError:
-        return False
-    return done.returncode == 0
-
+from simserver import (
+    MPY_OUT,
+    ROOT,
+    ensure_built,
+    free_port,
+    has_camera_glue,
+    micropython_binary,
+    run_micropython,
+)
 
 pytestmark = pytest.mark.skipif(
-    not _has_camera_glue(),
+    not has_camera_glue(),
     reason="MICROPYTHON=%s has no camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
     "then `make test MICROPYTHON=build/unix/micropython`" % micropython_binary(),
 )

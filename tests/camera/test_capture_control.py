@@ -7,6 +7,7 @@ import time
 from frames import crc, crcs
 from httpclient import Conn, get
 from PIL import Image
+from simserver import expected_backend
 
 
 def _decode(data):
@@ -94,7 +95,7 @@ def test_status_has_the_camerawebserver_fields(sim):
     ).split()
     for name in fields:
         assert isinstance(status[name], int), name
-    assert status["backend"] == "sim"
+    assert status["backend"] == expected_backend()
     assert status["led_intensity"] == -1
     for name in ("uptime_ms", "connections", "viewers", "frames", "heap", "limits", "framesizes"):
         assert name in status
