@@ -13,23 +13,7 @@
 #include <unistd.h>
 
 #include "cg_backend.h"
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1); \
-        } \
-    } while (0)
-
-#define CHECK_EQ(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            fprintf(stderr, "FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_, #b, b_); \
-            exit(1); \
-        } \
-    } while (0)
+#include "check.h"
 
 #define FPS 50 // 20 ms per frame: short tests, still far above scheduler noise
 #define FRAMES_PER_SET 40 // longer than any test runs, so indexes do not wrap
@@ -233,10 +217,7 @@ static void test_deinit_with_frame_held(void) {
 
 int main(void) {
     make_frames();
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const test_case_t tests[] = {
         {"init_errors", test_init_errors},
         {"grab_frame_bytes", test_grab_frame_bytes},
         {"grab_latest_skips", test_grab_latest_skips},
@@ -245,11 +226,7 @@ int main(void) {
         {"deinit_with_frame_held", test_deinit_with_frame_held},
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
-    for (size_t i = 0; i < n; i++) {
-        tests[i].fn();
-        printf("ok %s\n", tests[i].name);
-        fflush(stdout);
-    }
+    run_tests(tests, n);
     remove_frames();
     printf("all %zu tests passed\n", n);
     return 0;

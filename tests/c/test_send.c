@@ -19,25 +19,9 @@
 #include <unistd.h>
 
 #include "cg_send.h"
+#include "check.h"
 
 #define FRAME_LEN (160 * 1024)
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1); \
-        } \
-    } while (0)
-
-#define CHECK_EQ(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            fprintf(stderr, "FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_, #b, b_); \
-            exit(1); \
-        } \
-    } while (0)
 
 // A frame whose every byte depends on its position, so a duplicated, dropped or shifted
 // byte anywhere shows up in the comparison.
@@ -213,6 +197,99 @@ static int send_all(const uint8_t *frame, size_t len, size_t offset, size_t limi
     return 0;
 }
 
+// ---- the set-up most tests share
+
+// A frame of len pattern bytes and a buffer as large for what the peer reads; a connected
+// pair whose writer end is non-blocking, with the write(2) callback's context on it; the
+// reader thread on the peer end, once one is started.
+typedef struct {
+    uint8_t *frame;
+    uint8_t *got;
+    size_t len;
+    int wfd, pfd; // -1 when not open
+    fd_writer_t w;
+    reader_t rd;
+    pthread_t th;
+} fixture_t;
+
+static void fx_buffers(fixture_t *fx, size_t len) {
+    memset(fx, 0, sizeof(*fx));
+    fx->wfd = fx->pfd = -1;
+    fx->frame = malloc(len);
+    fx->got = malloc(len);
+    CHECK(fx->frame && fx->got);
+    fill_pattern(fx->frame, len);
+    fx->len = len;
+}
+
+// After unix_pair or tcp_pair filled in fx->wfd and fx->pfd: makes the writer end
+// non-blocking and puts a fresh callback context on it.
+static void fx_connect(fixture_t *fx) {
+    set_nonblocking(fx->wfd);
+    memset(&fx->w, 0, sizeof(fx->w));
+    fx->w.fd = fx->wfd;
+}
+
+// The usual start of a test: fx_buffers, then a connected pair for fx_connect.
+static void fx_open_unix(fixture_t *fx, size_t len) {
+    fx_buffers(fx, len);
+    unix_pair(&fx->wfd, &fx->pfd);
+    fx_connect(fx);
+}
+
+static void fx_open_tcp(fixture_t *fx, size_t len, int sndbuf, int rcvbuf) {
+    fx_buffers(fx, len);
+    tcp_pair(&fx->wfd, &fx->pfd, sndbuf, rcvbuf);
+    fx_connect(fx);
+}
+
+// Starts a reader thread on the peer end that fills fx->got; rd says how many bytes at
+// most (cap) and how the peer behaves.
+static void fx_start_reader(fixture_t *fx, reader_t rd) {
+    CHECK(rd.cap <= fx->len);
+    rd.fd = fx->pfd;
+    rd.buf = fx->got;
+    fx->rd = rd;
+    CHECK(pthread_create(&fx->th, NULL, reader_main, &fx->rd) == 0);
+}
+
+// Waits for the reader thread and checks that it received the first n bytes of the frame
+// exactly.
+static void fx_expect_received(fixture_t *fx, size_t n) {
+    CHECK(pthread_join(fx->th, NULL) == 0);
+    if (fx->rd.fd < 0) {
+        fx->pfd = -1; // a reader that stopped early closed the peer end itself
+    }
+    CHECK_EQ(fx->rd.got, n);
+    CHECK(memcmp(fx->got, fx->frame, n) == 0);
+}
+
+// The peer goes away now: with a FIN, or with a TCP RST (SO_LINGER 0) when reset is set.
+static void fx_close_peer(fixture_t *fx, int reset) {
+    if (reset) {
+        struct linger lg = {1, 0};
+        CHECK(setsockopt(fx->pfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+    }
+    close(fx->pfd);
+    fx->pfd = -1;
+}
+
+static void fx_disconnect(fixture_t *fx) {
+    if (fx->wfd >= 0) {
+        close(fx->wfd);
+    }
+    if (fx->pfd >= 0) {
+        close(fx->pfd);
+    }
+    fx->wfd = fx->pfd = -1;
+}
+
+static void fx_free(fixture_t *fx) {
+    fx_disconnect(fx);
+    free(fx->frame);
+    free(fx->got);
+}
+
 // ---- tests
 
 // Every write offers exactly min(chunk, bytes left): full chunks, then the remainder.
@@ -223,169 +300,112 @@ static void test_exact_chunk_boundaries(void) {
         {3 * 4096, 4096}, {3 * 4096 + 1, 4096}, {3 * 4096 - 1, 4096}, {4095, 4096}, {4096, 4096},
         {1, 4096}, {10, 1}, {1460 * 7, 1460}, {100000, 65536},
     };
-    uint8_t *frame = malloc(200000);
-    uint8_t *got = malloc(200000);
-    CHECK(frame && got);
+    // The pattern depends on the position only, so each case sends a prefix of one frame.
+    fixture_t fx;
+    fx_buffers(&fx, 200000);
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         size_t len = cases[k].len, chunk = cases[k].chunk;
-        fill_pattern(frame, len);
-        int wfd, pfd;
-        unix_pair(&wfd, &pfd);
+        unix_pair(&fx.wfd, &fx.pfd);
         int big = 1 << 20;
-        setsockopt(wfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-        set_nonblocking(wfd);
-        reader_t rd = {.fd = pfd, .buf = got, .cap = len};
-        pthread_t th;
-        CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
-        fd_writer_t w;
-        memset(&w, 0, sizeof(w));
-        w.fd = wfd;
+        setsockopt(fx.wfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+        fx_connect(&fx);
+        fx_start_reader(&fx, (reader_t){.cap = len});
         cg_send_stats_t st = {0, 0, 0};
         size_t total = 0;
-        CHECK_EQ(send_all(frame, len, 0, len, chunk, &w, &st, &total), 0);
+        CHECK_EQ(send_all(fx.frame, len, 0, len, chunk, &fx.w, &st, &total), 0);
         CHECK_EQ(total, len);
-        CHECK(pthread_join(th, NULL) == 0);
-        CHECK_EQ(rd.got, len);
-        CHECK(memcmp(got, frame, len) == 0);
+        fx_expect_received(&fx, len);
         // What each call offered: min(chunk, remaining), where remaining shrinks by what
         // the previous call actually took. With a 1 MB buffer nothing is short here, so
         // the sequence is exactly chunk, chunk, ..., remainder.
         CHECK_EQ(st.short_writes, 0);
         size_t expect_calls = (len + chunk - 1) / chunk;
-        CHECK_EQ(w.calls, expect_calls);
+        CHECK_EQ(fx.w.calls, expect_calls);
         CHECK_EQ(st.writes, expect_calls);
-        for (size_t i = 0; i < w.calls; i++) {
+        for (size_t i = 0; i < fx.w.calls; i++) {
             size_t left = len - i * chunk;
-            CHECK_EQ(w.offered[i], left < chunk ? left : chunk);
+            CHECK_EQ(fx.w.offered[i], left < chunk ? left : chunk);
         }
         CHECK_EQ(st.max_write, len < chunk ? len : chunk);
-        close(wfd);
-        close(pfd);
+        fx_disconnect(&fx);
     }
-    free(frame);
-    free(got);
+    fx_free(&fx);
 }
 
 // A non-blocking TCP socket whose send buffer is smaller than the chunk takes part of a
 // write: the loop continues from where the kernel stopped, no byte lost or repeated.
 static void test_partial_writes(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    uint8_t *got = malloc(FRAME_LEN);
-    CHECK(frame && got);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    tcp_pair(&wfd, &pfd, 16384, 0);
-    set_nonblocking(wfd);
-    reader_t rd = {.fd = pfd, .buf = got, .cap = FRAME_LEN, .pause = 200, .read_size = 3000};
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_tcp(&fx, FRAME_LEN, 16384, 0);
+    fx_start_reader(&fx, (reader_t){.cap = FRAME_LEN, .pause = 200, .read_size = 3000});
     cg_send_stats_t st = {0, 0, 0};
     size_t total = 0;
-    CHECK_EQ(send_all(frame, FRAME_LEN, 0, FRAME_LEN, 65536, &w, &st, &total), 0);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, 0, FRAME_LEN, 65536, &fx.w, &st, &total), 0);
     CHECK_EQ(total, FRAME_LEN);
-    CHECK(pthread_join(th, NULL) == 0);
-    CHECK_EQ(rd.got, FRAME_LEN);
-    CHECK(memcmp(got, frame, FRAME_LEN) == 0);
+    fx_expect_received(&fx, FRAME_LEN);
     CHECK(st.short_writes >= 1); // the kernel really did take part of a write
     CHECK(st.max_write <= 65536);
-    close(wfd);
-    close(pfd);
-    free(frame);
-    free(got);
+    fx_free(&fx);
 }
 
 // A peer that does not read: the call stops at would-block and returns what it wrote;
 // the next call returns 0 without writing; once the peer reads, the send resumes from
 // offset + sent and the peer receives the frame exactly once.
 static void test_would_block_then_resume(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    uint8_t *got = malloc(FRAME_LEN);
-    CHECK(frame && got);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    tcp_pair(&wfd, &pfd, 16384, 16384);
-    set_nonblocking(wfd);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_tcp(&fx, FRAME_LEN, 16384, 16384);
     cg_send_stats_t st = {0, 0, 0};
     size_t sent = 0;
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 0, FRAME_LEN, 4096, fd_write, &w, &sent, &st), 0);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 0, FRAME_LEN, 4096, fd_write, &fx.w, &sent, &st), 0);
     CHECK(sent > 0);
     CHECK(sent < FRAME_LEN); // the buffers filled before the frame did
     size_t first = sent;
-    size_t calls_before = w.calls;
+    size_t calls_before = fx.w.calls;
     size_t writes_before = st.writes;
-    CHECK_EQ(cg_send(frame, FRAME_LEN, first, FRAME_LEN, 4096, fd_write, &w, &sent, &st), 0);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, first, FRAME_LEN, 4096, fd_write, &fx.w, &sent, &st), 0);
     CHECK_EQ(sent, 0); // would-block: 0 bytes, no error
-    CHECK_EQ(w.calls, calls_before + 1); // exactly one attempt, no spinning
+    CHECK_EQ(fx.w.calls, calls_before + 1); // exactly one attempt, no spinning
     CHECK_EQ(st.writes, writes_before);
-    reader_t rd = {.fd = pfd, .buf = got, .cap = FRAME_LEN};
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
+    fx_start_reader(&fx, (reader_t){.cap = FRAME_LEN});
     size_t total = 0;
-    CHECK_EQ(send_all(frame, FRAME_LEN, first, FRAME_LEN, 4096, &w, &st, &total), 0);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, first, FRAME_LEN, 4096, &fx.w, &st, &total), 0);
     CHECK_EQ(first + total, FRAME_LEN);
-    CHECK(pthread_join(th, NULL) == 0);
-    CHECK_EQ(rd.got, FRAME_LEN);
-    CHECK(memcmp(got, frame, FRAME_LEN) == 0);
+    fx_expect_received(&fx, FRAME_LEN);
     CHECK(st.max_write <= 4096);
-    close(wfd);
-    close(pfd);
-    free(frame);
-    free(got);
+    fx_free(&fx);
 }
 
 // The peer closed before the send: EPIPE on the first write, nothing counted as sent.
 static void test_peer_closed_epipe(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    CHECK(frame);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    unix_pair(&wfd, &pfd);
-    set_nonblocking(wfd);
-    close(pfd);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_unix(&fx, FRAME_LEN);
+    fx_close_peer(&fx, 0);
     size_t sent = 123;
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 0, FRAME_LEN, 4096, fd_write, &w, &sent, NULL), EPIPE);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 0, FRAME_LEN, 4096, fd_write, &fx.w, &sent, NULL), EPIPE);
     CHECK_EQ(sent, 0);
-    CHECK_EQ(w.calls, 1);
-    close(wfd);
-    free(frame);
+    CHECK_EQ(fx.w.calls, 1);
+    fx_free(&fx);
 }
 
 // The peer reads part of the frame and goes away mid-frame (a browser cancelling): the
 // loop ends with EPIPE or ECONNRESET and reports how far it got.
 static void test_peer_closed_mid_frame(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    uint8_t *got = malloc(FRAME_LEN);
-    CHECK(frame && got);
-    fill_pattern(frame, FRAME_LEN);
+    fixture_t fx;
+    fx_buffers(&fx, FRAME_LEN);
     for (int transport = 0; transport < 2; transport++) {
-        int wfd, pfd;
         if (transport == 0) {
-            unix_pair(&wfd, &pfd);
+            unix_pair(&fx.wfd, &fx.pfd);
             // Small enough that the frame cannot sit in the socket before the peer leaves.
             int small = 8192;
-            CHECK(setsockopt(wfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
+            CHECK(setsockopt(fx.wfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
         } else {
-            tcp_pair(&wfd, &pfd, 16384, 16384);
+            tcp_pair(&fx.wfd, &fx.pfd, 16384, 16384);
         }
-        set_nonblocking(wfd);
-        reader_t rd = {.fd = pfd, .buf = got, .cap = FRAME_LEN, .stop_after = 50000, .linger_reset = transport};
-        pthread_t th;
-        CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
-        fd_writer_t w;
-        memset(&w, 0, sizeof(w));
-        w.fd = wfd;
+        fx_connect(&fx);
+        fx_start_reader(&fx, (reader_t){.cap = FRAME_LEN, .stop_after = 50000, .linger_reset = transport});
         size_t total = 0;
-        int r = send_all(frame, FRAME_LEN, 0, FRAME_LEN, 4096, &w, NULL, &total);
-        CHECK(pthread_join(th, NULL) == 0);
+        int r = send_all(fx.frame, FRAME_LEN, 0, FRAME_LEN, 4096, &fx.w, NULL, &total);
+        fx_expect_received(&fx, 50000);
         if (r != EPIPE && r != ECONNRESET) {
             fprintf(stderr, "FAIL %s:%d: transport %d ended with %d (%s), sent %zu\n", __FILE__, __LINE__,
                 transport, r, strerror(r), total);
@@ -393,129 +413,81 @@ static void test_peer_closed_mid_frame(void) {
         }
         CHECK(total >= 50000);
         CHECK(total < FRAME_LEN);
-        CHECK_EQ(rd.got, 50000);
-        CHECK(memcmp(got, frame, 50000) == 0);
-        close(wfd);
+        CHECK_EQ(fx.pfd, -1); // the reader closed the peer end
+        fx_disconnect(&fx);
     }
-    free(frame);
-    free(got);
+    fx_free(&fx);
 }
 
 // A TCP peer that resets the connection (SO_LINGER 0): ECONNRESET on the next write,
 // EPIPE after that, exactly as the server's disconnect classification expects.
 static void test_peer_reset_econnreset(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    CHECK(frame);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    tcp_pair(&wfd, &pfd, 0, 0);
-    set_nonblocking(wfd);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_tcp(&fx, FRAME_LEN, 0, 0);
     size_t sent = 0;
     // Some bytes are in flight, unread, when the peer resets.
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 0, 10000, 4096, fd_write, &w, &sent, NULL), 0);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 0, 10000, 4096, fd_write, &fx.w, &sent, NULL), 0);
     CHECK_EQ(sent, 10000);
-    struct linger lg = {1, 0};
-    CHECK(setsockopt(pfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
-    close(pfd);
-    struct pollfd p = {wfd, POLLIN, 0};
+    fx_close_peer(&fx, 1);
+    struct pollfd p = {fx.wfd, POLLIN, 0};
     CHECK(poll(&p, 1, 2000) == 1); // the RST has arrived
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 10000, FRAME_LEN, 4096, fd_write, &w, &sent, NULL), ECONNRESET);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 10000, FRAME_LEN, 4096, fd_write, &fx.w, &sent, NULL), ECONNRESET);
     CHECK_EQ(sent, 0);
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 10000, FRAME_LEN, 4096, fd_write, &w, &sent, NULL), EPIPE);
-    close(wfd);
-    free(frame);
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 10000, FRAME_LEN, 4096, fd_write, &fx.w, &sent, NULL), EPIPE);
+    fx_free(&fx);
 }
 
 // A 160 kB frame over TCP loopback at the default chunk size, received byte for byte.
 static void test_frame_160k_tcp(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    uint8_t *got = malloc(FRAME_LEN);
-    CHECK(frame && got);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    tcp_pair(&wfd, &pfd, 0, 0);
-    set_nonblocking(wfd);
-    reader_t rd = {.fd = pfd, .buf = got, .cap = FRAME_LEN};
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_tcp(&fx, FRAME_LEN, 0, 0);
+    fx_start_reader(&fx, (reader_t){.cap = FRAME_LEN});
     cg_send_stats_t st = {0, 0, 0};
     size_t total = 0;
-    CHECK_EQ(send_all(frame, FRAME_LEN, 0, FRAME_LEN, 4096, &w, &st, &total), 0);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, 0, FRAME_LEN, 4096, &fx.w, &st, &total), 0);
     CHECK_EQ(total, FRAME_LEN);
-    shutdown(wfd, SHUT_WR);
-    CHECK(pthread_join(th, NULL) == 0);
-    CHECK_EQ(rd.got, FRAME_LEN);
-    CHECK(memcmp(got, frame, FRAME_LEN) == 0);
+    shutdown(fx.wfd, SHUT_WR);
+    fx_expect_received(&fx, FRAME_LEN);
     CHECK_EQ(st.max_write, 4096);
     CHECK(st.writes >= FRAME_LEN / 4096); // 40 full chunks at least
-    close(wfd);
-    close(pfd);
-    free(frame);
-    free(got);
+    fx_free(&fx);
 }
 
 // Sending a frame as consecutive [offset, limit) ranges (a head, an empty range, the
 // rest) delivers it exactly once; an empty range makes no write at all.
 static void test_resume_from_offset(void) {
-    uint8_t *frame = malloc(FRAME_LEN);
-    uint8_t *got = malloc(FRAME_LEN);
-    CHECK(frame && got);
-    fill_pattern(frame, FRAME_LEN);
-    int wfd, pfd;
-    unix_pair(&wfd, &pfd);
-    set_nonblocking(wfd);
-    reader_t rd = {.fd = pfd, .buf = got, .cap = FRAME_LEN};
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, reader_main, &rd) == 0);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_unix(&fx, FRAME_LEN);
+    fx_start_reader(&fx, (reader_t){.cap = FRAME_LEN});
     size_t total = 0;
-    CHECK_EQ(send_all(frame, FRAME_LEN, 0, 50001, 4096, &w, NULL, &total), 0);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, 0, 50001, 4096, &fx.w, NULL, &total), 0);
     CHECK_EQ(total, 50001);
-    size_t calls = w.calls, sent = 99;
-    CHECK_EQ(cg_send(frame, FRAME_LEN, 50001, 50001, 4096, fd_write, &w, &sent, NULL), 0);
+    size_t calls = fx.w.calls, sent = 99;
+    CHECK_EQ(cg_send(fx.frame, FRAME_LEN, 50001, 50001, 4096, fd_write, &fx.w, &sent, NULL), 0);
     CHECK_EQ(sent, 0);
-    CHECK_EQ(w.calls, calls);
-    CHECK_EQ(send_all(frame, FRAME_LEN, 50001, 50001 + 3, 4096, &w, NULL, &total), 0);
+    CHECK_EQ(fx.w.calls, calls);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, 50001, 50001 + 3, 4096, &fx.w, NULL, &total), 0);
     CHECK_EQ(total, 3);
-    CHECK_EQ(w.offered[w.calls - 1], 3);
-    CHECK_EQ(send_all(frame, FRAME_LEN, 50004, FRAME_LEN, 4096, &w, NULL, &total), 0);
+    CHECK_EQ(fx.w.offered[fx.w.calls - 1], 3);
+    CHECK_EQ(send_all(fx.frame, FRAME_LEN, 50004, FRAME_LEN, 4096, &fx.w, NULL, &total), 0);
     CHECK_EQ(total, FRAME_LEN - 50004);
-    shutdown(wfd, SHUT_WR);
-    CHECK(pthread_join(th, NULL) == 0);
-    CHECK_EQ(rd.got, FRAME_LEN);
-    CHECK(memcmp(got, frame, FRAME_LEN) == 0);
-    close(wfd);
-    close(pfd);
-    free(frame);
-    free(got);
+    shutdown(fx.wfd, SHUT_WR);
+    fx_expect_received(&fx, FRAME_LEN);
+    fx_free(&fx);
 }
 
 // Bad ranges and a zero chunk are EINVAL and never reach the socket.
 static void test_bad_arguments(void) {
-    uint8_t frame[100];
-    fill_pattern(frame, sizeof(frame));
-    int wfd, pfd;
-    unix_pair(&wfd, &pfd);
-    fd_writer_t w;
-    memset(&w, 0, sizeof(w));
-    w.fd = wfd;
+    fixture_t fx;
+    fx_open_unix(&fx, 100);
     size_t sent = 7;
-    CHECK_EQ(cg_send(frame, 100, 50, 40, 4096, fd_write, &w, &sent, NULL), EINVAL);
+    CHECK_EQ(cg_send(fx.frame, 100, 50, 40, 4096, fd_write, &fx.w, &sent, NULL), EINVAL);
     CHECK_EQ(sent, 0);
-    CHECK_EQ(cg_send(frame, 100, 0, 101, 4096, fd_write, &w, &sent, NULL), EINVAL);
-    CHECK_EQ(cg_send(frame, 100, 0, 100, 0, fd_write, &w, &sent, NULL), EINVAL);
-    CHECK_EQ(cg_send(frame, 100, 0, 100, 4096, NULL, &w, &sent, NULL), EINVAL);
-    CHECK_EQ(w.calls, 0);
-    close(wfd);
-    close(pfd);
+    CHECK_EQ(cg_send(fx.frame, 100, 0, 101, 4096, fd_write, &fx.w, &sent, NULL), EINVAL);
+    CHECK_EQ(cg_send(fx.frame, 100, 0, 100, 0, fd_write, &fx.w, &sent, NULL), EINVAL);
+    CHECK_EQ(cg_send(fx.frame, 100, 0, 100, 4096, NULL, &fx.w, &sent, NULL), EINVAL);
+    CHECK_EQ(fx.w.calls, 0);
+    fx_free(&fx);
 }
 
 // Callbacks that break the contract cannot make the loop spin or overrun the buffer.
@@ -560,10 +532,7 @@ int main(void) {
     // As MicroPython's unix port does: a write to a closed peer returns EPIPE instead of
     // killing the process.
     signal(SIGPIPE, SIG_IGN);
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const test_case_t tests[] = {
         {"exact_chunk_boundaries", test_exact_chunk_boundaries},
         {"partial_writes", test_partial_writes},
         {"would_block_then_resume", test_would_block_then_resume},
@@ -576,11 +545,7 @@ int main(void) {
         {"misbehaving_callbacks", test_misbehaving_callbacks},
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
-    for (size_t i = 0; i < n; i++) {
-        tests[i].fn();
-        printf("ok %s\n", tests[i].name);
-        fflush(stdout);
-    }
+    run_tests(tests, n);
     printf("all %zu tests passed\n", n);
     return 0;
 }
