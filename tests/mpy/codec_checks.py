@@ -58,6 +58,10 @@ def test_limits_and_malformed_input():
     assert status_of(b"GET / HTTP/1.1\r\n folded: x\r\n\r\n") == 400
     assert status_of(b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400
     assert status_of(b"\r\n\r\n") == 400
+    assert status_of(b"GET /\xff HTTP/1.1\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\nX: \xc3\x28\r\n\r\n") == 400
+    req, _ = parse(b"GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n\r\n")  # valid UTF-8 is kept
+    assert req.headers["x"] == "caf\u00e9"
 
 
 def test_repeated_headers_are_joined():

@@ -56,9 +56,14 @@ def parse_head(buf, start, end, limits, request, mv=None):
         raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
     if mv is None:
         mv = memoryview(buf)
-    _request_line(buf, mv, start, line_end, request)
-    if head_end > line_end:
-        _headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
+    try:
+        _request_line(buf, mv, start, line_end, request)
+        if head_end > line_end:
+            _headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
+    except UnicodeError:
+        # MicroPython's str() checks UTF-8 whatever encoding is named; bytes that are not
+        # valid UTF-8 in a target or header are rejected rather than guessed at.
+        raise HTTPError(400, "request head is not valid UTF-8", close=True)
     return head_end + 4
 
 
