@@ -69,3 +69,29 @@ def test_random_requests_never_crash_or_leak(sim):
     assert status["connections"] == 1, status
     bad = [x for x in server.lines() if " ERROR " in x or "Traceback" in x or " WARNING " in x]
     assert not bad, bad
+
+
+def test_connection_burst_is_refused_cleanly_and_recovers(sim):
+    server = sim()
+    socks = []
+    for _ in range(60):  # five times max_connections, all at once
+        sock = server.connect(timeout=5)
+        sock.sendall(b"GET /status HTTP/1.1\r\nHost: t\r\n\r\n")
+        socks.append(sock)
+    served = refused = 0
+    for sock in socks:
+        try:
+            head = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            head = b""
+        if head.startswith(b"HTTP/1.1 200"):
+            served += 1
+        elif head.startswith(b"HTTP/1.1 503"):
+            refused += 1
+        sock.close()
+    assert served == 12, (served, refused)
+    assert refused >= 4  # the rest may be closed without a reply once 4 refusals are in flight
+    time.sleep(1.0)
+    status = json.loads(get(server, "/status").body)
+    assert status["connections"] == 1 and status["refused"] == 48, status
+    assert not [x for x in server.lines() if " ERROR " in x or "Traceback" in x]
