@@ -18,18 +18,23 @@ def common_headers(config):
 class Server:
     """An HTTP server for one router on config's host and port."""
 
-    def __init__(self, config, router):
+    def __init__(self, config, router, shares_with=None):
+        """shares_with: another Server whose connection budget this one counts against."""
         self.config = config
         self.router = router
-        self.listener = Listener(config, router, common_headers(config))
-        self.started = time.ticks_ms()
+        budget = shares_with.listener.connections if shares_with is not None else None
+        self.listener = Listener(config, router, common_headers(config), budget)
+        self.started_ns = time.time_ns()
 
-    def stats(self):
-        """Counters for /status. Collects garbage first so heap figures are comparable."""
-        gc.collect()
+    def stats(self, collect=False):
+        """Counters for /status. collect=True runs gc.collect() first so heap figures are
+        comparable between calls (not by default: the page polls every second)."""
+        if collect:
+            gc.collect()
         lst = self.listener
         return {
-            "uptime_ms": time.ticks_diff(time.ticks_ms(), self.started),
+            # time_ns, not ticks_ms: ticks wrap after 2**30 ms (12 days) on the board.
+            "uptime_ms": (time.time_ns() - self.started_ns) // 1000000,
             "connections": len(lst.connections),
             "accepted": lst.accepted,
             "refused": lst.refused,

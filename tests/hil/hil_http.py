@@ -72,8 +72,10 @@ class Device:
     def get(self, path, **kw):
         return self.request(path, **kw)
 
-    def status(self):
-        r = self.request("/status")
+    def status(self, collect=False):
+        """GET /status; collect=True asks the device to run gc.collect() first, so heap
+        figures are comparable."""
+        r = self.request("/status?gc=1" if collect else "/status")
         assert r.status == 200, "GET /status: %d %r" % (r.status, r.body[:200])
         return r.json()
 
@@ -100,7 +102,7 @@ class Device:
         test can tell that aborted clients gave their slots back. Returns the status."""
         deadline = time.monotonic() + timeout
         while True:
-            st = self.status()
+            st = self.status(collect=True)
             if st.get("connections") <= connections and not st.get("viewers"):
                 return st
             if time.monotonic() > deadline:

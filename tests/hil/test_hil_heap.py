@@ -37,7 +37,7 @@ def test_heap_back_to_baseline_after_load(camera):
     with camera.stream() as s:
         s.next_part()
     camera.wait_idle()
-    base = camera.wait_idle()["heap"]  # /status runs gc.collect() before reporting
+    base = camera.wait_idle()["heap"]  # wait_idle asks /status?gc=1: collected before reporting
     load(camera)
     after = camera.wait_idle()["heap"]
     print(

@@ -53,7 +53,7 @@ def build(config, camera, settings_path=None):
     servers = [server]
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. Same router, so auth covers it too.
-        servers.append(Server(config, router))
+        servers.append(Server(config, router, shares_with=server))
     return servers, hub
 
 

@@ -6,7 +6,6 @@
 /control?var=NAME&val=INT                change one setting
 """
 
-import asyncio
 import json
 import time
 
@@ -35,9 +34,8 @@ class CameraRoutes:
         """One JPEG captured after the request arrived (never a stale buffer)."""
         self._need_camera()
         since = time.time_ns() // 1000
-        try:
-            shared = await asyncio.wait_for_ms(self.hub.fresh(since), CAPTURE_TIMEOUT_MS)
-        except asyncio.TimeoutError:
+        shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS)
+        if shared is None:
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = divmod(shared.us, 1000000)
         response = Response(
@@ -66,7 +64,7 @@ class CameraRoutes:
 
     async def status(self, request):
         out = self.camera.status()
-        out.update(self.server.stats())
+        out.update(self.server.stats(request.query.get("gc") == "1"))
         viewers, frames = self.hub.stats()
         out["viewers"] = viewers
         out["frames"] = frames

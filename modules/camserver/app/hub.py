@@ -15,6 +15,7 @@ import time
 
 from camserver import log
 
+_PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
 _PART = (
     b"\r\n--"
@@ -71,6 +72,7 @@ class FrameHub:
         self.grabbed = 0
         self.sent = 0
         self.skipped = 0
+        self.grab_errors = 0
         self.new_frame = asyncio.Event()
         self.wake = asyncio.Event()
         self._last_publish = time.ticks_ms()
@@ -79,8 +81,8 @@ class FrameHub:
 
     def take_newer(self, after):
         """The newest frame if its seq > after, counted as in use until done(); else
-        None, and the grabber is woken. Synchronous, so a viewer's per-frame wait is
-        only the Event's (see MjpegStream.send)."""
+        None, and the grabber is woken; then wait on new_frame and ask again. Synchronous,
+        so a viewer's per-frame wait costs only the Event's (see MjpegStream.send)."""
         shared = self.current
         if shared is None or shared.seq <= after:
             self.wake.set()
@@ -88,25 +90,28 @@ class FrameHub:
         shared.users += 1
         return shared
 
-    async def next(self, after):
-        """The newest frame with seq > after, counted as in use until done()."""
-        while True:
-            shared = self.take_newer(after)
-            if shared is not None:
-                return shared
-            await self.new_frame.wait()
-
-    async def fresh(self, since_us):
-        """A frame captured at or after since_us (wall clock, µs): for /capture."""
+    async def fresh(self, since_us, timeout_ms):
+        """A frame captured at or after since_us (wall clock, us), or None after timeout_ms.
+        The timeout only ever cancels an Event wait, never a call that holds a frame."""
         self.captures += 1
+        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
         try:
             seq = 0
             while True:
-                shared = await self.next(seq)
-                if shared.us >= since_us:
-                    return shared
-                seq = shared.seq
-                self.done(shared)
+                shared = self.take_newer(seq)
+                if shared is not None:
+                    if shared.us >= since_us:
+                        return shared
+                    seq = shared.seq
+                    self.done(shared)
+                    continue
+                left = time.ticks_diff(deadline, time.ticks_ms())
+                if left <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for_ms(self.new_frame.wait(), left)
+                except asyncio.TimeoutError:
+                    pass
         finally:
             self.captures -= 1
 
@@ -126,10 +131,21 @@ class FrameHub:
 
     # -- the grabber task --
 
+    def _grab_failed(self, e):
+        # A camera that keeps failing would otherwise log ten lines a second.
+        self.grab_errors += 1
+        if self.grab_errors == 1 or self.grab_errors % 100 == 0:
+            log.warning("camera: grab failed (%d times): %s", self.grab_errors, e)
+
     def _publish(self, frame):
+        try:
+            shared = Shared(frame, self.seq + 1)
+        except Exception:
+            frame.release()  # (MemoryError) the buffer must go back even so
+            raise
         self.seq += 1
         old = self.current
-        self.current = Shared(frame, self.seq)
+        self.current = shared
         if old is not None and old.users <= 0:
             old.release()
         self.grabbed += 1
@@ -146,12 +162,18 @@ class FrameHub:
 
     async def run(self):
         """Grab while somebody wants frames; idle (idle_fps, or paused at 0) otherwise."""
-        while True:
-            try:
-                await self._grab_loop()
-            except Exception as e:  # the grabber feeds everyone: it must outlive any one failure
-                log.error("frame hub: %r", e)
-                await asyncio.sleep_ms(100)
+        try:
+            while True:
+                try:
+                    await self._grab_loop()
+                except Exception as e:  # the grabber feeds everyone: it must outlive any one failure
+                    log.error("frame hub: %r", e)
+                    await asyncio.sleep_ms(100)
+        finally:
+            old = self.current
+            self.current = None
+            if old is not None and old.users <= 0:
+                old.release()
 
     async def _grab_loop(self):
         camera = self.camera
@@ -160,20 +182,29 @@ class FrameHub:
                 await self._idle()
                 continue
             if self.fps:
-                wait = 1000 // self.fps - time.ticks_diff(time.ticks_ms(), self._last_publish)
-                if wait > 0:
+                period = 1000 // self.fps
+                wait = period - time.ticks_diff(time.ticks_ms(), self._last_publish)
+                # ticks_ms wraps every 2**30 ms on the board: after 6+ idle days the difference
+                # comes out negative, which must not turn into a days-long sleep.
+                if 0 < wait <= period:
                     await asyncio.sleep_ms(wait)
             try:
                 frame = camera.grab()
             except OSError as e:
-                log.warning("camera: grab failed: %s", e)
+                self._grab_failed(e)
                 await asyncio.sleep_ms(100)
-                continue
+                frame = None
             if frame is None:
                 # Every buffer may be held: one by a stalled viewer, one as the newest frame
                 # that everybody has already sent. Give that one back so capture goes on.
                 if camera.frames_out() >= self.fb_count:
                     self._drop_current()
+                if time.ticks_diff(time.ticks_ms(), self._last_publish) > _PULSE_MS:
+                    # No frame for a while: wake the viewers anyway, so each can notice that
+                    # its client left (nothing else would: they are not sending).
+                    self._last_publish = time.ticks_ms()
+                    self.new_frame.set()
+                    self.new_frame.clear()
                 await asyncio.sleep_ms(camera.poll_ms())
                 continue
             self._publish(frame)

@@ -57,6 +57,7 @@ class MjpegStream(StreamBody):
         self.hub = hub
         self.viewer = Viewer(peer)
         self.interval = 1000 // fps_cap if fps_cap else 0
+        self._scratch = None
 
     async def send(self, out):
         hub = self.hub
@@ -71,9 +72,11 @@ class MjpegStream(StreamBody):
                     await asyncio.sleep_ms(wait)
                 last = time.ticks_ms()
             shared = hub.take_newer(seq)
-            while shared is None:  # (hub.next() inlined: one coroutine fewer per frame)
+            while shared is None:  # (waiting here, not in a helper coroutine: one allocation fewer per frame)
                 await hub.new_frame.wait()
                 shared = hub.take_newer(seq)
+                if shared is None and self._client_gone(out.sock):
+                    return  # woken by the hub's pulse while the camera is stalled
             try:
                 # Try without waiting first: awaiting the sender allocates a coroutine,
                 # and most parts fit the socket buffer at once.
@@ -91,6 +94,15 @@ class MjpegStream(StreamBody):
             seq = shared.seq
             hub.sent += 1
             viewer.sent(shared.length)
+
+    def _client_gone(self, sock):
+        """Non-blocking check whether the client closed or reset its connection."""
+        if self._scratch is None:
+            self._scratch = bytearray(16)
+        try:
+            return sock.readinto(self._scratch) == 0  # None: nothing to read, still there
+        except OSError:
+            return True
 
     def close(self):
         self.hub.remove_viewer(self.viewer)

@@ -53,7 +53,7 @@ class Response:
         response is sent or the client is gone, and a second call does nothing."""
         body = self.body
         self.body = b""
-        if hasattr(body, "close"):
+        if isinstance(body, StreamBody):
             body.close()
         hold = self.hold
         if hold is not None:

@@ -187,6 +187,8 @@ class Connection:
                 length = None
                 chunked = request.version == 11
                 keep = keep and chunked
+            elif response.status in (204, 304):
+                length = None  # no body, and no Content-Length either (RFC 9110 8.6)
             else:
                 if isinstance(body, str):
                     body = body.encode()
@@ -210,7 +212,7 @@ class Connection:
                 return keep
             if response.is_stream():
                 await body.send(out)
-            elif chunked or length is None:
+            elif response.is_generator():
                 for piece in body:
                     if chunked:
                         if not len(piece):

@@ -19,7 +19,9 @@ from camserver.transport.address import peer_text
 from camserver.transport.connection import DRAINING, IDLE, READING, SENDING, Connection
 
 _WATCHDOG_MS = 100
-_MAX_REFUSING = 4  # 503 replies in flight at once; past that, excess clients are just closed
+# 503 replies in flight at once; past that, excess clients are just closed. Small, because each
+# lingering refusal holds an lwIP socket (the board is built for 20: 12 clients, these, listeners).
+_MAX_REFUSING = 2
 _REFUSE_MS = 500  # how long a refused client may take to read its 503
 
 
@@ -40,7 +42,9 @@ def _refusal(retry_after, extra):
 class Listener:
     """Accepts clients for one router. Also the place the counters live."""
 
-    def __init__(self, config, router, extra_headers=b""):
+    def __init__(self, config, router, extra_headers=b"", connections=None):
+        """connections: a list shared with another listener (the stream port), so both
+        count against one max_connections budget."""
         self.config = config
         self.router = router
         self.limits = Limits(config)
@@ -51,7 +55,7 @@ class Listener:
         self.timeouts[DRAINING] = 1000
         self.extra_headers = extra_headers
         self.max_connections = config["max_connections"]
-        self.connections = []
+        self.connections = [] if connections is None else connections
         self.accepted = 0
         self.refused = 0
         self.requests = 0
@@ -85,7 +89,11 @@ class Listener:
             self.sock.close()
             self.sock = None
         for conn in list(self.connections):
-            conn.task.cancel()
+            if conn.listener is self:
+                conn.task.cancel()
+                # A task cancelled before its first step never runs its finally: close here too.
+                conn.sock.close()
+                self.release(conn)
 
     async def _accept_loop(self):
         sock = self.sock
@@ -102,16 +110,16 @@ class Listener:
                 continue
             try:
                 sockopts.apply(client, self.config)
-            except OSError as e:
-                log.warning("%s: socket options failed: %s", peer_text(addr), e)
+                conn = Connection(self, client, addr)
+                conn.task = asyncio.create_task(conn.run())
+            except Exception as e:  # OSError from the options, MemoryError: this client only
+                log.warning("%s: not served: %r", peer_text(addr), e)
                 client.close()
                 continue
-            conn = Connection(self, client, addr)
             self.connections.append(conn)
             self.accepted += 1
             if log.level <= log.TRACE:
                 log.trace("%s connected (%d open)", conn.peer, len(self.connections))
-            conn.task = asyncio.create_task(conn.run())
 
     def release(self, conn):
         """Called by a connection when it has closed its socket: frees its slot."""
@@ -158,6 +166,11 @@ class Listener:
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
-                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0 and not conn.expired:
+                if (
+                    conn.listener is self
+                    and conn.phase
+                    and time.ticks_diff(now, conn.deadline) >= 0
+                    and not conn.expired
+                ):
                     conn.expired = conn.phase
                     conn.task.cancel()
