@@ -87,12 +87,29 @@ async def run_server(config, camera, wifi, serve, restarts=None, pause_ms=1000, 
         pause = min(pause * 2, pause_max_ms)
 
 
+async def keep_watching(wifi, pause_ms=1000):
+    """wifi.watch() for as long as the device runs: a failure in the watcher (an OSError from
+    the driver) is logged in one line and the watcher started again, never left dead."""
+    import asyncio
+
+    while True:
+        try:
+            await wifi.watch()
+            return
+        except Exception as e:
+            log.error("wifi: watcher failed (%s: %s), restarting it", type(e).__name__, e)
+            await asyncio.sleep_ms(pause_ms)
+
+
 async def main(config, camera, wifi, serve):
     """Network up, network watcher in the background, then the server for ever."""
     import asyncio
 
-    await wifi.up()
-    asyncio.create_task(wifi.watch())
+    try:
+        await wifi.up()
+    except Exception as e:  # e.g. the radio failed to start: serve anyway, the watcher retries
+        log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
+    asyncio.create_task(keep_watching(wifi))
     await run_server(config, camera, wifi, serve)
 
 
