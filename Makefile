@@ -20,12 +20,12 @@ SIM_PORT := $(if $(PORT),$(PORT),8080)
 
 export MICROPYTHON
 
-.PHONY: help venv sysdeps compile frames page sim test lint bench clean
+.PHONY: help venv sysdeps compile frames page sim test lint bench soak clean
 
 help:
 	@echo "make sim      serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
 	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
-	@echo "make bench    benchmarks (see docs/benchmarks.md)"
+	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak SECONDS=600 for a soak run"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
 	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
 	@echo "make hil [PORT=...]   hardware-in-the-loop suite (the simulated device without PORT)"
@@ -76,6 +76,11 @@ test: venv sysdeps compile frames lint
 
 bench: venv compile frames
 	$(BIN)/python bench/run.py
+
+# Browsers coming and going for SECONDS, then: slots, camera buffers, heap, console all clean.
+SECONDS ?= 60
+soak: venv compile frames
+	$(BIN)/python bench/soak.py $(SECONDS)
 
 clean:
 	rm -rf $(BUILD)
