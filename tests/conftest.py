@@ -10,8 +10,8 @@ def sim():
     """Factory: sim(**settings) -> SimServer; every server started is stopped at teardown."""
     started = []
 
-    def start(**settings):
-        server = SimServer(dict(settings))
+    def start(command=None, **settings):
+        server = SimServer(dict(settings), command)
         started.append(server)
         return server
 

@@ -53,32 +53,43 @@ def ensure_built():
 def run_micropython(script, *args, timeout=60):
     """Run a MicroPython script with the compiled modules on its path; returns CompletedProcess."""
     ensure_built()
-    env = dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
     return subprocess.run(
         [micropython_binary(), "-X", "heapsize=4M", script, *args],
         cwd=ROOT,
-        env=env,
+        env=sim_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
     )
 
 
+def sim_args(port, settings):
+    """The `-m camserver.host` arguments that serve the simulated camera on 127.0.0.1:port."""
+    args = ["-m", "camserver.host", "host=127.0.0.1", "port=%d" % port, "frames_dir=" + FRAMES]
+    args += ["%s=%s" % (k, int(v) if isinstance(v, bool) else v) for k, v in dict(settings).items()]
+    return args
+
+
+def sim_env():
+    """The environment a MicroPython process needs to import the compiled modules (and asyncio)."""
+    return dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
+
+
 class SimServer:
     """A running MicroPython camera server process and its console."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, command=None, binary=None, heap="4M"):
+        """command(port): another entry than `-m camserver.host` (settings are then ignored);
+        binary: another MicroPython than MICROPYTHON / the pinned one."""
         ensure_built()
         self.port = settings.pop("port", None) or free_port()
         self.host = "127.0.0.1"
         self.url = "http://%s:%d" % (self.host, self.port)
-        args = ["host=127.0.0.1", "port=%d" % self.port, "frames_dir=" + FRAMES]
-        args += ["%s=%s" % (k, int(v) if isinstance(v, bool) else v) for k, v in settings.items()]
-        env = dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
+        args = sim_args(self.port, settings) if command is None else command(self.port)
         self.proc = subprocess.Popen(
-            [micropython_binary(), "-X", "heapsize=4M", "-m", "camserver.host", *args],
+            [binary or micropython_binary(), "-X", "heapsize=" + heap, *args],
             cwd=ROOT,
-            env=env,
+            env=sim_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -69,6 +69,8 @@ def _coerce(name, value):
             return int(value)
         except (TypeError, ValueError):
             raise ValueError("%s: expected an integer, got %r" % (name, value))
+    if name == "log_level":
+        log.parse_level(value)  # ValueError: unknown log level
     return str(value)
 
 

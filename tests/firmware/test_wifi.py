@@ -16,8 +16,8 @@ def index_of(lines, fragment):
     raise AssertionError("no line with %r in:\n%s" % (fragment, "\n".join(lines)))
 
 
-def test_joins_the_configured_network(compiled):
-    lines, r = run_scenario(compiled, "join")
+def test_joins_the_configured_network():
+    lines, r = run_scenario("join")
     assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
     assert r["connects"] == 1 and not r["ap_up"]
     # The hostname is set before the station starts: DHCP and the mDNS responder take it from there.
@@ -27,8 +27,8 @@ def test_joins_the_configured_network(compiled):
     assert joined in texts(lines)
 
 
-def test_wrong_password_gives_up_early_and_starts_the_access_point(compiled):
-    lines, r = run_scenario(compiled, "wrong_password")
+def test_wrong_password_gives_up_early_and_starts_the_access_point():
+    lines, r = run_scenario("wrong_password")
     # Two rejections in a row end the attempts (3 allowed), well inside wifi_timeout_ms (1500).
     assert r["connects"] == 2
     assert r["elapsed_ms"] < 1500
@@ -42,8 +42,8 @@ def test_wrong_password_gives_up_early_and_starts_the_access_point(compiled):
     assert "WARNING wifi: " + ap_line in out
 
 
-def test_missing_network_is_retried_until_the_timeout(compiled):
-    lines, r = run_scenario(compiled, "network_missing")
+def test_missing_network_is_retried_until_the_timeout():
+    lines, r = run_scenario("network_missing")
     assert r["connects"] == 3
     # Three attempts of wifi_timeout_ms / 3 each, then the access point.
     assert 1500 <= r["elapsed_ms"] < 2500
@@ -51,30 +51,30 @@ def test_missing_network_is_retried_until_the_timeout(compiled):
     assert sum("network not found" in line for line in lines) == 3
 
 
-def test_no_credentials_starts_the_access_point_at_once(compiled):
-    lines, r = run_scenario(compiled, "no_credentials")
+def test_no_credentials_starts_the_access_point_at_once():
+    lines, r = run_scenario("no_credentials")
     assert r["connects"] == 0
     assert r["mode"] == "ap" and r["address"] == "192.168.4.1" and r["ap_up"]
     assert "INFO wifi: no network configured" in texts(lines)
 
 
-def test_access_point_password(compiled):
-    _, r = run_scenario(compiled, "ap_password")
+def test_access_point_password():
+    _, r = run_scenario("ap_password")
     assert r["ap_authmode"] == 3 and r["ap_password"] == "setup-pass-1"
-    lines, r = run_scenario(compiled, "ap_password_short")
+    lines, r = run_scenario("ap_password_short")
     assert r["ap_authmode"] == 0 and r["ap_password"] is None
     assert any("access point password must be 8 to 63" in line for line in lines)
 
 
-def test_invalid_hostname_falls_back(compiled):
-    lines, r = run_scenario(compiled, "bad_hostname")
+def test_invalid_hostname_falls_back():
+    lines, r = run_scenario("bad_hostname")
     assert r["hostname"] == "camserver" and r["ap_essid"] == "camserver-1b2c"
     assert "WARNING wifi: hostname may only contain letters, digits and '-', using camserver" in texts(lines)
 
 
-def test_lost_link_is_reconnected_by_the_watcher(compiled):
+def test_lost_link_is_reconnected_by_the_watcher():
     # The simulated driver does not re-associate: the watcher has to call connect() again.
-    lines, r = run_scenario(compiled, "lost_and_back")
+    lines, r = run_scenario("lost_and_back")
     lost = index_of(lines, "connection to home lost, reconnecting")
     again = index_of(lines, "INFO wifi: reconnecting to home")
     back = index_of(lines, "INFO wifi: link back after")
@@ -84,41 +84,41 @@ def test_lost_link_is_reconnected_by_the_watcher(compiled):
     assert "ap active True" not in r["events"]
 
 
-def test_driver_reconnect_is_left_alone(compiled):
+def test_driver_reconnect_is_left_alone():
     # The esp32 driver re-associates by itself (status CONNECTING): no extra connect() calls.
-    lines, r = run_scenario(compiled, "lost_briefly")
+    lines, r = run_scenario("lost_briefly")
     index_of(lines, "connection to home lost")
     index_of(lines, "link back after")
     assert r["connects"] == 1
     assert r["mode"] == "sta"
 
 
-def test_long_loss_brings_up_the_access_point_until_the_link_is_back(compiled):
-    lines, r = run_scenario(compiled, "lost_long")
+def test_long_loss_brings_up_the_access_point_until_the_link_is_back():
+    lines, r = run_scenario("lost_long")
     assert r["ap_during_loss"] is True
     assert r["mode"] == "sta" and not r["ap_up"]
     assert index_of(lines, "unreachable for") < index_of(lines, "access point camserver-1b2c is up")
     assert index_of(lines, "link back") < index_of(lines, "INFO wifi: access point stopped")
 
 
-def test_network_that_appears_after_boot_is_joined(compiled):
+def test_network_that_appears_after_boot_is_joined():
     # A power cut: the camera boots before the router. Access point first, then the station.
-    lines, r = run_scenario(compiled, "network_appears")
+    lines, r = run_scenario("network_appears")
     assert r["boot_mode"] == "ap"
     assert r["mode"] == "sta" and r["address"] == "192.168.1.50" and not r["ap_up"]
     assert r["events"][-1] == "ap active False"
 
 
-def test_no_station_retries_while_the_access_point_is_in_use(compiled):
-    _, r = run_scenario(compiled, "ap_in_use")
+def test_no_station_retries_while_the_access_point_is_in_use():
+    _, r = run_scenario("ap_in_use")
     assert r["connects_while_used"] == r["connects_at_boot"]
     assert r["connects"] > r["connects_at_boot"]
     assert r["mode"] == "sta"
 
 
-def test_saved_credentials_are_checked_saved_and_joined(compiled, tmp_path):
+def test_saved_credentials_are_checked_saved_and_joined(tmp_path):
     path = tmp_path / "settings.json"
-    lines, r = run_scenario(compiled, "save_credentials", path)
+    lines, r = run_scenario("save_credentials", path)
     assert r["errors"] == [
         "network name is empty",
         "password must be 8 to 63 characters (or empty for an open network)",

@@ -101,23 +101,25 @@ async def bad_hostname():
     return summary(net, wifi, started)
 
 
-async def _run_watch(wifi, ms):
+async def _outage(net, wifi, before_ms, away_ms, after_ms):
+    """Watch while "home" goes out of range for away_ms and comes back; True when the access
+    point was up during the loss."""
     task = asyncio.create_task(wifi.watch())
-    await asyncio.sleep_ms(ms)
+    await asyncio.sleep_ms(before_ms)
+    net.lose("home")
+    await asyncio.sleep_ms(away_ms)
+    ap_during = wifi.ap_up
+    net.restore("home", "secret123")
+    await asyncio.sleep_ms(after_ms)
     task.cancel()
+    return ap_during
 
 
 async def lost_and_back():
     # The driver does not re-associate (auto_reconnect=False): the watcher must call connect().
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
     wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
-    task = asyncio.create_task(wifi.watch())
-    await asyncio.sleep_ms(200)
-    net.lose("home")
-    await asyncio.sleep_ms(900)
-    net.restore("home", "secret123")
-    await asyncio.sleep_ms(1200)
-    task.cancel()
+    await _outage(net, wifi, 200, 900, 1200)
     return summary(net, wifi, started)
 
 
@@ -125,13 +127,7 @@ async def lost_briefly():
     # The driver re-associates by itself: the watcher only reports, it does not call connect().
     net = SimNet({"home": "secret123"}, auto_reconnect=True, join_ms=300)
     wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
-    task = asyncio.create_task(wifi.watch())
-    await asyncio.sleep_ms(200)
-    net.lose("home")
-    await asyncio.sleep_ms(100)
-    net.restore("home", "secret123")
-    await asyncio.sleep_ms(800)
-    task.cancel()
+    await _outage(net, wifi, 200, 100, 800)
     return summary(net, wifi, started)
 
 
@@ -139,14 +135,7 @@ async def lost_long():
     # Away longer than lost_ap_ms: the access point comes up beside the station, then goes.
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
     wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"), lost_ap_ms=400)
-    task = asyncio.create_task(wifi.watch())
-    await asyncio.sleep_ms(100)
-    net.lose("home")
-    await asyncio.sleep_ms(900)
-    ap_during = wifi.ap_up
-    net.restore("home", "secret123")
-    await asyncio.sleep_ms(1200)
-    task.cancel()
+    ap_during = await _outage(net, wifi, 100, 900, 1200)
     result = summary(net, wifi, started)
     result["ap_during_loss"] = ap_during
     return result

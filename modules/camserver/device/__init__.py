@@ -30,11 +30,7 @@ def boot_config(path=settings.PATH, overrides=None):
     except Exception as e:  # a bad setting must not stop the board from starting
         log.error("settings: %s, using the defaults", e)
         config = dict(settings.DEFAULTS)
-    try:
-        log.set_level(config["log_level"])
-    except ValueError as e:
-        log.warning("settings: %s, log level info", e)
-        log.set_level("info")
+    log.set_level(config["log_level"])
     return config
 
 

@@ -265,6 +265,8 @@ class Wifi:
                     self.start_ap()
                 continue
             # Access-point mode (or new credentials): try the station now and then.
+            if self.mode is None and not self.ap_up:
+                self.start_ap()  # up() raised before any interface was on
             if not ssid:
                 self._retry_now = False
                 continue
