@@ -83,10 +83,10 @@ class MjpegStream(StreamBody):
                 head = shared.part_head
                 off = out.write_now(head, 0, len(head))
                 if off < len(head):
-                    await out.write(head, off)
+                    await out.finish(head, off, len(head))
                 off = out.write_now(shared.payload, 0, shared.length)
                 if off < shared.length:
-                    await out.write(shared.payload, off)
+                    await out.finish(shared.payload, off, shared.length)
             finally:
                 hub.done(shared)
             if seq and shared.seq > seq + 1:

@@ -20,13 +20,8 @@ from camserver.http.request import Request
 from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
+from camserver.transport.phases import DRAINING, IDLE, READING, SENDING
 from camserver.transport.sender import Sender
-
-# Phases, each with its own timeout (Listener.timeouts is indexed by them).
-IDLE = 1  # keep-alive, waiting for the first byte of the next request: close quietly
-READING = 2  # inside a request head or body: 408, then close
-SENDING = 3  # the peer stopped reading our response: drop it
-DRAINING = 4  # after an error reply, reading what the client still sends: close
 
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
@@ -48,7 +43,6 @@ class Connection:
         self.phase = 0
         self.deadline = 0
         self.expired = 0  # the phase whose deadline passed, set by the watchdog
-        self.requests = 0
         self.sender = Sender(self, listener.config["chunk_size"])
 
     @property
@@ -153,7 +147,6 @@ class Connection:
                 start = end = 0
             self.disarm()
             # 3. The response.
-            self.requests += 1
             listener.requests += 1
             if not await self._respond(request):
                 return
@@ -207,7 +200,7 @@ class Connection:
             # only enter the sender's waiting coroutine for the rest.
             written = out.write_now(head, 0, len(head))
             if written < len(head):
-                await out.write(head, written)
+                await out.finish(head, written, len(head))
             if request.method == "HEAD":
                 return keep
             if response.is_stream():
@@ -227,7 +220,7 @@ class Connection:
             elif length:
                 written = out.write_now(body, 0, length)
                 if written < length:
-                    await out.write(body, written)
+                    await out.finish(body, written, length)
             return keep
         finally:
             response.release()

@@ -14,9 +14,11 @@ from asyncio import core
 
 from camserver import log
 from camserver.http.parser import Limits
+from camserver.http.response import serialise_head
 from camserver.transport import sockopts
 from camserver.transport.address import peer_text
-from camserver.transport.connection import DRAINING, IDLE, READING, SENDING, Connection
+from camserver.transport.connection import Connection
+from camserver.transport.phases import DRAINING, IDLE, READING, SENDING
 
 _WATCHDOG_MS = 100
 # 503 replies in flight at once; past that, excess clients are just closed. Small, because each
@@ -25,18 +27,10 @@ _MAX_REFUSING = 2
 _REFUSE_MS = 500  # how long a refused client may take to read its 503
 
 
-def _refusal(retry_after, extra):
+def _refusal(extra):
+    """The 503 an over-the-limit client gets, built once."""
     body = b"server busy: too many connections\n"
-    return b"".join(
-        [
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n",
-            b"Retry-After: %d\r\n" % retry_after,
-            b"Content-Length: %d\r\n" % len(body),
-            extra,
-            b"\r\n",
-            body,
-        ]
-    )
+    return serialise_head(11, 503, "text/plain", len(body), False, [("Retry-After", 1)], extra) + body
 
 
 class Listener:
@@ -60,7 +54,7 @@ class Listener:
         self.refused = 0
         self.requests = 0
         self._refusing = 0
-        self._refusal = _refusal(1, extra_headers)
+        self._refusal = _refusal(extra_headers)
         self.sock = None
 
     def bind(self, host, port):

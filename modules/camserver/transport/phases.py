@@ -1,0 +1,7 @@
+"""What a connection is waiting for. Each phase has its own timeout (Listener.timeouts is
+indexed by them); the listener's watchdog cancels a connection whose deadline passed."""
+
+IDLE = 1  # keep-alive, waiting for the first byte of the next request: close quietly
+READING = 2  # inside a request head or body: 408, then close
+SENDING = 3  # the peer stopped reading our response: drop it
+DRAINING = 4  # after an error reply, reading what the client still sends: close
