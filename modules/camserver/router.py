@@ -7,7 +7,6 @@ every handler (auth, CORS preflight) and may answer instead of it.
 """
 
 from camserver.http.errors import HTTPError
-from camserver.http.response import Response
 
 
 class Router:
@@ -19,16 +18,6 @@ class Router:
         """Register an async handler(request) -> Response for method and path.
         A GET route also answers HEAD (the connection drops the body)."""
         self._routes.setdefault(path, {})[method] = handler
-
-    def route(self, path, methods=("GET",)):
-        """Decorator form of add()."""
-
-        def register(handler):
-            for method in methods:
-                self.add(method, path, handler)
-            return handler
-
-        return register
 
     def allowed(self, path):
         """The methods path answers, or None for an unknown path."""
@@ -57,17 +46,10 @@ class Router:
         return handler
 
     def resolve(self, request):
-        """A Response from a before hook, or the handler to await. Synchronous, so
-        routing costs no coroutine allocation per request."""
+        """A Response from a before hook, or the handler to await (the connection
+        awaits it). Synchronous, so routing costs no coroutine allocation per request."""
         for hook in self.before:
             response = hook(request)
             if response is not None:
                 return response
         return self.match(request)
-
-    async def dispatch(self, request):
-        """Run the before hooks, then the matching handler; returns a Response."""
-        found = self.resolve(request)
-        if isinstance(found, Response):
-            return found
-        return await found(request)

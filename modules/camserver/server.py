@@ -7,6 +7,13 @@ from camserver import log
 from camserver.transport.listener import Listener
 
 
+def url(address, port):
+    """The address a browser uses: http://address/ (with :port when not 80)."""
+    if port == 80:
+        return "http://%s/" % address
+    return "http://%s:%d/" % (address, port)
+
+
 def common_headers(config):
     """The header block every response carries, encoded once at start."""
     origin = config["cors_origin"]
@@ -48,7 +55,7 @@ class Server:
         self.listener.bind(self.config["host"], port)
         if address is not None:
             # The one line the hardware-in-the-loop tests wait for (board and sim alike).
-            print("camera ready: http://%s%s/" % (address, "" if port == 80 else ":%d" % port))
+            print("camera ready: " + url(address, port))
         log.info(
             "listening on %s:%d (chunk %d, nodelay %s, max %d connections)",
             self.config["host"],

@@ -10,7 +10,6 @@ from camserver import log
 from camserver.app import diagnostics, guards, page, setup_routes
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
-from camserver.http.response import Response
 from camserver.router import Router
 from camserver.server import Server
 
@@ -48,17 +47,11 @@ def build(config, camera, settings_path=None):
     router.add("GET", "/control", routes.control)
     diagnostics.add_routes(router, config)
     router.add("POST", "/wifi", setup_routes.wifi_route(config, settings_path))
-    for path in ("/", "/capture", "/snapshot", "/stream", "/status", "/control"):
-        router.add("OPTIONS", path, _no_content)
     servers = [server]
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. Same router, so auth covers it too.
         servers.append(Server(config, router, shares_with=server))
     return servers, hub
-
-
-async def _no_content(request):
-    return Response(b"", 204, None)
 
 
 async def serve(config, camera, address, settings_path=None):

@@ -25,6 +25,10 @@ class CameraRoutes:
         self.camera = camera
         self.hub = hub
         self.server = server
+        # The settable ranges, for the page's controls: fixed, so built once.
+        self.limits = {}
+        for name in sensor.RANGES:
+            self.limits[name] = sensor.RANGES[name][:2]
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
@@ -69,10 +73,7 @@ class CameraRoutes:
         out["viewers"] = viewers
         out["frames"] = frames
         out["frames_out"] = self.camera.frames_out()
-        limits = {}
-        for name in sensor.RANGES:
-            limits[name] = sensor.RANGES[name][:2]
-        out["limits"] = limits
+        out["limits"] = self.limits
         sizes = []
         for index in out.get("framesizes", ()):
             name, width, height = sensor.FRAMESIZES[index]

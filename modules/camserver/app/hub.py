@@ -31,18 +31,12 @@ class Shared:
         self.frame = frame
         self.seq = seq
         self.users = 0
-        self.released = False
         # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
         self.payload = frame if hasattr(frame, "send") else frame.buf
         self.length = len(frame)
         sec, usec = frame.timestamp
         self.us = sec * 1000000 + usec
         self.part_head = _PART % (self.length, sec, usec)
-
-    def release(self):
-        if not self.released:
-            self.released = True
-            self.frame.release()
 
 
 class Hold:
@@ -75,14 +69,15 @@ class FrameHub:
         self.grab_errors = 0
         self.new_frame = asyncio.Event()
         self.wake = asyncio.Event()
-        self._last_publish = time.ticks_ms()
+        self._last_publish = time.ticks_ms()  # paces grabs to fps
+        self._last_wake = self._last_publish  # for the pulse while no frame comes
 
     # -- senders --
 
     def take_newer(self, after):
-        """The newest frame if its seq > after, counted as in use until done(); else
-        None, and the grabber is woken; then wait on new_frame and ask again. Synchronous,
-        so a viewer's per-frame wait costs only the Event's (see MjpegStream.send)."""
+        """The newest frame if its seq > after, counted as in use until done(); else None
+        (and the grabber is woken): the caller waits on new_frame and asks again.
+        Synchronous, so a viewer's per-frame wait costs only the Event's."""
         shared = self.current
         if shared is None or shared.seq <= after:
             self.wake.set()
@@ -119,7 +114,7 @@ class FrameHub:
         """A sender finished with shared (sent, or its client went away)."""
         shared.users -= 1
         if shared.users <= 0 and shared is not self.current:
-            shared.release()
+            shared.frame.release()
 
     def add_viewer(self, viewer):
         self.viewers.append(viewer)
@@ -131,12 +126,6 @@ class FrameHub:
 
     # -- the grabber task --
 
-    def _grab_failed(self, e):
-        # A camera that keeps failing would otherwise log ten lines a second.
-        self.grab_errors += 1
-        if self.grab_errors == 1 or self.grab_errors % 100 == 0:
-            log.warning("camera: grab failed (%d times): %s", self.grab_errors, e)
-
     def _publish(self, frame):
         try:
             shared = Shared(frame, self.seq + 1)
@@ -144,21 +133,38 @@ class FrameHub:
             frame.release()  # (MemoryError) the buffer must go back even so
             raise
         self.seq += 1
+        self._replace_current(shared)
+        self.grabbed += 1
+        self._last_publish = time.ticks_ms()
+        self._wake_senders()
+
+    def _replace_current(self, shared):
+        """Make shared (or None) the newest frame; the old one goes back to the camera
+        now if nobody sends it, else when its last sender is done()."""
         old = self.current
         self.current = shared
         if old is not None and old.users <= 0:
-            old.release()
-        self.grabbed += 1
-        self._last_publish = time.ticks_ms()
+            old.frame.release()
+
+    def _drop_current(self):
+        if self.current is not None and self.current.users <= 0:
+            self._replace_current(None)
+
+    def _wake_senders(self):
         # Every waiting sender is scheduled now; clearing at once re-arms the event.
+        self._last_wake = time.ticks_ms()
         self.new_frame.set()
         self.new_frame.clear()
 
-    def _drop_current(self):
-        old = self.current
-        if old is not None and old.users <= 0:
-            self.current = None
-            old.release()
+    def _grab(self):
+        try:
+            return self.camera.grab()
+        except OSError as e:
+            # A camera that keeps failing would otherwise log ten lines a second.
+            self.grab_errors += 1
+            if self.grab_errors == 1 or self.grab_errors % 100 == 0:
+                log.warning("camera: grab failed (%d times): %s", self.grab_errors, e)
+            return None
 
     async def run(self):
         """Grab while somebody wants frames; idle (idle_fps, or paused at 0) otherwise."""
@@ -170,10 +176,7 @@ class FrameHub:
                     log.error("frame hub: %r", e)
                     await asyncio.sleep_ms(100)
         finally:
-            old = self.current
-            self.current = None
-            if old is not None and old.users <= 0:
-                old.release()
+            self._replace_current(None)
 
     async def _grab_loop(self):
         camera = self.camera
@@ -188,23 +191,16 @@ class FrameHub:
                 # comes out negative, which must not turn into a days-long sleep.
                 if 0 < wait <= period:
                     await asyncio.sleep_ms(wait)
-            try:
-                frame = camera.grab()
-            except OSError as e:
-                self._grab_failed(e)
-                await asyncio.sleep_ms(100)
-                frame = None
+            frame = self._grab()
             if frame is None:
                 # Every buffer may be held: one by a stalled viewer, one as the newest frame
                 # that everybody has already sent. Give that one back so capture goes on.
                 if camera.frames_out() >= self.fb_count:
                     self._drop_current()
-                if time.ticks_diff(time.ticks_ms(), self._last_publish) > _PULSE_MS:
+                if time.ticks_diff(time.ticks_ms(), self._last_wake) > _PULSE_MS:
                     # No frame for a while: wake the viewers anyway, so each can notice that
                     # its client left (nothing else would: they are not sending).
-                    self._last_publish = time.ticks_ms()
-                    self.new_frame.set()
-                    self.new_frame.clear()
+                    self._wake_senders()
                 await asyncio.sleep_ms(camera.poll_ms())
                 continue
             self._publish(frame)
@@ -219,7 +215,7 @@ class FrameHub:
         try:
             await asyncio.wait_for_ms(self.wake.wait(), 1000 // self.idle_fps)
         except asyncio.TimeoutError:
-            frame = self.camera.grab()  # keeps exposure settled for the next viewer
+            frame = self._grab()  # keeps exposure settled for the next viewer
             if frame is not None:
                 self.grabbed += 1
                 frame.release()

@@ -29,6 +29,7 @@ import time
 
 from camserver import log
 from camserver.device import creds
+from camserver.server import url
 
 _REASONS = {}
 
@@ -41,13 +42,6 @@ def _reason(net, status):
         _REASONS[net.STAT_CONNECTING] = "no answer"
         _REASONS[net.STAT_IDLE] = "no answer"
     return _REASONS.get(status, "status %s" % status)
-
-
-def url(address, port):
-    """The address a browser uses: http://address/ (with :port when not 80)."""
-    if port == 80:
-        return "http://%s/" % address
-    return "http://%s:%d/" % (address, port)
 
 
 def hostname_for(config):

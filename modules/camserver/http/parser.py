@@ -39,21 +39,19 @@ def parse_head(buf, start, end, limits, request, mv=None):
     a head that can never be valid. mv is a memoryview of buf, passed by callers
     that keep one so parsing does not allocate it."""
     line_end = buf.find(b"\r\n", start, end)
-    if line_end < 0:
-        if end - start > limits.request_line:
-            raise HTTPError(414, "request line longer than %d bytes" % limits.request_line, close=True)
-        return None
-    if line_end - start > limits.request_line:
+    # Too long is too long whether or not the line is complete yet.
+    if (end if line_end < 0 else line_end) - start > limits.request_line:
         raise HTTPError(414, "request line longer than %d bytes" % limits.request_line, close=True)
+    if line_end < 0:
+        return None
     if line_end == start:
         raise HTTPError(400, "empty request line", close=True)
     head_end = buf.find(b"\r\n\r\n", line_end - 2 if line_end - 2 > start else start, end)
-    if head_end < 0:
-        if end - start >= limits.header_bytes:
-            raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
-        return None
-    if head_end + 4 - start > limits.header_bytes:
+    # An incomplete head that fills the buffer can never complete.
+    if (end - start >= limits.header_bytes) if head_end < 0 else (head_end + 4 - start > limits.header_bytes):
         raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
+    if head_end < 0:
+        return None
     if mv is None:
         mv = memoryview(buf)
     try:
