@@ -1,5 +1,6 @@
 # The MicroPython unix port with the camera_glue C module (host backend): the C path on a PC.
-# Included by the Makefile (BUILD comes from there). docs/camera_glue.md explains it.
+# Included by the Makefile (BUILD comes from there; MICROPY_VERSION from firmware/versions.env,
+# which mk/firmware.mk includes). docs/camera_glue.md explains it.
 #
 #   make unix-port MPY_DIR=/path/to/micropython   build build/unix/micropython
 #   make sim MICROPYTHON=build/unix/micropython   the camera server on it (/status: "camera_glue")
@@ -10,8 +11,6 @@
 # submodule is needed: btree, ssl and ffi are left out, and the frozen manifest below holds
 # only asyncio (the standard variant's manifest would need lib/micropython-lib).
 
--include firmware/versions.env
-
 UNIX_OUT := $(abspath $(BUILD))/unix
 UNIX_BIN := $(UNIX_OUT)/micropython
 UNIX_JOBS ?= 2
@@ -21,18 +20,15 @@ UNIX_PORT_ANY_VERSION ?= 0
 
 # Fail early, in one line, with the command that fixes it (only when unix-port is a goal).
 ifneq ($(filter unix-port,$(MAKECMDGOALS)),)
-  ifeq ($(strip $(MICROPY_VERSION)),)
-    $(error firmware/versions.env (MICROPY_VERSION, the MicroPython pin) is missing: restore it from git)
-  endif
   ifeq ($(strip $(MPY_DIR)),)
     $(error MPY_DIR is not set: run `make unix-port MPY_DIR=/path/to/micropython` with a MicroPython $(MICROPY_VERSION) source tree (`make deps` clones one into $(BUILD)/deps/micropython))
   endif
   ifeq ($(wildcard $(MPY_DIR)/ports/unix/Makefile),)
     $(error MPY_DIR=$(MPY_DIR) has no ports/unix/Makefile: point MPY_DIR at a MicroPython $(MICROPY_VERSION) source tree)
   endif
-  UNIX_MPY_VERSION := v$(shell awk '/define MICROPY_VERSION_(MAJOR|MINOR|MICRO) /{printf "%s%s", s, $$3; s="."}' $(MPY_DIR)/py/mpconfig.h)
-  ifneq ($(UNIX_MPY_VERSION)$(UNIX_PORT_ANY_VERSION),$(MICROPY_VERSION)0)
-    ifneq ($(UNIX_PORT_ANY_VERSION),1)
+  ifneq ($(UNIX_PORT_ANY_VERSION),1)
+    UNIX_MPY_VERSION := v$(shell awk '/define MICROPY_VERSION_(MAJOR|MINOR|MICRO) /{printf "%s%s", s, $$3; s="."}' $(MPY_DIR)/py/mpconfig.h)
+    ifneq ($(UNIX_MPY_VERSION),$(MICROPY_VERSION))
       $(error MPY_DIR=$(MPY_DIR) is MicroPython $(UNIX_MPY_VERSION), the pin is $(MICROPY_VERSION) (firmware/versions.env): check out $(MICROPY_VERSION) there, or pass UNIX_PORT_ANY_VERSION=1)
     endif
   endif

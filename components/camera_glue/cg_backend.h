@@ -86,6 +86,11 @@ void cg_backend_release(const cg_frame_t *frame);
 // Frames grabbed and not released.
 int cg_backend_frames_out(void);
 
+// The current init session; every init and deinit starts a new one. A frame whose gen
+// differs was grabbed before a deinit: its buffer may be back in the driver (on the
+// board, freed), so the binding refuses to read it.
+uint32_t cg_backend_gen(void);
+
 // What status() reports besides the settings.
 typedef struct {
     uint32_t framesizes; // bit i set: framesize i can be selected

@@ -327,6 +327,10 @@ int cg_backend_grab(cg_frame_t *out) {
     return 1;
 }
 
+uint32_t cg_backend_gen(void) {
+    return cam.gen; // a 32-bit load: atomic on Xtensa, no lock needed
+}
+
 void cg_backend_release(const cg_frame_t *frame) {
     camera_fb_t *fb = frame->handle;
     bool mine = false;

@@ -279,6 +279,10 @@ int cg_backend_grab(cg_frame_t *out) {
     return 1;
 }
 
+uint32_t cg_backend_gen(void) {
+    return host.gen;
+}
+
 void cg_backend_release(const cg_frame_t *frame) {
     host_slot_t *s = frame->handle;
     if (s == NULL || !s->held) {

@@ -33,9 +33,16 @@ static void frame_release(cg_frame_obj_t *self) {
     }
 }
 
+// A frame's bytes may be read while it is held and its init session is the current one:
+// after deinit() the board's driver has its buffer back (freed by esp_camera_deinit).
+static bool frame_readable(const cg_frame_obj_t *self) {
+    return !self->released && self->f.gen == cg_backend_gen();
+}
+
 static void frame_check(cg_frame_obj_t *self) {
-    if (self->released) {
-        mp_raise_ValueError(MP_ERROR_TEXT("frame released"));
+    if (!frame_readable(self)) {
+        mp_raise_ValueError(self->released ? MP_ERROR_TEXT("frame released")
+            : MP_ERROR_TEXT("frame from before deinit()"));
     }
 }
 
@@ -166,9 +173,15 @@ static mp_obj_t frame_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
 // are never copied into the MicroPython heap.
 static mp_int_t frame_get_buffer(mp_obj_t self_in, mp_buffer_info_t *bufinfo, mp_uint_t flags) {
     cg_frame_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    if ((flags & MP_BUFFER_WRITE) || self->released) {
+    if (flags & MP_BUFFER_WRITE) {
         if (flags & MP_BUFFER_RAISE_IF_UNSUPPORTED) {
-            mp_raise_ValueError(self->released ? MP_ERROR_TEXT("frame released") : MP_ERROR_TEXT("frame is read-only"));
+            mp_raise_ValueError(MP_ERROR_TEXT("frame is read-only"));
+        }
+        return 1;
+    }
+    if (!frame_readable(self)) {
+        if (flags & MP_BUFFER_RAISE_IF_UNSUPPORTED) {
+            frame_check(self);
         }
         return 1;
     }

@@ -17,6 +17,7 @@ import camera_glue as cg
 
 sys.path.append("tests/mpy")
 import check  # noqa: E402  (tests/mpy is on the path only from here)
+from camserver.camera import sensor, sim  # noqa: E402  (the Python camera, for the parity checks)
 
 FRAMES = "build/frames"
 FPS = 25
@@ -28,11 +29,8 @@ SO_RCVBUF = 8
 with open(FRAMES + "/manifest.json") as f:
     MANIFEST = json.load(f)
 
-NAMES = (
-    "framesize quality brightness contrast saturation sharpness special_effect wb_mode awb awb_gain aec "
-    "aec2 ae_level aec_value agc agc_gain gainceiling bpc wpc raw_gma lenc hmirror vflip dcw colorbar "
-    "led_intensity xclk pixformat"
-).split()
+# Every name /status reports: the settable ones and the two read-only ones.
+NAMES = list(sensor.RANGES) + list(sensor.READ_ONLY)
 
 
 def start(**kw):
@@ -220,9 +218,24 @@ def test_finaliser_returns_dropped_frames():
     stop()
 
 
+def _no_buffer(frame):
+    try:
+        memoryview(frame)
+    except (TypeError, ValueError):
+        return
+    raise AssertionError("the frame still exposes its buffer")
+
+
 def test_deinit_then_calls_raise():
     start()
     frame = wait_grab()
+    cg.deinit()
+    # Its buffer went back with deinit() (on the board, freed): reading it is refused.
+    check.raises(ValueError, frame.send, None, 0)
+    _no_buffer(frame)
+    start()  # a new session does not make the old frame readable again
+    check.raises(ValueError, frame.send, None, 0)
+    _no_buffer(frame)
     cg.deinit()
     frame.release()  # a no-op now, not a crash
     for fn in (cg.grab, cg.status, cg.deinit):
@@ -256,6 +269,59 @@ def test_status_has_every_name_and_the_backend():
     for fs in (6, 10, 11, 15):
         assert fs in st["framesizes"], st["framesizes"]
     assert st["fps"] == FPS
+    stop()
+
+
+def _outcome(module, name, value):
+    """What module.set(name, value) did: "ok" and the value get() reads back, or the error type."""
+    try:
+        module.set(name, value)
+    except ValueError:
+        return "ValueError"
+    return "ok %r" % module.get(name)
+
+
+def test_status_matches_the_sim():
+    """camera_glue and the Python sim (camserver.camera.sim) report the same status keys and
+    values, except which backend/driver they are, at the same settings."""
+    start()
+    sim.init(framesize=10, quality=12, fb_count=2, fps=FPS, frames_dir=FRAMES)
+    try:
+        c_status = cg.status()
+        py_status = sim.status()
+        for st in (c_status, py_status):
+            st.pop("backend")
+            st.pop("driver", None)
+        assert sorted(c_status) == sorted(py_status), (sorted(c_status), sorted(py_status))
+        for key in py_status:
+            assert c_status[key] == py_status[key], (key, c_status[key], py_status[key])
+    finally:
+        sim.deinit()
+    stop()
+
+
+def test_set_ranges_match_the_sim():
+    """For every setting in sensor.RANGES, the values just outside and at both ends of its
+    range are accepted or refused alike by camera_glue.set and sim.set (and read back alike);
+    the read-only names are refused by both."""
+    start()
+    sim.init(framesize=10, quality=12, fb_count=2, fps=FPS, frames_dir=FRAMES)
+    try:
+        tried = 0
+        for name in sensor.RANGES:
+            lo, hi, _ = sensor.RANGES[name]
+            for value in (lo - 1, lo, hi, hi + 1):
+                c_out = _outcome(cg, name, value)
+                py_out = _outcome(sim, name, value)
+                assert c_out == py_out, (name, value, "camera_glue: " + c_out, "sim: " + py_out)
+                tried += 1
+        for name in sensor.READ_ONLY:
+            assert _outcome(cg, name, sensor.READ_ONLY[name]) == "ValueError", name
+            assert _outcome(sim, name, sensor.READ_ONLY[name]) == "ValueError", name
+            assert cg.get(name) == sim.get(name) == sensor.READ_ONLY[name], name
+        assert tried == 4 * len(sensor.RANGES)
+    finally:
+        sim.deinit()
     stop()
 
 
@@ -375,13 +441,13 @@ def test_send_allocates_nothing_on_the_heap():
     frame = wait_grab()
     conn, client = pair()
     sink = []
-    frame.send(conn, 0, 100, 4096)  # warm up
+    frame.send(conn, 0, 100, 10)  # warm up
     drain(client, sink)
     sink = None
     gc.collect()
     before = gc.mem_alloc()
     for _ in range(100):
-        frame.send(conn, 0, 100, 4096)
+        assert frame.send(conn, 0, 100, 10) == 100  # ten writes of 10 bytes in one call
         frame.send(conn, 100, 200)
     used = gc.mem_alloc() - before
     assert used == 0, used

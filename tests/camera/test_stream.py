@@ -111,24 +111,68 @@ def test_framesize_change_while_streaming(sim):
     assert seen_small >= 15
 
 
+def _open(server, path):
+    sock = server.connect()
+    # A small receive buffer: the server's send fills it quickly and blocks mid-frame.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    return sock
+
+
+def _read(sock, n):
+    got = 0
+    while got < n:
+        data = sock.recv(65536)
+        if not data:
+            break
+        got += len(data)
+    return got
+
+
+def _reset(sock):
+    """Close with RST, as a killed browser tab does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
 def test_vanishing_viewers_release_every_frame(sim):
+    """Every frame goes back exactly once, however its connection dies: /stream and /capture
+    reset or closed mid-frame, one after another and several at once. Afterwards frames_out
+    is 0 and the camera still serves a whole frame (on whichever backend the binary has)."""
     server = sim()
-    for i in range(20):
-        sock = server.connect()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
-        got = 0
-        while got < 20000 + i * 997:  # into the first frame: the server is mid-send
-            got += len(sock.recv(65536))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
-    deadline = time.monotonic() + 5
+    for i in range(30):
+        kind = i % 3
+        if kind == 0:  # a stream reset in its first frames
+            sock = _open(server, b"/stream")
+            assert _read(sock, 20000 + i * 997) > 0  # the server is mid-send
+            _reset(sock)
+        elif kind == 1:  # a still reset after its first kilobyte
+            sock = _open(server, b"/capture")
+            assert _read(sock, 1000) > 0
+            _reset(sock)
+        else:  # a stream closed politely mid-frame
+            sock = _open(server, b"/stream")
+            assert _read(sock, 20000) > 0
+            sock.close()
+    # Several at once, stalled mid-frame, then all reset together.
+    socks = [_open(server, b"/stream") for _ in range(4)] + [_open(server, b"/capture") for _ in range(2)]
+    for sock in socks:
+        assert _read(sock, 3000) > 0
+    time.sleep(0.3)
+    for sock in socks:
+        _reset(sock)
+    deadline = time.monotonic() + 10
     while True:
         status = json.loads(get(server, "/status").body)
-        if status["frames_out"] == 0 and status["connections"] == 1:
+        if status["frames_out"] == 0 and status["connections"] == 1 and not status["viewers"]:
             break
         assert time.monotonic() < deadline, status
         time.sleep(0.1)
+    # The camera still has its buffers: a whole fresh frame comes back.
+    reply = get(server, "/capture")
+    assert reply.status == 200
+    assert len(reply.body) == int(reply.header("content-length"))
+    assert reply.body[:2] == b"\xff\xd8" and reply.body[-2:] == b"\xff\xd9"
     assert not [line for line in server.lines() if "ERROR" in line or "WARNING" in line]
 
 
