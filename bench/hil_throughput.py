@@ -12,48 +12,21 @@ size in use before the run is restored afterwards.
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# The HIL suite's client and sim launcher are the code this benchmark measures with.
+# The HIL suite's client and the behaviour tests' sim launcher are the code this benchmark measures with.
+sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "hil"))
 
-from hil_console import READY_RE  # noqa: E402
 from hil_http import Device  # noqa: E402
-from hil_sim import ROOT, SimConfig, free_port  # noqa: E402
+from simserver import SimServer  # noqa: E402
 
 SIZES = ((6, "QVGA", 320, 240), (10, "VGA", 640, 480), (11, "SVGA", 800, 600), (15, "UXGA", 1600, 1200))
 VIEWERS = (1, 4)
-
-
-def start_sim(settings):
-    """Start the sim as `make sim` does; return (process, base URL) once it is ready."""
-    config = SimConfig()
-    problems = config.problems()
-    if problems:
-        sys.exit("cannot start the sim: " + "; ".join(problems))
-    cmd = config.command(free_port(), settings)
-    proc = subprocess.Popen(
-        cmd, cwd=str(ROOT), env=config.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 20
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        m = READY_RE.search(line)
-        if m:
-            # Keep draining the console so the sim never blocks on a full pipe.
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc, m.group(1).decode()
-    proc.kill()
-    sys.exit("the sim did not print its ready line:\n" + b"".join(seen[-20:]).decode("utf-8", "replace"))
 
 
 def measure(device, viewers, seconds):
@@ -70,7 +43,7 @@ def measure(device, viewers, seconds):
                 t0 = time.monotonic()
                 frames = nbytes = 0
                 while time.monotonic() - t0 < seconds:
-                    nbytes += len(s.next_part().body)
+                    nbytes += len(s.next_part()[1])
                     frames += 1
                 results[i] = (frames, nbytes, time.monotonic() - t0)
         except Exception as e:
@@ -121,11 +94,13 @@ def main():
     ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="sim settings, e.g. fps=60")
     args = ap.parse_args()
 
-    proc = None
+    sim = None
     url = args.url
     if not url:
+        # The sim as `make sim` runs it; HEAP as in the Makefile.
         settings = dict(item.split("=", 1) for item in args.set)
-        proc, url = start_sim(settings)
+        sim = SimServer(settings, heap=os.environ.get("HEAP", "4M"))
+        url = sim.url + "/"
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     device = Device(url, auth=auth, timeout=15)
     try:
@@ -140,11 +115,10 @@ def main():
         finally:
             device.set_framesize(before, settle=0)
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait(timeout=10)
+        if sim:
+            sim.stop()
 
-    target = "sim (MicroPython unix port, %s)" % " ".join(args.set or ["defaults"]) if proc else url
+    target = "sim (MicroPython unix port, %s)" % " ".join(args.set or ["defaults"]) if sim else url
     print()
     print(
         "HIL throughput, %s: %s, %s"

@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 
@@ -130,51 +131,56 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def viewers_run(server, viewers, seconds, gc_window=False):
+def viewers_run(server, viewers, seconds):
+    """`viewers` MJPEG viewers for `seconds`: fps per viewer, the server's CPU share, and the
+    GC bytes per frame sent over a 1 s window. A viewer that fails fails the run."""
     results = []
+    errors = []
     stop = time.monotonic() + seconds
 
-    def watch():
-        reader = MjpegReader(server.host, server.port, timeout=10)
-        frames = 0
-        start = time.perf_counter()
-        while time.monotonic() < stop:
-            reader.next_part()
-            frames += 1
-        results.append(frames / (time.perf_counter() - start))
-        reader.close()
+    def watch(i):
+        try:
+            with MjpegReader(server.host, server.port, timeout=10) as reader:
+                frames = 0
+                start = time.perf_counter()
+                while time.monotonic() < stop:
+                    reader.next_part()
+                    frames += 1
+                results.append(frames / (time.perf_counter() - start))
+        except Exception as e:  # raised below: a thread cannot fail the run itself
+            errors.append("viewer %d: %r" % (i, e))
 
-    threads = [threading.Thread(target=watch) for _ in range(viewers)]
+    threads = [threading.Thread(target=watch, args=(i,)) for i in range(viewers)]
     for t in threads:
         t.start()
     time.sleep(1.0)  # every viewer attached and streaming
-    before_sent = json.loads(get(server, "/status").body)["frames"]["sent"]
     cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
     time.sleep(max(1.0, stop - time.monotonic() - 2.5))
     cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
-    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - before_sent
-    allocated = None
-    if gc_window:
-        # A short window of its own: with GC off, a long one would exhaust the heap.
-        sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
-        get(server, "/test/gc?action=start")
-        time.sleep(1.0)
-        allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"]
-        sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
+    # A short GC window of its own: with GC off, a long one would exhaust the heap.
+    sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
+    get(server, "/test/gc?action=start")
+    time.sleep(1.0)
+    allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"]
+    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
     for t in threads:
         t.join(30)
+    if errors or len(results) != viewers:
+        raise RuntimeError("%d of %d viewers finished: %s" % (len(results), viewers, "; ".join(errors)))
+    assert sent, "no frames sent in the GC window"
     return {
         "mean": statistics.mean(results),
         "min": min(results),
         "cpu": cpu * 100,
-        "gc_per_frame": (allocated / sent) if allocated is not None and sent else None,
+        "gc_per_frame": allocated / sent,
     }
 
 
 def main():
     n = 100 if QUICK else 300
     rounds = 1 if QUICK else 3
-    site = os.path.join(ROOT, ".venv", "lib", "python3.11", "site-packages")
+    # microdot comes from the venv this script runs under (make bench: .venv/bin/python).
+    site = sysconfig.get_paths()["purelib"]
     servers = {
         "a": SimServer({"diagnostics": 1}),
         "e": SimServer({"chunk_size": 131072}),
@@ -258,19 +264,12 @@ def main():
             ("camera_glue build, 120 fps", 120, unix_build),
         ]
     for label, fps, binary in configs:
-        saved = os.environ.get("MICROPYTHON")
-        if binary:
-            os.environ["MICROPYTHON"] = binary
+        server = SimServer({"diagnostics": 1, "fps": fps}, binary=binary)
         try:
-            server = SimServer({"diagnostics": 1, "fps": fps})
+            backend = json.loads(get(server, "/status").body)["backend"]
+            r = viewers_run(server, 8, seconds)
         finally:
-            if saved is None:
-                os.environ.pop("MICROPYTHON", None)
-            else:
-                os.environ["MICROPYTHON"] = saved
-        backend = json.loads(get(server, "/status").body)["backend"]
-        r = viewers_run(server, 8, seconds, gc_window=True)
-        server.stop()
+            server.stop()
         label = "%s [%s]" % (label, backend)
         cells = (label, r["mean"], r["min"], r["cpu"], r["gc_per_frame"])
         print("| %s | %.1f / %.1f | %.0f | %.0f |" % cells)

@@ -3,8 +3,9 @@
     python bench/soak.py [SECONDS]      (default 60; `make soak SECONDS=3600` for an hour)
 
 Against the simulated device (the real MicroPython server process): viewers join and leave
-(some reset mid-frame), stills, status polls and refused extra connections, all at once. At
-the end: every connection slot back, every camera buffer back, the heap in use (after a
+(some reset mid-frame), stills, status polls and refused extra connections, all at once. Every
+answer must be 200 or 503 (a browser thread that sees anything else, or crashes, fails the run).
+At the end: every connection slot back, every camera buffer back, the heap in use (after a
 collect) within 5 % of where it started, and no ERROR/WARNING/Traceback on the console.
 Prints one line per check and exits non-zero if one fails.
 """
@@ -24,42 +25,59 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from httpclient import MjpegReader, get  # noqa: E402
 from simserver import SimServer  # noqa: E402
 
+LOCK = threading.Lock()
 
-def churn(server, stop, rnd, counts):
-    """One simulated browser tab: streams, stills and status polls at random, until stop."""
-    while time.monotonic() < stop:
-        action = rnd.random()
+
+def count(counts, name):
+    with LOCK:
+        counts[name] += 1
+
+
+def visit(server, rnd):
+    """One thing a browser tab does: (what, HTTP status). A stream is watched for 1-40
+    frames, and half the time the tab is killed mid-frame (a TCP reset)."""
+    if rnd.random() < 0.4:
+        reader = MjpegReader(server.host, server.port, timeout=10, check_status=False)
         try:
-            if action < 0.4:
-                reader = MjpegReader(server.host, server.port, timeout=10)
+            if reader.status == 200:  # then the reader has checked the multipart head
                 for _ in range(rnd.randint(1, 40)):
                     reader.next_part()
-                if rnd.random() < 0.5:  # a tab killed mid-frame
+                if rnd.random() < 0.5:
                     reader.conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                reader.close()
-                ok = True
-                counts["streams"] += 1
+        finally:
+            reader.close()
+        return "streams", reader.status
+    path = "/capture" if rnd.random() < 0.5 else "/status"
+    return path[1:], get(server, path).status
+
+
+def churn(server, stop, rnd, counts):
+    """One simulated browser tab until stop. 200 and 503 (all slots busy) are the only
+    acceptable answers; anything else, or any exception other than a dropped connection,
+    crashes the tab, which fails the run."""
+    try:
+        while time.monotonic() < stop:
+            try:
+                what, status = visit(server, rnd)
+            except (OSError, EOFError) as e:
+                count(counts, "client_errors")
+                print("client error:", repr(e)[:200])
+                continue
+            assert status in (200, 503), "%s answered %d" % (what, status)
+            if status == 503:
+                count(counts, "refused")
+                time.sleep(0.2)  # 503 Retry-After: back off a little, as a browser does
             else:
-                path = "/capture" if action < 0.7 else "/status"
-                ok = get(server, path).status == 200
-                counts[path[1:] if ok else "refused"] += 1
-        except AssertionError as e:  # MjpegReader: answered with a status instead of parts
-            if "503" not in str(e):
-                raise
-            ok = False
-            counts["refused"] += 1
-        except (OSError, EOFError) as e:
-            ok = True
-            counts["client_errors"] += 1
-            print("client error:", repr(e)[:200])
-        if not ok:
-            time.sleep(0.2)  # 503 Retry-After: back off a little, as a browser does
+                count(counts, what)
+    except Exception as e:
+        count(counts, "crashed")
+        print("browser crashed:", repr(e)[:300])
 
 
 def main(seconds):
     server = SimServer({})
     base = json.loads(get(server, "/status?gc=1").body)["heap"]["alloc"]
-    counts = {"streams": 0, "capture": 0, "status": 0, "refused": 0, "client_errors": 0}
+    counts = {"streams": 0, "capture": 0, "status": 0, "refused": 0, "client_errors": 0, "crashed": 0}
     stop = time.monotonic() + seconds
     threads = [
         threading.Thread(target=churn, args=(server, stop, random.Random(i), counts)) for i in range(10)
@@ -81,12 +99,18 @@ def main(seconds):
             (base, status["heap"]["alloc"]),
         ),
         ("no client errors", counts["client_errors"] == 0, counts["client_errors"]),
+        ("no browser crashed", counts["crashed"] == 0, counts["crashed"]),
+        (
+            "streams and stills served",
+            counts["streams"] > 0 and counts["capture"] > 0,
+            (counts["streams"], counts["capture"]),
+        ),
         ("console clean", not bad, bad[:3]),
     ]
     print("soak %d s: %s; frames sent %d" % (seconds, counts, status["frames"]["sent"]))
     ok = True
     for name, passed, value in checks:
-        print("%-22s %s  (%s)" % (name, "ok" if passed else "FAILED", value))
+        print("%-26s %s  (%s)" % (name, "ok" if passed else "FAILED", value))
         ok = ok and passed
     return 0 if ok else 1
 

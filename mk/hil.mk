@@ -14,7 +14,7 @@ hil: venv
 	$(BIN)/python -m pytest tests/hil --embedded-services esp,serial --port $(PORT) $(HIL_ARGS)
 else
 hil: venv compile frames
-	MPY_OUT=$(MPY_OUT) FRAMES=$(FRAMES) HEAP=$(HEAP) $(BIN)/python -m pytest tests/hil $(HIL_ARGS)
+	HEAP=$(HEAP) $(BIN)/python -m pytest tests/hil $(HIL_ARGS)
 endif
 
 ifneq ($(strip $(URL)),)
@@ -22,5 +22,5 @@ hil-bench: venv
 	$(BIN)/python bench/hil_throughput.py --url $(URL) $(BENCH_ARGS)
 else
 hil-bench: venv compile frames
-	MPY_OUT=$(MPY_OUT) FRAMES=$(FRAMES) HEAP=$(HEAP) $(BIN)/python bench/hil_throughput.py $(BENCH_ARGS)
+	HEAP=$(HEAP) $(BIN)/python bench/hil_throughput.py $(BENCH_ARGS)
 endif

@@ -113,36 +113,78 @@ def timed(fn):
 
 
 class MjpegReader:
-    """Reads an MJPEG stream part by part (headers + JPEG bytes)."""
+    """Reads a raw (never chunked) `multipart/x-mixed-replace` MJPEG stream part by part.
 
-    def __init__(self, host, port, path="/stream", headers=None, timeout=10.0):
+    By default the answer must be 200 with a multipart content type (asserted); with
+    check_status=False any answer is accepted and the caller checks .status (a 401 or 503
+    then has no parts to read). Every part must carry Content-Type, Content-Length and
+    X-Timestamp. Parts are read from one bytearray buffer (a VGA stream is ~1 MB/s).
+    """
+
+    def __init__(self, host, port, path="/stream", headers=None, timeout=10.0, check_status=True):
         self.conn = Conn(host, port, timeout=timeout)
         self.conn.request("GET", path, headers=headers)
         self.reply = self.conn.read_reply(head_only=True)
-        assert self.reply.status == 200, self.reply.raw_head
-        ctype = self.reply.header("content-type")
-        assert ctype.startswith("multipart/x-mixed-replace;boundary="), ctype
-        self.boundary = ctype.split("boundary=", 1)[1].encode()
+        self.status = self.reply.status
+        # What Conn read past the head is the start of the body: continue in our own buffer.
+        self.buf = bytearray(self.conn.buf)
+        self.conn.buf = b""
+        self.boundary = None
+        self.arrived = None
+        if not check_status and self.status != 200:
+            return
+        assert self.status == 200, self.reply.raw_head
+        ctype = self.reply.header("content-type", "")
+        assert ctype.startswith("multipart/x-mixed-replace"), ctype
+        assert "chunked" not in self.reply.header("transfer-encoding", ""), "a stream must not be chunked"
+        for item in ctype.split(";")[1:]:
+            name, _, value = item.strip().partition("=")
+            if name.lower() == "boundary":
+                self.boundary = value.strip('"').encode()
+        assert self.boundary, "no boundary in %r" % ctype
+
+    def _fill(self):
+        data = self.conn.sock.recv(262144)
+        if not data:
+            raise EOFError("stream closed by the server; buffered %r" % bytes(self.buf[:200]))
+        self.buf += data
+
+    def _read_until(self, marker):
+        """The bytes before marker; marker itself is consumed."""
+        start = 0
+        while True:
+            i = self.buf.find(marker, start)
+            if i >= 0:
+                out = bytes(self.buf[:i])
+                del self.buf[: i + len(marker)]
+                return out
+            start = max(0, len(self.buf) - len(marker) + 1)
+            self._fill()
 
     def next_part(self):
-        """(headers dict, jpeg bytes) of the next part."""
-        conn = self.conn
-        marker = b"--" + self.boundary + b"\r\n"
-        while marker not in conn.buf:
-            conn._fill()
-        conn.buf = conn.buf[conn.buf.index(marker) + len(marker) :]
-        while b"\r\n\r\n" not in conn.buf:
-            conn._fill()
-        head, conn.buf = conn.buf.split(b"\r\n\r\n", 1)
+        """(headers dict, jpeg bytes) of the next part (anything before its boundary line is
+        skipped); .arrived is the monotonic time its last byte came in."""
+        assert self.boundary, "no stream to read: the answer was %d" % self.status
+        self._read_until(b"--" + self.boundary + b"\r\n")
         headers = {}
-        for line in head.decode("latin-1").split("\r\n"):
+        for line in self._read_until(b"\r\n\r\n").decode("latin-1").split("\r\n"):
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+        for name in ("content-type", "content-length", "x-timestamp"):
+            assert name in headers, "MJPEG part without %s: %r" % (name, headers)
         n = int(headers["content-length"])
-        while len(conn.buf) < n:
-            conn._fill()
-        jpeg, conn.buf = conn.buf[:n], conn.buf[n:]
+        while len(self.buf) < n:
+            self._fill()
+        self.arrived = time.monotonic()
+        jpeg = bytes(self.buf[:n])
+        del self.buf[:n]
         return headers, jpeg
 
     def close(self):
         self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

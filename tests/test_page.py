@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import simserver
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "build_page.py"
@@ -19,12 +20,19 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_page  # noqa: E402
 
 
-def tool(name, env_var=None):
-    """Path of a tool from the venv (or $env_var); a missing tool fails the test, never skips it."""
-    path = os.environ.get(env_var) if env_var else None
-    path = path or (str(BIN / name) if (BIN / name).exists() else shutil.which(name))
+def tool(name):
+    """Path of a tool from the venv; a missing tool fails the test, never skips it."""
+    path = str(BIN / name) if (BIN / name).exists() else shutil.which(name)
     if not path:
         pytest.fail("%s not found: run `make venv`" % name)
+    return path
+
+
+def micropython():
+    """The MicroPython the rest of the suite runs (MICROPYTHON or the pinned one); missing fails."""
+    path = simserver.micropython_binary()
+    if not os.access(path, os.X_OK):
+        pytest.fail("no MicroPython binary at %s: run `make venv`" % path)
     return path
 
 
@@ -70,7 +78,7 @@ def test_check_notices_a_changed_page(tmp_path):
 
 def test_page_is_small_and_self_contained():
     ns = build_page.read_module(MODULE)
-    assert len(ns["PAGE_GZ"]) < 16 * 1024
+    assert len(ns["PAGE_GZ"]) < build_page.LIMIT_GZ
     assert ns["FAVICON_TYPE"] == "image/svg+xml"
     raw = gzip.decompress(ns["PAGE_GZ"])
     assert len(raw) == ns["PAGE_LEN"]
@@ -96,7 +104,7 @@ def test_module_compiles_and_decodes_on_micropython(tmp_path):
         "print(len(d), p.PAGE_LEN, '%08x' % binascii.crc32(d), p.PAGE_ETAG, len(p.FAVICON))\n"
     )
     r = subprocess.run(
-        [tool("micropython", "MICROPYTHON"), "-c", code],
+        [micropython(), "-c", code],
         capture_output=True,
         text=True,
         timeout=60,

@@ -22,7 +22,7 @@ import pexpect
 import pytest
 from hil_console import READY_RE
 from hil_http import Device
-from hil_sim import SimConfig, SimConsole, SimDut
+from hil_sim import SimConsole, SimDut, prepare
 
 BOARD_SERVICES = ("serial", "esp")
 
@@ -57,16 +57,14 @@ def on_board(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def sim_config(on_board):
-    """Where the sim binary, compiled modules and frames are; fails (never skips)
-    when one is missing, with the make command that builds it."""
+def sim_ready(on_board):
+    """The sim can start: compiled modules and frames are built when missing; a missing
+    MicroPython binary fails the test (never skips it), saying how to get one."""
     if on_board:
-        return None
-    config = SimConfig()
-    problems = config.problems()
-    if problems:
-        pytest.fail("cannot start the sim DUT: " + "; ".join(problems), pytrace=False)
-    return config
+        return
+    problem = prepare()
+    if problem:
+        pytest.fail("cannot start the sim DUT: " + problem, pytrace=False)
 
 
 @pytest.fixture
@@ -81,7 +79,7 @@ def _fixture_classes_and_options(_fixture_classes_and_options, on_board):
 
 
 @pytest.fixture
-def serial(serial, request, on_board, sim_config, msg_queue, _meta):
+def serial(serial, request, on_board, sim_ready, msg_queue, _meta):
     """On a board: pytest-embedded's EspSerial. On the sim: the sim process,
     started with the test's `sim_settings` marker applied."""
     if on_board:
@@ -89,7 +87,7 @@ def serial(serial, request, on_board, sim_config, msg_queue, _meta):
         return
     mark = request.node.get_closest_marker("sim_settings")
     settings = dict(mark.kwargs) if mark else {}
-    proc = SimConsole(msg_queue, sim_config, settings, meta=_meta)
+    proc = SimConsole(msg_queue, settings, meta=_meta)
     try:
         yield proc
     finally:

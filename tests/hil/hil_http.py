@@ -1,9 +1,10 @@
 """A small HTTP client for the hardware-in-the-loop suite and its benchmark.
 
 It speaks to a board over Wi-Fi or to the sim over loopback with the same
-code: plain requests through the standard library's http.client, and an MJPEG
-reader on a raw socket (the stream never ends, and the tests need to see each
-part's headers, length and arrival time, and to abort in the middle of a frame).
+code: plain requests through the standard library's http.client, streams through
+the behaviour tests' raw-socket MJPEG reader (tests/httpclient.py: the stream never
+ends, and the tests need each part's headers, length and arrival time), and
+abort_mid_body() for a client that goes away in the middle of a frame.
 """
 
 import base64
@@ -15,6 +16,7 @@ import struct
 import time
 from urllib.parse import urlsplit
 
+from httpclient import MjpegReader
 from PIL import Image
 
 
@@ -29,12 +31,10 @@ def auth_header(auth):
 class Response:
     """Status, lower-cased headers and body of one finished response."""
 
-    def __init__(self, status, reason, headers, body, elapsed):
+    def __init__(self, status, headers, body):
         self.status = status
-        self.reason = reason
         self.headers = headers
         self.body = body
-        self.elapsed = elapsed
 
     def json(self):
         return json.loads(self.body)
@@ -59,18 +59,16 @@ class Device:
         value = auth_header(use_auth)
         if value:
             hdrs["Authorization"] = value
-        t0 = time.monotonic()
         try:
             conn.request(method, path, headers=hdrs)
             r = conn.getresponse()
             body = r.read()
             got = {k.lower(): v for k, v in r.getheaders()}
-            return Response(r.status, r.reason, got, body, time.monotonic() - t0)
+            return Response(r.status, got, body)
         finally:
             conn.close()
 
-    def get(self, path, **kw):
-        return self.request(path, **kw)
+    get = request
 
     def status(self, collect=False):
         """GET /status; collect=True asks the device to run gc.collect() first, so heap
@@ -93,9 +91,15 @@ class Device:
             time.sleep(0.05)
         time.sleep(settle)
 
-    def stream(self, path="/stream", auth=None):
+    def stream(self, path="/stream", auth=None, check_status=True):
+        """An MjpegReader on path: next_part() -> (headers, jpeg), .arrived after each part.
+        check_status=False accepts any answer (the caller checks .status, e.g. a 401)."""
         use_auth = self.auth if auth is None else auth
-        return MjpegStream(self.host, self.port, path, use_auth, self.timeout)
+        value = auth_header(use_auth)
+        headers = {"Authorization": value} if value else None
+        return MjpegReader(
+            self.host, self.port, path, headers=headers, timeout=self.timeout, check_status=check_status
+        )
 
     def wait_idle(self, connections=1, timeout=10.0):
         """Wait until /status counts only `connections` connections (its own), so a
@@ -126,97 +130,6 @@ def parse_timestamp(value):
     sec, _, usec = value.partition(".")
     assert sec.isdigit() and usec.isdigit() and len(usec) == 6, "bad X-Timestamp %r" % value
     return int(sec) + int(usec) / 1e6
-
-
-def _header_dict(lines):
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return headers
-
-
-class Part:
-    """One MJPEG part: its headers, its JPEG and when its last byte arrived."""
-
-    def __init__(self, headers, body, arrived):
-        self.headers = headers
-        self.body = body
-        self.arrived = arrived
-
-
-class MjpegStream:
-    """Reads `multipart/x-mixed-replace` MJPEG parts from a raw socket.
-
-    Every part must carry Content-Type, Content-Length and X-Timestamp and be
-    sent raw: a chunked stream is rejected, because VLC mishandles it.
-    """
-
-    def __init__(self, host, port, path, auth, timeout):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect((host, port))
-        self.buf = bytearray()
-        req = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, host)
-        value = auth_header(auth)
-        if value:
-            req += "Authorization: %s\r\n" % value
-        self.sock.sendall((req + "\r\n").encode())
-        self.status, self.headers = self._read_head()
-        self.boundary = None
-        if self.status == 200:
-            ctype = self.headers.get("content-type", "")
-            assert ctype.startswith("multipart/x-mixed-replace"), "stream content-type %r" % ctype
-            assert "chunked" not in self.headers.get("transfer-encoding", ""), "stream must not be chunked"
-            for item in ctype.split(";")[1:]:
-                name, _, value = item.strip().partition("=")
-                if name.lower() == "boundary":
-                    self.boundary = value.strip('"').encode()
-            assert self.boundary, "no boundary in %r" % ctype
-
-    def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise EOFError("stream closed by the device")
-        self.buf += data
-
-    def _read_until(self, marker):
-        while True:
-            i = self.buf.find(marker)
-            if i >= 0:
-                out = bytes(self.buf[:i])
-                del self.buf[: i + len(marker)]
-                return out
-            self._fill()
-
-    def _read_exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-    def _read_head(self):
-        lines = self._read_until(b"\r\n\r\n").decode("latin-1").split("\r\n")
-        return int(lines[0].split()[1]), _header_dict(lines[1:])
-
-    def next_part(self):
-        """The next whole part (skips anything before the boundary line)."""
-        self._read_until(b"--" + self.boundary + b"\r\n")
-        headers = _header_dict(self._read_until(b"\r\n\r\n").decode("latin-1").split("\r\n"))
-        for name in ("content-type", "content-length", "x-timestamp"):
-            assert name in headers, "MJPEG part without %s: %r" % (name, headers)
-        body = self._read_exact(int(headers["content-length"]))
-        return Part(headers, body, time.monotonic())
-
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def abort_mid_body(device, path, after=2048, rcvbuf=4096, reset=True):

@@ -14,71 +14,30 @@ pytest-embedded decides it for its own services (the `classes` map of
 """
 
 import os
-import socket
 import subprocess
-from pathlib import Path
 
+import simserver
 from pytest_embedded.dut import Dut
 from pytest_embedded.log import DuplicateStdoutPopen
 
-ROOT = Path(__file__).resolve().parents[2]
+# The sim's heap, as the Makefile's HEAP (make hil passes it through).
+HEAP = os.environ.get("HEAP", "4M")
 
 
-def free_port(host="127.0.0.1"):
-    """A TCP port nobody listens on right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def prepare():
+    """Get the sim ready to start: builds the compiled modules and frames when missing
+    (as `make test` does). Returns why it cannot start, or None."""
+    binary = simserver.micropython_binary()
+    if not os.access(binary, os.X_OK):
+        return "no MicroPython binary at %s (make venv, or set MICROPYTHON=...)" % binary
+    simserver.ensure_built()
+    return None
 
 
-class SimConfig:
-    """Where the sim's pieces are, from the same variables the Makefile uses.
-
-    MICROPYTHON (exported by the Makefile) selects the binary; MPY_OUT, FRAMES
-    and HEAP default to the Makefile's build/mpy, build/frames and 4M.
-    """
-
-    def __init__(self, env=os.environ):
-        # A relative MICROPYTHON (e.g. build/unix/micropython) is relative to the checkout.
-        self.micropython = str(ROOT / (env.get("MICROPYTHON") or ".venv/bin/micropython"))
-        self.mpy_dir = str(ROOT / env.get("MPY_OUT", "build/mpy"))
-        self.frames_dir = str(ROOT / env.get("FRAMES", "build/frames"))
-        self.heap = env.get("HEAP", "4M")
-        self.log_level = env.get("HIL_LOG_LEVEL", "info")
-
-    def problems(self):
-        """Why the sim cannot start, as one line each (empty when it can)."""
-        out = []
-        if not os.access(self.micropython, os.X_OK):
-            out.append("no MicroPython binary at %s (make venv, or set MICROPYTHON=...)" % self.micropython)
-        if not os.path.isdir(os.path.join(self.mpy_dir, "camserver")):
-            out.append("no compiled modules in %s (run: make compile)" % self.mpy_dir)
-        if not os.path.isfile(os.path.join(self.frames_dir, "manifest.json")):
-            out.append("no rendered frames in %s (run: make frames)" % self.frames_dir)
-        return out
-
-    def command(self, port, settings=None):
-        """The command line of `make sim`, with extra name=value settings appended."""
-        cmd = [
-            self.micropython,
-            "-X",
-            "heapsize=" + self.heap,
-            "-m",
-            "camserver.host",
-            "host=127.0.0.1",
-            "port=%d" % port,
-            "frames_dir=" + self.frames_dir,
-            "log_level=" + self.log_level,
-        ]
-        for name, value in (settings or {}).items():
-            cmd.append("%s=%s" % (name, value))
-        return cmd
-
-    def env(self):
-        env = dict(os.environ)
-        # ".frozen" keeps the binary's own frozen modules (asyncio) importable.
-        env["MICROPYPATH"] = self.mpy_dir + ":.frozen"
-        return env
+def sim_command(port, settings=None):
+    """The command line of `make sim` on 127.0.0.1:port, with extra name=value settings."""
+    args = simserver.sim_args(port, dict(settings or {}))
+    return [simserver.micropython_binary(), "-X", "heapsize=" + HEAP, *args]
 
 
 class SimConsole(DuplicateStdoutPopen):
@@ -86,11 +45,10 @@ class SimConsole(DuplicateStdoutPopen):
 
     SOURCE = "SIM"
 
-    def __init__(self, msg_queue, config, settings=None, meta=None):
-        self.config = config
-        self.http_port = free_port()
-        cmd = config.command(self.http_port, settings)
-        super().__init__(msg_queue, cmd=cmd, meta=meta, cwd=str(ROOT), env=config.env())
+    def __init__(self, msg_queue, settings=None, meta=None):
+        self.http_port = simserver.free_port()
+        cmd = sim_command(self.http_port, settings)
+        super().__init__(msg_queue, cmd=cmd, meta=meta, cwd=simserver.ROOT, env=simserver.sim_env())
 
     def terminate(self):
         # DuplicateStdoutPopen.terminate closes the log forwarder and sends SIGTERM;

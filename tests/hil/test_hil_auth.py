@@ -1,7 +1,7 @@
 """HTTP Basic auth, when enabled, guards every route."""
 
 import pytest
-from hil_http import MjpegStream, jpeg_size
+from hil_http import jpeg_size
 
 USER, PASSWORD = "hil", "s3cret-pass"
 
@@ -21,13 +21,13 @@ def test_auth_guards_every_route(camera, auth):
         assert r.headers.get("www-authenticate", "").lower().startswith("basic"), path
         r = camera.get(path, auth=(auth[0], auth[1] + "x"))
         assert r.status == 401, (path, "wrong password", r.status)
-    s = MjpegStream(camera.host, camera.port, "/stream", None, camera.timeout)
-    with s:
-        assert s.status == 401
+    with camera.stream(auth=False, check_status=False) as s:
+        assert s.status == 401, ("/stream", s.status)
+        assert s.reply.header("www-authenticate", "").lower().startswith("basic"), "/stream"
 
     camera.auth = auth
     assert camera.get("/").status == 200
     assert camera.status()["backend"]
     jpeg_size(camera.get("/capture").body)
     with camera.stream() as s:
-        jpeg_size(s.next_part().body)
+        jpeg_size(s.next_part()[1])

@@ -36,7 +36,6 @@ def test_heap_back_to_baseline_after_load(camera):
     jpeg_size(camera.get("/capture").body)
     with camera.stream() as s:
         s.next_part()
-    camera.wait_idle()
     base = camera.wait_idle()["heap"]  # wait_idle asks /status?gc=1: collected before reporting
     load(camera)
     after = camera.wait_idle()["heap"]
