@@ -1,6 +1,7 @@
 #!/bin/bash
-# Installs the Debian packages the tests drive (chromium, ffmpeg, and gcc/cmake
-# for the C send-loop tests and board checks) when they are
+# Installs the Debian packages the tests drive (chromium, ffmpeg, GStreamer's
+# multipartdemux, valgrind for the instruction counts, and gcc/cmake for the
+# C send-loop tests and board checks) when they are
 # missing: with apt-get when running as root (as CI does), otherwise stops with
 # the exact command to run. A missing tool never turns into a skipped test.
 set -e
@@ -9,6 +10,11 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
+gst_plugin() { command -v gst-inspect-1.0 >/dev/null 2>&1 && gst-inspect-1.0 "$1" >/dev/null 2>&1; }
+gst_plugin multipartdemux || missing+=(gstreamer1.0-plugins-good)
+gst_plugin jpegdec || missing+=(gstreamer1.0-plugins-good)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing ${missing[*]} with apt-get"
