@@ -20,8 +20,13 @@ class Reply:
 class Conn:
     """One keep-alive connection; read_reply() parses exactly one response."""
 
-    def __init__(self, host, port, timeout=5.0, sock=None):
-        self.sock = sock or socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=5.0, sock=None, source=None):
+        """source: the local address to connect from (127.0.0.x plays another host)."""
+        if sock is None:
+            sock = socket.create_connection(
+                (host, port), timeout=timeout, source_address=(source, 0) if source else None
+            )
+        self.sock = sock
         self.buf = b""
 
     def send(self, data):
@@ -121,8 +126,10 @@ class MjpegReader:
     X-Timestamp. Parts are read from one bytearray buffer (a VGA stream is ~1 MB/s).
     """
 
-    def __init__(self, host, port, path="/stream", headers=None, timeout=10.0, check_status=True):
-        self.conn = Conn(host, port, timeout=timeout)
+    def __init__(
+        self, host, port, path="/stream", headers=None, timeout=10.0, check_status=True, source=None
+    ):
+        self.conn = Conn(host, port, timeout=timeout, source=source)
         self.conn.request("GET", path, headers=headers)
         self.reply = self.conn.read_reply(head_only=True)
         self.status = self.reply.status

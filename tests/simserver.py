@@ -131,8 +131,11 @@ class SimServer:
             time.sleep(0.02)
         raise AssertionError("no console line with %r; console:\n%s" % (text, "\n".join(self.lines()[-30:])))
 
-    def connect(self, timeout=5.0):
-        return socket.create_connection((self.host, self.port), timeout=timeout)
+    def connect(self, timeout=5.0, source=None):
+        """A socket to the server; source: the local address (127.0.0.x plays another host)."""
+        return socket.create_connection(
+            (self.host, self.port), timeout=timeout, source_address=(source, 0) if source else None
+        )
 
     def stop(self):
         if self.proc.poll() is None:

@@ -20,6 +20,7 @@ DEFAULTS = {
     "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (ANCHORS: hardening 3)
     "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2)
     "max_connections": 12,  # lwIP on the board is built for 16 sockets
+    "max_per_peer": 6,  # connections one client address may hold, so one host cannot take every slot
     "backlog": 4,
     "header_timeout_ms": 10000,  # request head (and body) must arrive within this, else 408
     "idle_timeout_ms": 5000,  # keep-alive connection with no new request is closed
@@ -36,6 +37,7 @@ DEFAULTS = {
     "fb_count": 2,
     "fps": 25,  # camera frame rate cap
     "idle_fps": 1,  # frame rate while nobody watches (0 pauses the camera)
+    "stream_keepalive_ms": 5000,  # a stream with no new frame for this long gets the last one again
     "cors_origin": "*",
     "auth_user": "",  # Basic auth guards every route when both are set
     "auth_password": "",

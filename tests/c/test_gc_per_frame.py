@@ -46,7 +46,7 @@ def _sent(server):
 
 
 def test_gc_bytes_per_frame_per_viewer_with_8_viewers(sim):
-    server = sim(diagnostics=1)
+    server = sim(diagnostics=1, max_per_peer=12)  # nine clients from one address
     backend = expected_backend()
     stop = threading.Event()
     parts = [[] for _ in range(VIEWERS)]

@@ -99,7 +99,7 @@ def test_status_has_the_camerawebserver_fields(sim):
     assert status["led_intensity"] == -1
     for name in ("uptime_ms", "connections", "viewers", "frames", "heap", "limits", "framesizes"):
         assert name in status
-    assert set(status["frames"]) == {"grabbed", "sent", "skipped"}
+    assert set(status["frames"]) == {"grabbed", "sent", "skipped", "revoked"}
     assert status["heap"]["free"] > 0 and status["heap"]["alloc"] > 0
     assert [row[0] for row in status["framesizes"]] == [6, 10, 11, 15]
 

@@ -41,7 +41,7 @@ def test_one_viewer_gets_the_sim_rate_with_exact_bytes(sim):
 
 
 def test_eight_viewers_plus_a_stalled_one(sim):
-    server = sim(send_timeout_ms=2500)
+    server = sim(send_timeout_ms=2500, max_per_peer=12)  # nine clients from one address
     known = crcs(10)
     single = []
     _watch(server, 2.0, single, known)

@@ -72,11 +72,12 @@ def test_random_requests_never_crash_or_leak(sim):
 
 
 def test_connection_burst_is_refused_cleanly_and_recovers(sim):
-    server = sim(idle_timeout_ms=60000)  # the twelve served stay open for the whole test
+    server = sim()
     socks = []
-    for _ in range(60):  # five times max_connections, all at once
-        sock = server.connect(timeout=5)
-        sock.sendall(b"GET /status HTTP/1.1\r\nHost: t\r\n\r\n")
+    for i in range(60):  # five times max_connections, all at once, from two hosts, all streams
+        sock = server.connect(timeout=5, source="127.0.0.%d" % (1 + i % 2))
+        # One frame a second: the unread streams do not fill their socket buffers and stall.
+        sock.sendall(b"GET /stream?fps=1 HTTP/1.1\r\nHost: t\r\n\r\n")
         socks.append(sock)
     served = refused = 0
     for sock in socks:
@@ -90,8 +91,9 @@ def test_connection_burst_is_refused_cleanly_and_recovers(sim):
             refused += 1
     for sock in socks:  # only now: an earlier close would free a slot for a later client
         sock.close()
+    # Streams are real work, so nobody is evicted: each host gets its max_per_peer (6).
     assert served == 12, (served, refused)
-    assert refused >= 4  # the rest may be closed without a reply once 4 refusals are in flight
+    assert refused >= 4  # the rest may be closed without a reply once 2 refusals are in flight
     time.sleep(1.0)
     status = json.loads(get(server, "/status").body)
     assert status["connections"] == 1 and status["refused"] == 48, status

@@ -5,7 +5,7 @@ import statistics
 import struct
 import time
 
-from httpclient import Conn, get
+from httpclient import Conn, MjpegReader, get
 
 
 def _reset(sock):
@@ -122,26 +122,24 @@ def test_stalled_download_does_not_delay_others(sim):
     a.close()
 
 
-def test_max_connections_refuses_the_13th_with_503(sim):
+def test_max_connections_refuses_the_13th_with_503_when_all_work(sim):
+    """Twelve streams (real work, from two hosts): the 13th gets 503 and the twelve go on."""
     server = sim()
-    conns = []
-    for _ in range(12):
-        c = Conn(server.host, server.port)
-        c.request("GET", "/status")
-        assert c.read_reply().status == 200
-        conns.append(c)
-    extra = Conn(server.host, server.port)
+    readers = [MjpegReader(server.host, server.port, source="127.0.0.%d" % (1 + i % 2)) for i in range(12)]
+    for r in readers:
+        r.next_part()
+    extra = Conn(server.host, server.port, source="127.0.0.3")
     extra.request("GET", "/status")
     reply = extra.read_reply()
     assert reply.status == 503 and reply.header("retry-after")
     assert extra.closed_by_peer()
-    for c in conns:  # the first twelve are not disturbed
-        c.request("GET", "/status")
-        assert c.read_reply().status == 200
-    conns.pop().close()
+    for r in readers:  # the twelve are not disturbed
+        r.next_part()
+    readers.pop().close()
     time.sleep(0.3)
-    again = Conn(server.host, server.port)
+    again = Conn(server.host, server.port, source="127.0.0.3")
     again.request("GET", "/status")
     assert again.read_reply().status == 200
-    for c in conns + [again]:
-        c.close()
+    again.close()
+    for r in readers:
+        r.close()

@@ -22,7 +22,7 @@ def build(config, camera, settings_path=None):
     router = Router()
     server = Server(config, router)
     hub = FrameHub(camera, config)
-    routes = CameraRoutes(camera, hub, server)
+    routes = CameraRoutes(camera, hub, server, config)
     router.before.append(guards.cors_preflight(config, router))
     auth = guards.basic_auth(config)
     if auth is not None:

@@ -10,7 +10,7 @@ import json
 import time
 
 from camserver.app import mjpeg
-from camserver.app.hub import Hold
+from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.http.errors import HTTPError
 from camserver.http.response import Response, text
@@ -21,10 +21,11 @@ CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 class CameraRoutes:
     """Handlers bound to one camera, its frame hub and the server (for counters)."""
 
-    def __init__(self, camera, hub, server):
+    def __init__(self, camera, hub, server, config):
         self.camera = camera
         self.hub = hub
         self.server = server
+        self.keepalive_ms = config["stream_keepalive_ms"]
         # The settable ranges, for the page's controls: fixed, so built once.
         self.limits = {}
         for name in sensor.RANGES:
@@ -38,7 +39,8 @@ class CameraRoutes:
         """One JPEG captured after the request arrived (never a stale buffer)."""
         self._need_camera()
         since = time.time_ns() // 1000
-        shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS)
+        holder = request.conn
+        shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS, holder)
         if shared is None:
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = divmod(shared.us, 1000000)
@@ -51,7 +53,7 @@ class CameraRoutes:
                 ("Cache-Control", "no-store"),
             ],
         )
-        response.hold = Hold(self.hub, shared)
+        response.hold = Hold(self.hub.buffers, shared, holder)
         return response
 
     async def stream(self, request):
@@ -59,7 +61,7 @@ class CameraRoutes:
         fps = request.query.get("fps", "0")
         if not fps.isdigit() or int(fps) > 100:
             raise HTTPError(400, "fps must be an integer from 0 (no cap) to 100")
-        body = mjpeg.MjpegStream(self.hub, request.peer, int(fps))
+        body = mjpeg.MjpegStream(self.hub, request.peer, int(fps), self.keepalive_ms)
         return Response(
             body,
             content_type=mjpeg.CONTENT_TYPE,

@@ -1,17 +1,22 @@
 """The MJPEG stream a viewer receives (multipart/x-mixed-replace, raw).
 
-Parts carry Content-Type, Content-Length and X-Timestamp and are written
-straight from the camera buffer. The body is raw HTTP, not chunked (VLC and
-other clients mishandle chunked MJPEG); it ends when the connection does.
+Framed as mjpg-streamer does: the first delimiter right after the response
+head (ffmpeg probes for "--"), then per frame the part headers (Content-Type,
+Content-Length, X-Timestamp), the JPEG straight from the camera buffer, and at
+once the delimiter that closes the part, so a client that reads up to the next
+boundary (VLC, GStreamer's multipartdemux) shows the frame when its last byte
+arrives, not one frame later. The body is raw HTTP, not chunked (VLC and other
+clients mishandle chunked MJPEG); it ends when the connection does.
 """
 
 import asyncio
 import time
 
-from camserver.app.hub import BOUNDARY
+from camserver.app.buffers import BOUNDARY, DELIMITER
 from camserver.http.response import StreamBody
 
 CONTENT_TYPE = "multipart/x-mixed-replace;boundary=" + BOUNDARY.decode()
+_OPENING = DELIMITER[2:]  # "--boundary\r\n": the head already ended with a CRLF
 
 _next_id = 0
 
@@ -51,32 +56,41 @@ class Viewer:
 
 
 class MjpegStream(StreamBody):
-    """Streams frames from the hub until the client leaves."""
+    """Streams frames from the hub until the client leaves. With no new frame for
+    keepalive_ms (a stalled camera), the newest frame is sent again so proxies that
+    give up on a silent stream keep it."""
 
-    def __init__(self, hub, peer, fps_cap=0):
+    def __init__(self, hub, peer, fps_cap=0, keepalive_ms=5000):
         self.hub = hub
         self.viewer = Viewer(peer)
         self.interval = 1000 // fps_cap if fps_cap else 0
+        self.keepalive_ms = keepalive_ms
         self._scratch = None
 
     async def send(self, out):
         hub = self.hub
+        buffers = hub.buffers
         viewer = self.viewer
+        conn = out.conn  # the holder of every frame this stream takes
         hub.add_viewer(viewer)
+        await out.write(_OPENING)
         seq = 0
-        last = time.ticks_ms()
+        last = time.ticks_ms()  # when the last part went out
         while True:
-            if self.interval:
+            if self.interval and seq:  # the first frame goes at once; the cap paces the rest
                 wait = self.interval - time.ticks_diff(time.ticks_ms(), last)
                 if wait > 0:
                     await asyncio.sleep_ms(wait)
-                last = time.ticks_ms()
-            shared = hub.take_newer(seq)
+            shared = hub.take_newer(seq, conn)
             while shared is None:  # (waiting here, not in a helper coroutine: one allocation fewer per frame)
                 await hub.new_frame.wait()
-                shared = hub.take_newer(seq)
-                if shared is None and self._client_gone(out.sock):
-                    return  # woken by the hub's pulse while the camera is stalled
+                shared = hub.take_newer(seq, conn)
+                if shared is None:
+                    # Woken by the hub's pulse while the camera delivers nothing.
+                    if self._client_gone(out.sock):
+                        return
+                    if self.keepalive_ms and time.ticks_diff(time.ticks_ms(), last) >= self.keepalive_ms:
+                        shared = hub.take_newer(-1, conn)  # the newest frame again, if there is one
             try:
                 # Try without waiting first: awaiting the sender allocates a coroutine,
                 # and most parts fit the socket buffer at once.
@@ -87,11 +101,16 @@ class MjpegStream(StreamBody):
                 off = out.write_now(shared.payload, 0, shared.length)
                 if off < shared.length:
                     await out.finish(shared.payload, off, shared.length)
+                off = out.write_now(DELIMITER, 0, len(DELIMITER))
+                if off < len(DELIMITER):
+                    await out.finish(DELIMITER, off, len(DELIMITER))
             finally:
-                hub.done(shared)
-            if seq and shared.seq > seq + 1:
-                hub.skipped += shared.seq - seq - 1
-            seq = shared.seq
+                buffers.drop(shared, conn)
+            last = time.ticks_ms()
+            if shared.seq > seq:
+                if seq and shared.seq > seq + 1:
+                    hub.skipped += shared.seq - seq - 1
+                seq = shared.seq
             hub.sent += 1
             viewer.sent(shared.length)
 

@@ -15,3 +15,13 @@ def peer_text(addr):
         return "%s:%d" % (ip, info[2])
     except Exception:
         return "?"
+
+
+def peer_host(addr):
+    """The client's address without the port (what a per-client limit counts), or None."""
+    if isinstance(addr, tuple):
+        return addr[0]
+    try:
+        return socket.sockaddr(addr)[1]
+    except Exception:
+        return None

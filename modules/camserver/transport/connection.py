@@ -20,7 +20,7 @@ from camserver.http.request import Request
 from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
-from camserver.transport.phases import DRAINING, IDLE, READING, SENDING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING
 from camserver.transport.sender import Sender
 
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
@@ -34,15 +34,17 @@ async def _readable(sock):
 class Connection:
     """A client connection and the task that serves it."""
 
-    def __init__(self, listener, sock, addr):
+    def __init__(self, listener, sock, addr, host=None):
         self.listener = listener
         self.sock = sock
         self.addr = addr
+        self.host = host  # the peer's address without the port (per-client limit)
         self._peer = None
         self.task = None
         self.phase = 0
+        self.since = 0  # when the phase began (ticks_ms)
         self.deadline = 0
-        self.expired = 0  # the phase whose deadline passed, set by the watchdog
+        self.expired = 0  # why the task was cancelled: the phase whose deadline passed, EVICTED or REVOKED
         self.sender = Sender(self, listener.config["chunk_size"])
 
     @property
@@ -55,10 +57,27 @@ class Connection:
     def arm(self, phase):
         """Enter phase and start its timeout."""
         self.phase = phase
-        self.deadline = time.ticks_add(time.ticks_ms(), self.listener.timeouts[phase])
+        self.since = time.ticks_ms()
+        self.deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
 
     def disarm(self):
         self.phase = 0
+
+    def stop(self, why):
+        """Cancel the task (from another task): the watchdog for a deadline, the listener for an
+        eviction, the camera's buffer owner for a revoked frame. why becomes `expired`."""
+        if not self.expired:
+            self.expired = why
+            self.task.cancel()
+
+    # -- as the holder of a camera frame (app/buffers.py) --
+
+    def blocked_ms(self, now):
+        """How long this connection has waited for its client to take more bytes; -1 if it is not."""
+        return time.ticks_diff(now, self.since) if self.phase == SENDING else -1
+
+    def revoke(self):
+        self.stop(REVOKED)
 
     async def run(self):
         """The connection task. Returns when the connection is closed, whatever happened."""
@@ -95,9 +114,13 @@ class Connection:
         mv = memoryview(buf)
         request = Request(conn=self)  # reused for every request on this connection
         start = end = 0
+        # The first request's deadline runs from the connection's start: a client that connects
+        # and then dribbles its head gets header_timeout_ms in all, not the idle timeout on top.
+        self.arm(READING)
         while True:
             # 1. A complete request head. Pipelined bytes may already be buffered.
-            self.arm(IDLE if start == end else READING)
+            if self.phase != READING:
+                self.arm(IDLE if start == end else READING)
             parsed = None
             while True:
                 if end > start:
@@ -234,6 +257,10 @@ class Connection:
             log.info("%s stopped reading for %d ms, dropped", self.peer, self.listener.timeouts[SENDING])
         elif phase == IDLE:
             log.trace("%s idle, closed", self.peer)
+        elif phase == EVICTED:
+            log.debug("%s closed to make room for a new client", self.peer)
+        elif phase == REVOKED:
+            log.trace("%s blocked too long: the camera took its frame back, closed", self.peer)
 
     def _error_bytes(self, e):
         message = e.reason + "\n"

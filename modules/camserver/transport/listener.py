@@ -1,10 +1,14 @@
 """The listener: accept, socket options, max_connections — and nothing else.
 
-Each accepted socket gets its own Connection task. Over max_connections a new
-client gets a short 503 with Retry-After and is closed, without touching the
-connections being served. One watchdog task enforces every connection's
-timeout (idle, request, send stall) by cancelling the task whose deadline
-passed: no per-request wait_for() task, no allocation per request.
+Each accepted socket gets its own Connection task. The connection budget
+cannot be starved by clients that do nothing: when every slot is taken (or the
+newcomer's address already holds max_per_peer), the connection that has gone
+longest without a complete request makes room — an idle keep-alive first,
+then the slowest partial head. Only when every slot is doing real work
+(handling, sending, streaming) does the newcomer get a short 503 with
+Retry-After, without touching the others. One watchdog task enforces every
+connection's timeout (idle, request, send stall) by cancelling the task whose
+deadline passed: no per-request wait_for() task, no allocation per request.
 """
 
 import asyncio
@@ -16,9 +20,9 @@ from camserver import log
 from camserver.http.parser import Limits
 from camserver.http.response import serialise_head
 from camserver.transport import sockopts
-from camserver.transport.address import peer_text
+from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
-from camserver.transport.phases import DRAINING, IDLE, READING, SENDING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
 
 _WATCHDOG_MS = 100
 # 503 replies in flight at once; past that, excess clients are just closed. Small, because each
@@ -49,9 +53,11 @@ class Listener:
         self.timeouts[DRAINING] = 1000
         self.extra_headers = extra_headers
         self.max_connections = config["max_connections"]
+        self.max_per_peer = config["max_per_peer"]
         self.connections = [] if connections is None else connections
         self.accepted = 0
         self.refused = 0
+        self.evicted = 0
         self.requests = 0
         self._refusing = 0
         self._refusal = _refusal(extra_headers)
@@ -99,12 +105,13 @@ class Listener:
                 # The client may reset between poll and accept; nothing to serve.
                 log.trace("accept failed: %s", e)
                 continue
-            if len(self.connections) >= self.max_connections:
+            host = peer_host(addr)
+            if not self._make_room(host):
                 self._refuse(client, addr)
                 continue
             try:
                 sockopts.apply(client, self.config)
-                conn = Connection(self, client, addr)
+                conn = Connection(self, client, addr, host)
                 conn.task = asyncio.create_task(conn.run())
             except Exception as e:  # OSError from the options, MemoryError: this client only
                 log.warning("%s: not served: %r", peer_text(addr), e)
@@ -114,6 +121,34 @@ class Listener:
             self.accepted += 1
             if log.level <= log.TRACE:
                 log.trace("%s connected (%d open)", conn.peer, len(self.connections))
+
+    def _make_room(self, host):
+        """True when a newcomer from host may have a slot, evicting one if need be."""
+        mine = 0
+        for conn in self.connections:
+            if conn.host == host:
+                mine += 1
+        if mine >= self.max_per_peer:
+            return self._evict(host)
+        if len(self.connections) >= self.max_connections:
+            return self._evict(None)
+        return True
+
+    def _evict(self, host):
+        """Close the connection (of host, or of anybody) that has gone longest without a
+        complete request; False when every candidate is doing real work."""
+        victim = None
+        for conn in self.connections:
+            if (host is None or conn.host == host) and conn.phase in (IDLE, READING) and not conn.expired:
+                if victim is None or _waits_longer(conn, victim):
+                    victim = conn
+        if victim is None:
+            return False
+        self.evicted += 1
+        victim.stop(EVICTED)
+        # Its slot is free now: the task closes the socket when it next runs.
+        self.release(victim)
+        return True
 
     def release(self, conn):
         """Called by a connection when it has closed its socket: frees its slot."""
@@ -160,11 +195,13 @@ class Listener:
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
-                if (
-                    conn.listener is self
-                    and conn.phase
-                    and time.ticks_diff(now, conn.deadline) >= 0
-                    and not conn.expired
-                ):
-                    conn.expired = conn.phase
-                    conn.task.cancel()
+                if conn.listener is self and conn.phase and time.ticks_diff(now, conn.deadline) >= 0:
+                    conn.stop(conn.phase)
+
+
+def _waits_longer(a, b):
+    """Whether a is a better eviction candidate than b: idle before reading, then the one
+    whose phase began first."""
+    if a.phase != b.phase:
+        return a.phase == IDLE
+    return time.ticks_diff(a.since, b.since) < 0

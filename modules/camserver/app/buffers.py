@@ -1,0 +1,170 @@
+"""The one owner of the camera's frame buffers: it alone gives a buffer back.
+
+The camera has fb_count buffers. A frame the app holds keeps its buffer from
+the camera, so who gives it back, and when, decides whether the camera runs.
+
+Invariant: every frame the camera handed out is released exactly once, here,
+in one of two cases:
+  1. it is no longer the newest frame (or the newest is not wanted any more)
+     and no sender holds it;
+  2. the camera needs a buffer, all of them are held, and every sender holding
+     this frame has been blocked on its client for at least one frame period
+     (the frame whose senders have waited longest goes first). Those senders
+     lose the frame: each is revoked (its connection is closed) before the
+     buffer goes back, so no write ever reads a buffer the camera refills.
+Everybody else only takes a reference (take) and gives it back (drop); a drop
+after a revocation does nothing.
+
+A holder is whatever sends the frame (a connection): it has blocked_ms(now),
+how long it has waited on its client (-1 when it is not waiting), and
+revoke().
+"""
+
+import time
+
+from camserver import log
+
+BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
+# A part as mjpg-streamer frames it: headers, the JPEG, then at once the delimiter that closes it,
+# so a client that reads up to the next boundary has the frame as soon as its last byte arrives.
+_PART_HEAD = b"Content-Type: image/jpeg\r\nContent-Length: %d\r\nX-Timestamp: %d.%06d\r\n\r\n"
+DELIMITER = b"\r\n--" + BOUNDARY + b"\r\n"
+
+
+class Shared:
+    """A published frame and the senders holding it."""
+
+    def __init__(self, frame, seq):
+        self.frame = frame
+        self.seq = seq
+        self.holders = []
+        self.released = False
+        # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
+        self.payload = frame if hasattr(frame, "send") else frame.buf
+        self.length = len(frame)
+        sec, usec = frame.timestamp
+        self.us = sec * 1000000 + usec
+        self.part_head = _PART_HEAD % (self.length, sec, usec)
+
+
+class Hold:
+    """Keeps a Shared frame taken until the response that sends it is done (Response.hold)."""
+
+    def __init__(self, buffers, shared, holder):
+        self.buffers = buffers
+        self.shared = shared
+        self.holder = holder
+
+    def close(self):
+        shared = self.shared
+        if shared is not None:
+            self.shared = None
+            self.buffers.drop(shared, self.holder)
+
+
+class Buffers:
+    def __init__(self, camera, fb_count, period_ms, ticks_ms=time.ticks_ms):
+        self.camera = camera
+        self.fb_count = fb_count
+        self.period_ms = period_ms  # how long a blocked sender may keep the camera waiting
+        self.ticks_ms = ticks_ms
+        self.current = None  # the newest frame
+        self.held = []  # every Shared not yet released, current included
+        self.seq = 0
+        self.revoked = 0
+
+    def publish(self, frame):
+        """Make a frame just grabbed the newest one; returns its Shared."""
+        try:
+            shared = Shared(frame, self.seq + 1)
+        except Exception:
+            frame.release()  # (MemoryError) the buffer must go back even so
+            raise
+        self.seq += 1
+        self.held.append(shared)
+        old = self.current
+        self.current = shared
+        if old is not None and not old.holders:
+            self._release(old)
+        return shared
+
+    def settle(self, frame):
+        """A frame grabbed only to keep the sensor's exposure settled: straight back."""
+        frame.release()
+
+    def take(self, after, holder):
+        """The newest frame if its seq > after, taken by holder until drop(); else None."""
+        shared = self.current
+        if shared is None or shared.seq <= after:
+            return None
+        shared.holders.append(holder)
+        return shared
+
+    def drop(self, shared, holder):
+        """holder is done with shared (sent, gone, or revoked)."""
+        holders = shared.holders
+        if holder in holders:
+            holders.remove(holder)
+        if not holders and not shared.released and shared is not self.current:
+            self._release(shared)
+
+    def drop_current(self):
+        """Nobody will want the newest frame (no viewers, or the server stops): give it back
+        now unless somebody is sending it (then it goes when they drop it)."""
+        shared = self.current
+        if shared is not None:
+            self.current = None
+            if not shared.holders:
+                self._release(shared)
+
+    def reclaim(self):
+        """Called when the camera delivered nothing. If it has no buffer left, give one back:
+        the newest frame when nobody sends it, else the frame whose senders have all been
+        blocked longest, once that is a frame period (those senders are revoked).
+        Returns True when a buffer went back."""
+        if self.camera.frames_out() < self.fb_count:
+            return False  # the camera has a buffer: it is just not done with it yet
+        current = self.current
+        if current is not None and not current.holders:
+            self.drop_current()
+            return True
+        now = self.ticks_ms()
+        best = None
+        best_ms = self.period_ms - 1
+        for shared in self.held:
+            waited = _blocked_ms(shared.holders, now)
+            if waited > best_ms:
+                best = shared
+                best_ms = waited
+        if best is None:
+            return False
+        holders = best.holders
+        best.holders = []
+        for holder in holders:
+            holder.revoke()
+        self.revoked += 1
+        if log.level <= log.TRACE:
+            log.trace("frame %d taken back from %d blocked sender(s)", best.seq, len(holders))
+        if best is self.current:
+            self.current = None
+        self._release(best)
+        return True
+
+    def _release(self, shared):
+        shared.released = True
+        self.held.remove(shared)
+        shared.frame.release()
+
+
+def _blocked_ms(holders, now):
+    """How long every one of holders has been blocked (the shortest wait); -1 if one is not."""
+    if not holders:
+        return -1
+    least = -1
+    for holder in holders:
+        waited = holder.blocked_ms(now)
+        if waited < 0:
+            return -1
+        if least < 0 or waited < least:
+            least = waited
+    return least
