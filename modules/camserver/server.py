@@ -45,6 +45,7 @@ class Server:
             "connections": len(lst.connections),
             "accepted": lst.accepted,
             "refused": lst.refused,
+            "evicted": lst.evicted,
             "requests": lst.requests,
             "heap": {"free": gc.mem_free(), "alloc": gc.mem_alloc()},
         }

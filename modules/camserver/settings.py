@@ -22,6 +22,7 @@ DEFAULTS = {
     "max_connections": 12,  # lwIP on the board is built for 16 sockets
     "max_per_peer": 6,  # connections one client address may hold, so one host cannot take every slot
     "backlog": 4,
+    "send_buffer": 0,  # SO_SNDBUF for accepted sockets, host only (0: the system's; see sockopts.py)
     "header_timeout_ms": 10000,  # request head (and body) must arrive within this, else 408
     "idle_timeout_ms": 5000,  # keep-alive connection with no new request is closed
     "send_timeout_ms": 10000,  # a peer that stops reading for this long is dropped

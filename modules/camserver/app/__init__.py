@@ -45,7 +45,7 @@ def build(config, camera, settings_path=None):
     router.add("GET", "/stream", routes.stream)
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control)
-    diagnostics.add_routes(router, config)
+    diagnostics.add_routes(router, config, camera)
     router.add("POST", "/wifi", setup_routes.wifi_route(config, settings_path))
     servers = [server]
     if config["stream_port"]:

@@ -5,11 +5,14 @@
 ?action=start collects and stops automatic GC, ?action=stop returns the bytes
 allocated since as JSON and turns GC back on. Only for the bench: with GC off a
 long window can exhaust the heap.
+/test/pause?ms=N (only with `diagnostics`, simulated camera only) makes the
+camera deliver nothing for N ms, as a stalled sensor does.
 """
 
 import gc
 import json
 
+from camserver.http.errors import HTTPError
 from camserver.http.response import Response, text
 
 _body = None
@@ -38,7 +41,21 @@ async def gc_window(request):
     return text(400, "action must be start or stop")
 
 
-def add_routes(router, config):
+def pause_route(camera):
+    async def pause(request):
+        ms = request.query.get("ms", "")
+        if not ms.isdigit():
+            raise HTTPError(400, "ms must be a number of milliseconds")
+        if not hasattr(camera, "pause"):
+            raise HTTPError(501, "this camera cannot be paused")
+        camera.pause(int(ms))
+        return text(200, "paused")
+
+    return pause
+
+
+def add_routes(router, config, camera):
     router.add("GET", "/test/body", test_body)
     if config["diagnostics"]:
         router.add("GET", "/test/gc", gc_window)
+        router.add("GET", "/test/pause", pause_route(camera))

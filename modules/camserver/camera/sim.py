@@ -73,6 +73,7 @@ class _Sim:
         self.last_n = -1  # number of the newest frame already returned by grab()
         self.out = 0
         self.grabbed = 0
+        self.paused_until = None  # ticks_ms until which the sensor delivers nothing (pause())
 
     def current_set(self):
         band = 10 if self.settings["quality"] <= 20 else 30
@@ -82,6 +83,10 @@ class _Sim:
         return time.ticks_diff(time.ticks_ms(), self.start_ms) * self.fps // 1000
 
     def grab(self):
+        if self.paused_until is not None:
+            if time.ticks_diff(self.paused_until, time.ticks_ms()) > 0:
+                return None
+            self.paused_until = None
         n = self.newest_n()
         if n <= self.last_n:
             return None
@@ -173,6 +178,13 @@ def set(name, value):  # noqa: A001 - the CameraWebServer verb
     if name == "led_intensity":
         raise ValueError("this camera has no LED")
     sim.settings[name] = sensor.check(name, value, sim.supported)
+
+
+def pause(ms):
+    """Deliver no frame for ms milliseconds, as a stalled sensor would (tests of the stream
+    keep-alive; reached through the diagnostics route /test/pause)."""
+    sim = _need()
+    sim.paused_until = time.ticks_add(time.ticks_ms(), ms)
 
 
 def set_fps(fps):
