@@ -117,6 +117,9 @@ class Connection:
         # The first request's deadline runs from the connection's start: a client that connects
         # and then dribbles its head gets header_timeout_ms in all, not the idle timeout on top.
         self.arm(READING)
+        # A new client has usually sent its request by the time it runs: read before parking
+        # (one poll round less, and no moment in which it looks like a slow head to evict).
+        ready = True
         while True:
             # 1. A complete request head. Pipelined bytes may already be buffered.
             if self.phase != READING:
@@ -132,7 +135,9 @@ class Connection:
                     end -= start
                     start = 0
                 # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
-                yield core._io_queue.queue_read(sock)
+                if not ready:
+                    yield core._io_queue.queue_read(sock)
+                ready = False
                 n = sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
                 if n is None:
                     continue

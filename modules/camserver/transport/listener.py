@@ -25,10 +25,14 @@ from camserver.transport.connection import Connection
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
 
 _WATCHDOG_MS = 100
-# 503 replies in flight at once; past that, excess clients are just closed. Small, because each
-# lingering refusal holds an lwIP socket (the board is built for 20: 12 clients, these, listeners).
+# 503 replies in flight at once. Small, because each lingering refusal holds an lwIP socket (the
+# board is built for 20: 12 clients, these, listeners). Past that the oldest lingering one is
+# closed, so clients that never read their 503 cannot keep the newest refused ones from theirs.
 _MAX_REFUSING = 2
 _REFUSE_MS = 500  # how long a refused client may take to read its 503
+# A partial head younger than this is a client still sending its request, not a slow one: it is
+# not evicted (an idle keep-alive connection has had its answer and may go at any time).
+_EVICT_AFTER_MS = 250
 
 
 def _refusal(extra):
@@ -59,7 +63,7 @@ class Listener:
         self.refused = 0
         self.evicted = 0
         self.requests = 0
-        self._refusing = 0
+        self._lingering = []  # refused sockets whose 503 is still being read
         self._refusal = _refusal(extra_headers)
         self.sock = None
 
@@ -144,6 +148,8 @@ class Listener:
                     victim = conn
         if victim is None:
             return False
+        if victim.phase == READING and time.ticks_diff(time.ticks_ms(), victim.since) < _EVICT_AFTER_MS:
+            return False
         self.evicted += 1
         victim.stop(EVICTED)
         # Its slot is free now: the task closes the socket when it next runs.
@@ -167,10 +173,9 @@ class Listener:
         except OSError:
             client.close()
             return
-        if self._refusing >= _MAX_REFUSING:
-            client.close()
-            return
-        self._refusing += 1
+        if len(self._lingering) >= _MAX_REFUSING:
+            self._lingering.pop(0).close()  # its task notices on its next read
+        self._lingering.append(client)
         asyncio.create_task(self._linger(client))
 
     async def _linger(self, client):
@@ -187,7 +192,8 @@ class Listener:
         except OSError:
             pass
         finally:
-            self._refusing -= 1
+            if client in self._lingering:
+                self._lingering.remove(client)
             client.close()
 
     async def _watchdog(self):
