@@ -25,10 +25,10 @@ def test_pipelined_requests_answered_in_order(sim):
     server = sim()
     conn = Conn(server.host, server.port)
     conn.send(
-        b"GET /status HTTP/1.1\r\nHost: t\r\n\r\n"
-        b"HEAD /test/body HTTP/1.1\r\nHost: t\r\n\r\n"
-        b"GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n"
-        b"GET /test/body HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        b"HEAD /test/body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        b"GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        b"GET /test/body HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     first = conn.read_reply()
     assert first.status == 200 and b"uptime_ms" in first.body
@@ -94,20 +94,31 @@ def _status(raw):
 def test_bad_input_gets_the_right_status_and_one_line(sim):
     server = sim()
     cases = [
-        (b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
-        (b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n", 431),
-        (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(40)) + b"\r\n", 431),
-        (b"POST /status HTTP/1.1\r\nHost: t\r\nContent-Length: 999999\r\n\r\n", 413),
+        (b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n", 431),
+        (
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + b"".join(b"X-H%d: v\r\n" % i for i in range(40))
+            + b"\r\n",
+            431,
+        ),
+        (b"POST /status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999\r\n\r\n", 413),
         (b"GARBAGE\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-        (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
-        (b"GET / HTTP/9\r\nHost: t\r\n\r\n", 505),
-        (b"BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", 501),
-        (b"GET relative HTTP/1.1\r\nHost: t\r\n\r\n", 400),
-        (b"POST /status HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Name: x\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
+        (b"GET / HTTP/9\r\nHost: 127.0.0.1\r\n\r\n", 505),
+        (b"BREW /pot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501),
+        (b"GET relative HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+        (b"POST /status HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+        # Strict HTTP/1.1 (RFC 9112 3.2, 5): one Host, CR and LF only as CRLF, no control bytes.
+        (b"GET /status HTTP/1.1\r\n\r\n", 400),
+        (b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+        (b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX: a\rb\r\n\r\n", 400),
+        (b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\nX: b\r\n\r\n", 400),
+        (b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX: a\x00b\r\n\r\n", 400),
     ]
     for data, expected in cases:
         raw = _raw(server, data)
@@ -134,7 +145,7 @@ def test_body_within_limit_is_read_and_next_request_follows(sim):
 def test_slow_head_gets_408_then_close(sim):
     server = sim(header_timeout_ms=400)
     sock = server.connect()
-    sock.sendall(b"GET /status HTTP/1.1\r\nHost: t\r\n")  # never finishes the head
+    sock.sendall(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finishes the head
     start = time.perf_counter()
     raw = b""
     while True:
@@ -163,7 +174,7 @@ def test_peer_that_stops_reading_is_dropped_after_send_timeout(sim):
     server = sim(send_timeout_ms=500)
     sock = server.connect()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     line = server.wait_for_line("stopped reading", timeout=10)
     assert "INFO" in line
     time.sleep(0.2)
