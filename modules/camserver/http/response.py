@@ -61,6 +61,9 @@ class Response:
             hold.close()
 
 
+NO_STORE = [("Cache-Control", "no-store")]  # shared: never append to it
+
+
 def text(status, message, headers=None):
     """A text/plain response whose body is one line: the reason a client reads."""
     return Response(message + "\n", status, "text/plain", headers)
