@@ -1,9 +1,14 @@
 """Host names, origins and credentials compare, inside MicroPython."""
 
+import binascii
+import hashlib
+
 import check
 from camserver import settings
 from camserver.http.request import Request
-from camserver.security.auth import same, scheme_is
+from camserver.security import digest
+from camserver.security.auth import scheme_is
+from camserver.security.compare import same
 from camserver.security.hosts import Hosts, host_name
 from camserver.security.origin import CrossSite, origin_of
 
@@ -71,6 +76,64 @@ def test_cross_site():
     assert verdict(**{"sec-fetch-site": "cross-site"}) == 403
     assert verdict(**{"sec-fetch-site": "same-site"}) == 403
     assert verdict(**{"sec-fetch-site": "same-site", "origin": "http://cam:8080"}) == 200
+
+
+class Clock:
+    now = 1000
+
+    def __call__(self):
+        return self.now
+
+
+def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256):
+    def h(text):
+        return binascii.hexlify(fn(text.encode()).digest()).decode()
+
+    ha1 = h("u:camera:pw")
+    response = h("%s:%s:%08x:c0:auth:%s" % (ha1, nonce, nc, h("GET:" + uri)))
+    fields = (uri, algorithm, nonce, nc, response)
+    return (
+        'username="u", realm="camera", uri="%s", algorithm=%s, nonce="%s", nc=%08x, cnonce="c0", '
+        'qop=auth, response="%s"' % fields
+    )
+
+
+def test_digest_nonces_expire_and_nc_is_never_accepted_twice():
+    clock = Clock()
+    dg = digest.Digest("u", "pw", "camera", clock, b"k" * 16)
+    nonce = dg.nonce()
+    assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.BAD
+    assert dg.verify(_answer(dg, nonce, 30), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 5), "GET", "/status") == digest.BAD  # too far behind to tell
+    assert dg.verify(_answer(dg, nonce, 6), "GET", "/status") == digest.OK  # late, within the window
+    assert dg.verify(_answer(dg, nonce, 29), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 29), "GET", "/status") == digest.BAD
+    assert dg.verify(_answer(dg, nonce, 31, "/a", "MD5", hashlib.md5), "GET", "/a") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 32), "GET", "/other") == digest.BAD  # uri is not the target
+    clock.now += digest.NONCE_TTL_S + 1
+    assert dg.verify(_answer(dg, nonce, 33), "GET", "/status") == digest.STALE
+    clock.now -= 2 * digest.NONCE_TTL_S  # the clock stepped back: not trusted either
+    assert dg.verify(_answer(dg, nonce, 34), "GET", "/status") == digest.STALE
+
+
+def test_digest_remembers_a_bounded_number_of_nonces():
+    dg = digest.Digest("u", "pw", "camera", Clock(), b"k" * 16)
+    early = dg.nonce()
+    nonces = [dg.nonce() for _ in range(20)]
+    for nonce in nonces:
+        assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
+    assert len(dg._nonces) == 8
+    # Forgotten nonces, and any older one never used, can no longer be told apart from replays: stale.
+    assert dg.verify(_answer(dg, nonces[0], 2), "GET", "/status") == digest.STALE
+    assert dg.verify(_answer(dg, early, 1), "GET", "/status") == digest.STALE
+    assert dg.verify(_answer(dg, nonces[-1], 2), "GET", "/status") == digest.OK
+    fresh = dg.nonce()
+    assert dg.verify(_answer(dg, fresh, 1), "GET", "/status") == digest.OK
+
+
+def test_digest_params():
+    assert digest.parse_params('a=1, B="x, \\"y\\"",c=""') == {"a": "1", "b": 'x, "y"', "c": ""}
 
 
 def test_credentials_compare():

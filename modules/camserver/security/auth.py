@@ -3,29 +3,25 @@
 Auth is on as soon as auth_user or auth_password is set: with only one of
 them, the missing one is the empty string, credentials are still required,
 and one WARNING line at start says what is missing (failing open would turn
-a half-done configuration into no protection at all). Scheme names are
-case-insensitive (RFC 9110 11.1); credentials are compared in constant time.
+a half-done configuration into no protection at all).
+
+A 401 offers Digest (RFC 7616, SHA-256 then MD5: digest.py) and Basic in one
+answer; the client picks. Scheme names are case-insensitive (RFC 9110 11.1);
+credentials are compared in constant time.
 """
 
 import binascii
 
 from camserver import log
 from camserver.http.response import text
+from camserver.security import digest
+from camserver.security.compare import same
 
-
-def same(a, b):
-    """a == b for two strings, in a time that depends on their lengths only (not on where they
-    first differ), so the reply time does not leak how much of a guess was right."""
-    if len(a) != len(b):
-        return False
-    diff = 0
-    for i in range(len(a)):
-        diff |= ord(a[i]) ^ ord(b[i])
-    return diff == 0
+REALM = "camera"
 
 
 def scheme_is(value, scheme):
-    """True when the Authorization value uses scheme (lower-case), in any case."""
+    """True when the Authorization value uses scheme (given lower-case), in any case."""
     n = len(scheme)
     return len(value) > n and value[n] == " " and value[:n].lower() == scheme
 
@@ -35,15 +31,33 @@ class Auth:
 
     def __init__(self, user, password):
         self.basic = binascii.b2a_base64((user + ":" + password).encode()).decode().strip()
-        self.challenges = [("WWW-Authenticate", 'Basic realm="camera", charset="UTF-8"')]
+        self.digest = digest.Digest(user, password, REALM)
 
     def check(self, request):
         if request.method == "OPTIONS":
             return None  # CORS preflights never carry credentials
         value = request.headers.get("authorization")
-        if value is not None and scheme_is(value, "basic") and same(value[6:].strip(), self.basic):
-            return None
-        return text(401, "authentication required", self.challenges)
+        stale = False
+        if value is not None:
+            if scheme_is(value, "basic"):
+                if same(value[6:].strip(), self.basic):
+                    return None
+            elif scheme_is(value, "digest"):
+                uri = request.path
+                if request.query_string:
+                    uri = uri + "?" + request.query_string
+                verdict = self.digest.verify(value[7:], request.method, uri)
+                if verdict == digest.OK:
+                    return None
+                stale = verdict == digest.STALE
+        return text(401, "authentication required", self.challenges(stale))
+
+    def challenges(self, stale=False):
+        headers = []
+        for value in self.digest.challenges(stale):
+            headers.append(("WWW-Authenticate", value))
+        headers.append(("WWW-Authenticate", 'Basic realm="%s", charset="UTF-8"' % REALM))
+        return headers
 
 
 def from_config(config):
