@@ -2,6 +2,7 @@
 
 import check
 from camserver.http import parser
+from camserver.http.date import Clock
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request, parse_query, unquote
 from camserver.http.response import Response, chunk_header, serialise_head
@@ -143,6 +144,44 @@ def test_response_head():
     head = serialise_head(11, 200, None, None, True, None, b"", chunked=True)
     assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
     assert chunk_header(4096) == b"1000\r\n"
+
+
+def test_response_head_with_date():
+    date = b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"
+    head = serialise_head(11, 200, "text/plain", 3, True, None, b"", date=date)
+    assert head == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n" + date + b"\r\n"
+    head = serialise_head(11, 200, "text/plain", 3, True, None, b"")  # the cached template follows the date
+    assert b"Date" not in head
+    head = serialise_head(11, 200, "text/plain", 3, True, [("X", "y")], b"", date=date)
+    assert date in head and head.endswith(b"X: y\r\n\r\n")
+
+
+class FakeTime:
+    def __init__(self, ns):
+        self.ns = ns
+        self.ms = 0
+        self.reads = 0
+
+    def wall(self):
+        self.reads += 1
+        return self.ns
+
+    def ticks(self):
+        return self.ms
+
+
+def test_date_line_only_once_the_clock_is_set_and_once_per_second():
+    unset = FakeTime(5 * 1000000000)  # five seconds after the epoch: a board before NTP
+    assert Clock(unset.wall, unset.ticks).line() == b""
+    t = FakeTime(1796177200 * 1000000000 + 250000000)  # 2026-12-02 02:06:40.25 UTC
+    clock = Clock(t.wall, t.ticks)
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"
+    t.ms = 700
+    t.ns += 700000000
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n" and t.reads == 1  # cached
+    t.ms = 760  # the next wall-clock second has begun
+    t.ns += 60000000
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:41 GMT\r\n" and t.reads == 2
 
 
 def test_response_release_is_once():

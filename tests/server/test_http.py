@@ -180,3 +180,24 @@ def test_peer_that_stops_reading_is_dropped_after_send_timeout(sim):
     time.sleep(0.2)
     assert json.loads(get(server, "/status").body)["connections"] == 1
     sock.close()
+
+
+def test_date_header_once_the_clock_is_set_and_no_store_on_dynamic_answers(sim):
+    from email.utils import parsedate_to_datetime
+
+    server = sim()
+    for path, status in (("/status", 200), ("/nowhere", 404), ("/capture", 200)):
+        reply = get(server, path)
+        assert reply.status == status
+        when = parsedate_to_datetime(reply.header("date"))
+        assert abs(when.timestamp() - time.time()) < 5, reply.header("date")
+        assert reply.header("date").endswith(" GMT")
+    bad = _raw(server, b"GET / HTTP/1.1\r\n\r\n")  # an error the parser raises has one too
+    assert _status(bad) == 400 and b"\r\nDate: " in bad
+    for path in ("/status", "/capture", "/control?var=quality&val=10"):
+        assert get(server, path).header("cache-control") == "no-store", path
+    stream = Conn(server.host, server.port)
+    stream.request("GET", "/stream")
+    assert stream.read_reply(head_only=True).header("cache-control") == "no-store"
+    stream.close()
+    assert get(server, "/").header("cache-control") == "no-cache"  # the page revalidates, may be kept

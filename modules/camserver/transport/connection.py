@@ -14,7 +14,7 @@ import time
 from asyncio import core
 
 from camserver import log
-from camserver.http import parser
+from camserver.http import date, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
 from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
@@ -195,6 +195,7 @@ class Connection:
                 response.headers,
                 self.listener.extra_headers,
                 chunked,
+                date.line(),
             )
             # Head and body usually fit the socket buffer: write what goes at once and
             # only enter the sender's waiting coroutine for the rest.
@@ -238,7 +239,15 @@ class Connection:
     def _error_bytes(self, e):
         message = e.reason + "\n"
         head = serialise_head(
-            11, e.status, "text/plain", len(message), False, e.headers, self.listener.extra_headers
+            11,
+            e.status,
+            "text/plain",
+            len(message),
+            False,
+            e.headers,
+            self.listener.extra_headers,
+            False,
+            date.line(),
         )
         return head + message.encode()
 
