@@ -182,6 +182,33 @@ def test_peer_that_stops_reading_is_dropped_after_send_timeout(sim):
     sock.close()
 
 
+def test_expect_100_continue_is_answered_before_the_body(sim):
+    server = sim()
+    sock = server.connect()
+    form = b"ssid=x&password=short"
+    sock.sendall(
+        b"POST /wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(form)
+    )
+    got = b""
+    while b"\r\n\r\n" not in got:  # no body sent yet: only an interim answer can come
+        chunk = sock.recv(4096)
+        assert chunk, "closed before 100 Continue"
+        got += chunk
+    assert got == b"HTTP/1.1 100 Continue\r\n\r\n"
+    sock.sendall(form)
+    conn = Conn(server.host, server.port, sock=sock)
+    final = conn.read_reply()
+    assert final.status in (400, 403) and final.body.count(b"\n") == 1  # the form's own verdict
+    sock.close()
+    refused = _raw(
+        server, b"POST /wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc"
+    )
+    assert _status(refused) == 417 and b"100-continue" in refused
+    old = _raw(server, b"GET /status HTTP/1.0\r\nExpect: teapot\r\n\r\n")  # HTTP/1.0: ignored
+    assert _status(old) == 200
+
+
 def test_date_header_once_the_clock_is_set_and_no_store_on_dynamic_answers(sim):
     from email.utils import parsedate_to_datetime
 

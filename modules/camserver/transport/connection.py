@@ -23,6 +23,7 @@ from camserver.transport.address import peer_text
 from camserver.transport.phases import DRAINING, IDLE, READING, SENDING
 from camserver.transport.sender import Sender
 
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
 
@@ -127,6 +128,8 @@ class Connection:
             length = request.content_length()
             if length > limits.body:
                 raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            if "expect" in request.headers:
+                self._expect(request, length - (end - start))
             if length:
                 body = bytearray(length)
                 have = end - start
@@ -225,6 +228,17 @@ class Connection:
             return keep
         finally:
             response.release()
+
+    def _expect(self, request, missing):
+        """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
+        100 Continue gets it at once rather than after its own timeout; an expectation
+        this server cannot meet gets 417. HTTP/1.0 expectations are ignored."""
+        if request.version == 10:
+            return
+        if request.headers["expect"].lower() != "100-continue":
+            raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
+        if missing > 0:
+            self._send_now(_CONTINUE)
 
     def _expired(self):
         phase = self.expired
