@@ -1,5 +1,9 @@
 """HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth.
 
+A request is checked in this order: its fields, then its response (does the
+client know the password?), then its nonce (made by this boot, not expired:
+else STALE, and the client retries with a fresh one), then its nc.
+
 Nonces cost no memory until used: each carries its number, the second it was
 issued and a MAC under a per-boot secret, so the server knows it made it and
 when. Once a client uses a nonce, its nc values are remembered (the highest,
@@ -133,16 +137,21 @@ class Digest:
             count = int(nc, 16)
         except ValueError:
             return BAD
-        parts = nonce.split(".")
-        if len(parts) != 3 or not same(parts[2], self._mac(parts[0] + "." + parts[1])):
-            return BAD
         fn, ha1 = algorithm
         ha2 = _hex(fn(("%s:%s" % (method, uri)).encode()).digest())
         expected = _hex(fn(("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)).encode()).digest())
         if not same(response, expected) or not same(p.get("username", ""), self.user):
             return BAD
-        number = int(parts[0], 16)
-        age = int(self.clock()) - int(parts[1], 16)
+        # The client knows the password. A nonce this boot did not make (one from before a
+        # reboot) or an old one is stale: it retries with a fresh nonce, without asking anyone.
+        parts = nonce.split(".")
+        if len(parts) != 3 or not same(parts[2], self._mac(parts[0] + "." + parts[1])):
+            return STALE
+        try:
+            number = int(parts[0], 16)
+            age = int(self.clock()) - int(parts[1], 16)
+        except ValueError:
+            return STALE
         if age < 0 or age > NONCE_TTL_S:
             return STALE
         return self._count_use(number, count)
