@@ -41,4 +41,5 @@ async def gc_window(request):
 def add_routes(router, config):
     router.add("GET", "/test/body", test_body)
     if config["diagnostics"]:
-        router.add("GET", "/test/gc", gc_window)
+        # It switches automatic GC off: a page must not be able to, hence changes_state.
+        router.add("GET", "/test/gc", gc_window, changes_state=True)
