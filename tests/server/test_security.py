@@ -172,3 +172,20 @@ def test_head_never_changes_state(sim):
     pre = request(server, "OPTIONS", "/control")
     assert pre.status == 204 and pre.header("allow") == "GET"
     assert request(server, "HEAD", "/status").status == 200  # HEAD on a read-only route is GET's head
+
+
+def test_diagnostics_gc_window_is_guarded_like_a_setting(sim):
+    server = sim(diagnostics=1)
+    evil = {"Origin": "http://evil.example"}
+    assert request(server, "GET", "/test/gc?action=start", evil).status == 403
+    assert request(server, "HEAD", "/test/gc?action=start").status == 405
+    assert request(server, "GET", "/test/gc?action=stop").status == 200  # the bench's plain client
+
+
+def test_saved_wifi_answer_is_not_stored(sim, tmp_path):
+    path = str(tmp_path / "settings.json")
+    server = sim(settings=path, auth_user="admin", auth_password="s3cret")
+    login = {"Authorization": "Basic YWRtaW46czNjcmV0"}
+    reply = request(server, "POST", "/wifi", dict(FORM, **login), b"ssid=home&password=long-enough-pass")
+    assert reply.status == 200 and reply.header("cache-control") == "no-store", (reply.status, reply.body)
+    assert os.path.exists(path)
