@@ -32,18 +32,17 @@ class Clock:
         if t[0] < CLOCK_SET_YEAR:
             self._line = b""
         else:
-            self._line = (
-                "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n"
-                % (
-                    _DAYS[t[6]],
-                    t[2],
-                    _MONTHS[t[1] - 1],
-                    t[0],
-                    t[3],
-                    t[4],
-                    t[5],
-                )
-            ).encode()
+            year, month, day, hour, minute, second, weekday = t[:7]
+            text = "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n" % (
+                _DAYS[weekday],
+                day,
+                _MONTHS[month - 1],
+                year,
+                hour,
+                minute,
+                second,
+            )
+            self._line = text.encode()
         # Due again when the next wall-clock second starts.
         self._until = time.ticks_add(now, 1000 - (ns // 1000000) % 1000)
         self._valid = True
