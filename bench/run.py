@@ -62,7 +62,7 @@ def keepalive_run(host, port, count, reconnect=False):
     (reconnect) a new connection per request, timed from connect to last byte.
     The client reads into one preallocated buffer so that it costs as little as
     possible and the numbers are the servers'."""
-    request = b"GET /test/body HTTP/1.1\r\nHost: bench\r\n\r\n"
+    request = b"GET /test/body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     buf = bytearray(1 << 18)
     view = memoryview(buf)
     sock = None

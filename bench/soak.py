@@ -85,7 +85,7 @@ def stall(server, stop, rnd, counts, source):
         sock.bind((source, 0))
         try:
             sock.connect((server.host, server.port))
-            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             count(counts, "stalled")
             time.sleep(rnd.uniform(1, 6))
         except OSError:
@@ -97,7 +97,7 @@ def stall(server, stop, rnd, counts, source):
 def dribble(server, stop, rnd, counts):
     """Twelve connections from twelve hosts sending a request head a byte every 1-2 s; one that
     is closed (evicted, or timed out) is opened again."""
-    head = b"GET /status HTTP/1.1\r\nHost: t\r\n\r\n"
+    head = b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     socks = [None] * 12
     sent = [0] * 12
     while time.monotonic() < stop:

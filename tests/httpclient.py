@@ -27,14 +27,16 @@ class Conn:
                 (host, port), timeout=timeout, source_address=(source, 0) if source else None
             )
         self.sock = sock
+        self.host = "%s:%s" % (host, port)  # the Host header: an IP literal passes the server's Host check
         self.buf = b""
 
     def send(self, data):
         self.sock.sendall(data)
 
     def request(self, method, path, headers=None, body=b"", version="HTTP/1.1"):
-        lines = ["%s %s %s" % (method, path, version), "Host: test"]
-        for name, value in (headers or {}).items():
+        headers = dict(headers or {})
+        lines = ["%s %s %s" % (method, path, version), "Host: " + headers.pop("Host", self.host)]
+        for name, value in headers.items():
             lines.append("%s: %s" % (name, value))
         if body:
             lines.append("Content-Length: %d" % len(body))

@@ -44,6 +44,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_port_pair():
+    """A free port whose port + 1 (the stream port, stream_port=1) is free too."""
+    port = free_port()
+    while True:
+        probe = socket.socket()
+        try:
+            probe.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            port = free_port()
+        finally:
+            probe.close()
+
+
 def ensure_built():
     """The compiled modules and rendered frames `make test` produces; built here when missing."""
     if not os.path.isdir(MPY_OUT) or not os.path.exists(os.path.join(FRAMES, "manifest.json")):

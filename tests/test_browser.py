@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # evil.test is a name the attacker controls and points at this machine (the rebinding test).
+    "--host-resolver-rules=MAP evil.test 127.0.0.1",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP = {"width": 1280, "height": 860}
@@ -376,3 +379,174 @@ def test_refused_setting_and_lost_authorisation_are_shown(sim, tabs):
     tab.wait("live.naturalWidth === 320")
     assert status_with_password(locked, "framesize") == 6
     assert tab.errors == []
+
+
+# --- A hostile page on another origin (another loopback port is another origin) --------------------------
+
+ATTACK_PAGE = """<!doctype html><title>cute cats</title>
+<iframe name=sink style="display:none"></iframe>
+<form id=f method=POST action="CAM/wifi" target=sink>
+<input name=ssid value=evil-net><input name=password value=evil-password></form>
+<img id=size src="CAM/control?var=framesize&val=6">
+<img id=quiet referrerpolicy=no-referrer src="CAM/control?var=quality&val=30">
+<script>
+window.report = {};
+async function probe(name, url, options) {
+  try {
+    const r = await fetch(url, options);
+    let body = "";
+    try { body = await r.text(); } catch (e) { body = "unreadable: " + e; }
+    report[name] = {type: r.type, status: r.status, body: body.slice(0, 300)};
+  } catch (e) {
+    report[name] = {error: String(e)};
+  }
+}
+document.getElementById("f").submit();
+Promise.all([
+  probe("capture", "CAM/capture"),
+  probe("status", "CAM/status"),
+  probe("status_with_credentials", "CAM/status", {credentials: "include"}),
+  probe("capture_no_cors", "CAM/capture", {mode: "no-cors", credentials: "include"}),
+  probe("control_no_cors", "CAM/control?var=hmirror&val=1", {mode: "no-cors", credentials: "include"}),
+  probe("wifi_no_cors", "CAM/wifi", {method: "POST", mode: "no-cors", credentials: "include",
+    headers: {"Content-Type": "application/x-www-form-urlencoded"},
+    body: "ssid=evil-net&password=evil-pass"}),
+]).then(() => { window.done = true; });
+</script>"""
+
+
+class Attacker:
+    """The attacker's web server: serves pages (path -> html) from its own loopback port."""
+
+    def __init__(self, pages):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path.split("?")[0], "").encode()
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _attack(cam, open_page):
+    """Opens the attack page (open_page(url) -> a Playwright page), waits for its report, and checks
+    that the requests reached the camera and were refused there (so this can fail), that nothing
+    changed and that nothing was readable. Returns the page's report."""
+    before = status_of(cam)
+    attacker = Attacker({"/": ATTACK_PAGE.replace("CAM", cam.url)})
+    mark = cam.mark()
+    try:
+        page = open_page(attacker.url + "/")
+        page.wait_for_function("window.done === true", timeout=20_000, polling=100)
+        page.wait_for_function("size.complete && quiet.complete", timeout=10_000, polling=100)
+        report = page.evaluate("window.report")
+    finally:
+        attacker.close()
+    end = time.monotonic() + 5
+    wanted = ("POST /wifi -> 403", "GET /control -> 403")
+    while not all(any(w in line for line in cam.lines_since(mark)) for w in wanted):
+        assert time.monotonic() < end, "\n".join(cam.lines_since(mark))
+        time.sleep(0.1)
+    seen = cam.lines_since(mark)
+    assert not [x for x in seen if ("/control -> 200" in x or "/wifi -> 200" in x)], seen
+    after = status_of(cam)
+    for key in ("framesize", "quality", "hmirror"):
+        assert after[key] == before[key], (key, before[key], after[key])
+    assert not os.path.exists(cam.settings_file), "the Wi-Fi form was saved"
+    for name, got in report.items():
+        # Nothing readable: a CORS fetch fails outright, a no-cors one is opaque (status 0, no body).
+        assert "error" in got or (got["type"] == "opaque" and got["status"] == 0 and got["body"] == ""), (
+            name,
+            got,
+        )
+    for name in ("capture", "status", "status_with_credentials"):
+        assert "error" in report[name], (name, report[name])
+    return seen
+
+
+def status_of(cam):
+    req = urllib.request.Request(cam.url + "/status", headers=getattr(cam, "auth_header", {}))
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def _camera(sim, tmp_path, **settings):
+    """A camera logging every request (the tests read the verdicts) and saving Wi-Fi to tmp_path."""
+    path = str(tmp_path / "settings.json")
+    cam = sim(log_level="debug", settings=path, **settings)
+    cam.settings_file = path
+    return cam
+
+
+@pytest.mark.timeout(90)
+def test_hostile_page_cannot_drive_or_read_the_camera(sim, tabs, tmp_path):
+    cam = _camera(sim, tmp_path)
+    _attack(cam, lambda url: tabs(url).page)
+
+
+@pytest.mark.timeout(90)
+def test_hostile_page_cannot_use_the_victims_login(sim, tabs, tmp_path):
+    cam = _camera(sim, tmp_path, auth_user="admin", auth_password="secret")
+    cam.auth_header = {"Authorization": "Basic YWRtaW46c2VjcmV0"}
+    # The victim is logged in to the camera in this browser and has its page open in another tab.
+    victim = tabs(cam.url, http_credentials={"username": "admin", "password": "secret", "origin": cam.url})
+    victim.wait("cam.shown >= 2")
+
+    def open_in_victims_browser(url):
+        page = victim.ctx.new_page()
+        page.goto(url)
+        return page
+
+    seen = _attack(cam, open_in_victims_browser)
+    # The login rode along: the refusals are the cross-site check's 403, and no request got past it.
+    assert not [x for x in seen if "/wifi -> 401" in x], seen
+    # The camera's own page, logged in, still changes settings.
+    victim.page.select_option("#c-framesize", "6")
+    victim.wait("live.naturalWidth === 320")
+    assert status_of(cam)["framesize"] == 6
+    assert victim.errors == []
+
+
+@pytest.mark.timeout(90)
+def test_dns_rebinding_page_reads_nothing(sim, tabs):
+    """evil.test first resolves to the attacker's server, then to the camera (the Cable repointed):
+    the page's same-origin fetches now reach the camera, which refuses them by their Host."""
+    cam = sim(log_level="debug")
+    attacker = Attacker({"/": "<!doctype html><title>evil</title><p>hello"})
+    cable = Cable(attacker.port)
+    origin = cable.url.replace("127.0.0.1", "evil.test")
+    try:
+        tab = tabs(origin)
+        assert tab.page.title() == "evil"
+        cable.unplug()  # DNS rebinds: the same name and port now lead to the camera
+        cable.up = ("127.0.0.1", cam.port)
+        cable.plugged = True
+        got = tab.js(
+            """async () => {
+              const out = {};
+              for (const path of ["/status", "/capture", "/control?var=framesize&val=6"]) {
+                const r = await fetch(path, {cache: "no-store"});
+                out[path] = [r.status, (await r.text()).slice(0, 200)];
+              }
+              return out;
+            }"""
+        )
+    finally:
+        cable.close()
+        attacker.close()
+    for path, (code, body) in got.items():
+        assert code == 421 and "not a name of this camera" in body, (path, code, body)
+    assert status_of(cam)["framesize"] != 6

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Installs the Debian packages the tests drive (chromium, ffmpeg, GStreamer's
+# Installs the Debian packages the tests drive (chromium, ffmpeg, curl, GStreamer's
 # multipartdemux, valgrind for the instruction counts, and gcc/cmake for the
 # C send-loop tests and board checks) when they are
 # missing: with apt-get when running as root (as CI does), otherwise stops with
@@ -8,6 +8,7 @@ set -e
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)

@@ -4,6 +4,7 @@ import gc
 import time
 
 from camserver import log
+from camserver.security.cors import allow_origin_header
 from camserver.transport.listener import Listener
 
 
@@ -14,14 +15,6 @@ def url(address, port):
     return "http://%s:%d/" % (address, port)
 
 
-def common_headers(config):
-    """The header block every response carries, encoded once at start."""
-    origin = config["cors_origin"]
-    if origin:
-        return ("Access-Control-Allow-Origin: %s\r\n" % origin).encode()
-    return b""
-
-
 class Server:
     """An HTTP server for one router on config's host and port."""
 
@@ -30,7 +23,7 @@ class Server:
         self.config = config
         self.router = router
         budget = shares_with.listener.connections if shares_with is not None else None
-        self.listener = Listener(config, router, common_headers(config), budget)
+        self.listener = Listener(config, router, allow_origin_header(config), budget)
         self.started_ns = time.time_ns()
 
     def stats(self, collect=False):

@@ -39,13 +39,14 @@ DEFAULTS = {
     "fps": 25,  # camera frame rate cap
     "idle_fps": 1,  # frame rate while nobody watches (0 pauses the camera)
     "stream_keepalive_ms": 5000,  # a stream with no new frame for this long gets the last one again
-    "cors_origin": "*",
-    "auth_user": "",  # Basic auth guards every route when both are set
+    "cors_origin": "",  # "" same-origin only; one origin (http://host:port) or "*" may read
+    "auth_user": "",  # Basic/Digest auth guards every route when either is set
     "auth_password": "",
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
     # -- device (Wi-Fi) --
-    "hostname": "camserver",
+    "hostname": "camserver",  # also a Host the server answers to (with .local)
+    "allowed_hosts": "",  # more Host names to answer to, comma-separated (a reverse proxy's)
     "wifi_ssid": "",
     "wifi_password": "",
     "wifi_timeout_ms": 20000,

@@ -23,7 +23,7 @@ def _stall(server, source):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.bind((source, 0))
     sock.connect((server.host, server.port))
-    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     return sock
 
 
@@ -160,7 +160,7 @@ def test_head_deadline_counts_from_the_connection_start(sim):
 
 def _raw_stream(server, path):
     sock = server.connect(timeout=10)
-    sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     return sock
 
 

@@ -49,7 +49,7 @@ def test_eight_viewers_plus_a_stalled_one(sim):
     # A ninth client asks for the stream and never reads.
     stalled = server.connect()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+    stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     mark = server.mark()
     results = []
     threads = [threading.Thread(target=_watch, args=(server, 4.0, results, known)) for _ in range(8)]
@@ -115,7 +115,7 @@ def _open(server, path):
     sock = server.connect()
     # A small receive buffer: the server's send fills it quickly and blocks mid-frame.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     return sock
 
 

@@ -2,6 +2,7 @@
 
 import check
 from camserver.http import parser
+from camserver.http.date import Clock
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request, parse_query, unquote
 from camserver.http.response import Response, chunk_header, serialise_head
@@ -52,41 +53,73 @@ def test_limits_and_malformed_input():
     assert status_of(b"GET / HTTP/2\r\n\r\n") == 505
     assert status_of(b"GET / FTP/1.0\r\n\r\n") == 400
     assert status_of(b"GET /\r\n\r\n") == 400
-    assert status_of(b"G(T / HTTP/1.1\r\n\r\n") == 400
-    assert status_of(b"BREW / HTTP/1.1\r\n\r\n") == 501
+    assert status_of(b"G(T / HTTP/1.1\r\nHost: c\r\n\r\n") == 400
+    assert status_of(b"BREW / HTTP/1.1\r\nHost: c\r\n\r\n") == 501
     assert status_of(b"GET / HTTP/1.1\r\nNoColon\r\n\r\n") == 400
     assert status_of(b"GET / HTTP/1.1\r\n folded: x\r\n\r\n") == 400
     assert status_of(b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400
     assert status_of(b"\r\n\r\n") == 400
-    assert status_of(b"GET /\xff HTTP/1.1\r\n\r\n") == 400
-    assert status_of(b"GET / HTTP/1.1\r\nX: \xc3\x28\r\n\r\n") == 400
-    req, _ = parse(b"GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n\r\n")  # valid UTF-8 is kept
+    assert status_of(b"GET /\xff HTTP/1.1\r\nHost: c\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\nHost: c\r\nX: \xc3\x28\r\n\r\n") == 400
+    req, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\nX: caf\xc3\xa9\r\n\r\n")  # valid UTF-8 is kept
     assert req.headers["x"] == "caf\u00e9"
 
 
+def test_host_is_required_once_in_http11():
+    assert status_of(b"GET / HTTP/1.1\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\nAccept: x\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n") == 400
+    assert status_of(b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n") == 400
+    assert "Host" in check.raises(HTTPError, parse, b"GET / HTTP/1.1\r\n\r\n").reason
+    req, _ = parse(b"GET / HTTP/1.0\r\n\r\n")  # HTTP/1.0 has no Host requirement
+    assert req.version == 10
+
+
+def test_bare_cr_lf_and_control_bytes_are_refused():
+    for data in (
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\rb\r\n\r\n",  # bare CR in a value
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\nY: b\r\n\r\n",  # bare LF inside a line
+        b"GET / HTTP/1.1\nHost: c\r\n\r\n",  # LF alone ending the request line
+        b"GET /\r HTTP/1.1\r\nHost: c\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x00b\r\n\r\n",  # NUL
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x1bb\r\n\r\n",  # ESC
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x7fb\r\n\r\n",  # DEL
+        b"GET / HTTP/1.1\r\nHost: c\r\nX\x01: a\r\n\r\n",  # in a name
+        b"GET / HTTP/1.1\r\nHost: c\r\nX\t: a\r\n\r\n",  # HTAB in a name
+        b"GET /a\tb HTTP/1.1\r\nHost: c\r\n\r\n",  # HTAB in the request line
+        b"GET /\x00 HTTP/1.1\r\nHost: c\r\n\r\n",
+    ):
+        e = check.raises(HTTPError, parse, data)
+        assert e.status == 400 and e.close, data
+    req, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\nX: a\tb\t\r\n\r\n")  # HTAB inside a value is fine
+    assert req.headers["x"] == "a\tb"
+
+
 def test_repeated_headers_are_joined():
-    req, _ = parse(b"GET / HTTP/1.1\r\nAccept: a\r\nAccept: b\r\n\r\n")
+    req, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\nAccept: a\r\nAccept: b\r\n\r\n")
     assert req.headers["accept"] == "a, b"
 
 
 def test_content_length():
-    req, _ = parse(b"POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n")
+    req, _ = parse(b"POST / HTTP/1.1\r\nHost: c\r\nContent-Length: 12\r\n\r\n")
     assert req.content_length() == 12
-    req, _ = parse(b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
+    req, _ = parse(b"POST / HTTP/1.1\r\nHost: c\r\nContent-Length: -1\r\n\r\n")
     assert check.raises(HTTPError, req.content_length).status == 400
 
 
 def test_request_object_is_reused_cleanly():
-    buf = bytearray(b"GET /a?x=1 HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+    buf = bytearray(
+        b"GET /a?x=1 HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: c\r\n\r\n"
+    )
     req = Request()
     first = parser.parse_head(buf, 0, len(buf), LIMITS, req)
     assert req.query == {"x": "1"} and not req.keep_alive
     assert parser.parse_head(buf, first, len(buf), LIMITS, req) == len(buf)
-    assert req.path == "/b" and req.query == {} and req.keep_alive and req.headers == {}
+    assert req.path == "/b" and req.query == {} and req.keep_alive and req.headers == {"host": "c"}
 
 
 def test_connection_header():
-    req, _ = parse(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+    req, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\n")
     assert not req.keep_alive
     req, _ = parse(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
     assert req.keep_alive
@@ -96,7 +129,7 @@ def test_query():
     assert parse_query("var=framesize&val=6") == {"var": "framesize", "val": "6"}
     assert parse_query("a=x%20y+z&b=&c") == {"a": "x y z", "b": "", "c": ""}
     assert unquote("%zz") == "%zz"
-    req, _ = parse(b"GET /control?var=quality&val=10 HTTP/1.1\r\n\r\n")
+    req, _ = parse(b"GET /control?var=quality&val=10 HTTP/1.1\r\nHost: c\r\n\r\n")
     assert req.query["var"] == "quality"
 
 
@@ -111,6 +144,44 @@ def test_response_head():
     head = serialise_head(11, 200, None, None, True, None, b"", chunked=True)
     assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
     assert chunk_header(4096) == b"1000\r\n"
+
+
+def test_response_head_with_date():
+    date = b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"
+    head = serialise_head(11, 200, "text/plain", 3, True, None, b"", date=date)
+    assert head == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n" + date + b"\r\n"
+    head = serialise_head(11, 200, "text/plain", 3, True, None, b"")  # the cached template follows the date
+    assert b"Date" not in head
+    head = serialise_head(11, 200, "text/plain", 3, True, [("X", "y")], b"", date=date)
+    assert date in head and head.endswith(b"X: y\r\n\r\n")
+
+
+class FakeTime:
+    def __init__(self, ns):
+        self.ns = ns
+        self.ms = 0
+        self.reads = 0
+
+    def wall(self):
+        self.reads += 1
+        return self.ns
+
+    def ticks(self):
+        return self.ms
+
+
+def test_date_line_only_once_the_clock_is_set_and_once_per_second():
+    unset = FakeTime(5 * 1000000000)  # five seconds after the epoch: a board before NTP
+    assert Clock(unset.wall, unset.ticks).line() == b""
+    t = FakeTime(1796177200 * 1000000000 + 250000000)  # 2026-12-02 02:06:40.25 UTC
+    clock = Clock(t.wall, t.ticks)
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"
+    t.ms = 700
+    t.ns += 700000000
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n" and t.reads == 1  # cached
+    t.ms = 760  # the next wall-clock second has begun
+    t.ns += 60000000
+    assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:41 GMT\r\n" and t.reads == 2
 
 
 def test_response_release_is_once():

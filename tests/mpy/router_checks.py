@@ -22,6 +22,23 @@ def test_match_404_405_and_head_from_get():
     assert e.status == 405 and e.headers == [("Allow", "GET, HEAD")]
 
 
+def test_routes_that_change_state_have_no_head_and_pass_the_state_guard():
+    r = Router()
+    r.add("GET", "/status", handler)
+    r.add("GET", "/control", handler, changes_state=True)
+    guarded = []
+    r.state_guard = lambda request: guarded.append(request.path)
+    e = check.raises(HTTPError, r.resolve, Request("HEAD", "/control", "", 11, {}))
+    assert e.status == 405 and e.headers == [("Allow", "GET")]
+    assert r.allowed("/control") == ["GET"] and r.allowed("/status") == ["GET", "HEAD"]
+    assert r.resolve(Request("GET", "/control", "", 11, {})) is handler
+    assert r.resolve(Request("GET", "/status", "", 11, {})) is handler
+    assert guarded == ["/control"]
+    r.state_guard = lambda request: "refused"
+    assert r.resolve(Request("GET", "/control", "", 11, {})) == "refused"
+    assert r.resolve(Request("HEAD", "/status", "", 11, {})) is handler
+
+
 def test_settings_overrides_are_coerced():
     overrides = settings.parse_overrides(["chunk_size=1460", "nodelay=0", "log_level=trace"])
     config = settings.load(None, overrides)

@@ -9,11 +9,11 @@ import time
 from httpclient import get
 
 VALID = (
-    b"GET /status HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n",
-    b"POST /wifi HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n",
+    b"POST /wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
     b"Content-Length: 20\r\n\r\nssid=&password=short",
     b"GET /control?var=quality&val=12 HTTP/1.0\r\n\r\n",
-    b"HEAD /capture HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    b"HEAD /capture HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
 )
 
 
@@ -77,7 +77,7 @@ def test_connection_burst_is_refused_cleanly_and_recovers(sim):
     for i in range(60):  # five times max_connections, all at once, from two hosts, all streams
         sock = server.connect(timeout=5, source="127.0.0.%d" % (1 + i % 2))
         # One frame a second: the unread streams do not fill their socket buffers and stall.
-        sock.sendall(b"GET /stream?fps=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.sendall(b"GET /stream?fps=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         socks.append(sock)
     served = refused = 0
     for sock in socks:

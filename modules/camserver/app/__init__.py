@@ -7,10 +7,13 @@ host (camserver.host) run once the camera is initialised.
 import asyncio
 
 from camserver import log
-from camserver.app import diagnostics, guards, page, setup_routes
+from camserver.app import diagnostics, page, setup_routes
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
+from camserver.http.errors import HTTPError
+from camserver.http.response import NO_STORE
 from camserver.router import Router
+from camserver.security import Guards
 from camserver.server import Server
 
 
@@ -19,14 +22,12 @@ def build(config, camera, settings_path=None):
     camera None (the board's camera failed) serves the page and /status, and 503 for frames."""
     if camera is None:
         from camserver.camera import absent as camera
+    guards = Guards(config)
     router = Router()
+    guards.install(router)
     server = Server(config, router)
     hub = FrameHub(camera, config)
     routes = CameraRoutes(camera, hub, server, config)
-    router.before.append(guards.cors_preflight(config, router))
-    auth = guards.basic_auth(config)
-    if auth is not None:
-        router.before.append(auth)
 
     async def root(request):
         # mjpg-streamer clients ask for /?action=stream and /?action=snapshot.
@@ -37,6 +38,11 @@ def build(config, camera, settings_path=None):
             return await routes.capture(request)
         return page.index(request)
 
+    async def stream_root(request):
+        if request.query_string and request.query.get("action") == "stream":
+            return await routes.stream(request)
+        raise HTTPError(404, "this port serves only the stream: /stream or /?action=stream")
+
     router.add("GET", "/", root)
     router.add("GET", "/favicon.ico", page.favicon)
     router.add("GET", "/favicon.svg", page.favicon)
@@ -44,14 +50,31 @@ def build(config, camera, settings_path=None):
         router.add("GET", path, routes.capture)
     router.add("GET", "/stream", routes.stream)
     router.add("GET", "/status", routes.status)
-    router.add("GET", "/control", routes.control)
+    router.add("GET", "/control", routes.control, changes_state=True)
     diagnostics.add_routes(router, config, camera)
-    router.add("POST", "/wifi", setup_routes.wifi_route(config, settings_path))
+    router.add("POST", "/wifi", no_store(setup_routes.wifi_route(config, settings_path)), changes_state=True)
     servers = [server]
     if config["stream_port"]:
-        # CameraWebServer clients hard-code :81/stream. Same router, so auth covers it too.
-        servers.append(Server(config, router, shares_with=server))
+        # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing
+        # else, behind the same guards (Host check, auth) as the main one.
+        stream_router = Router()
+        guards.install(stream_router)
+        stream_router.add("GET", "/stream", routes.stream)
+        stream_router.add("GET", "/", stream_root)
+        servers.append(Server(config, stream_router, shares_with=server))
     return servers, hub
+
+
+def no_store(handler):
+    """handler, with Cache-Control: no-store added to its response (an answer that changed
+    the device must never be replayed from a cache)."""
+
+    async def wrapped(request):
+        response = await handler(request)
+        response.headers = (response.headers or []) + NO_STORE
+        return response
+
+    return wrapped
 
 
 async def serve(config, camera, address, settings_path=None):

@@ -13,7 +13,7 @@ from camserver.app import mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.http.errors import HTTPError
-from camserver.http.response import Response, text
+from camserver.http.response import NO_STORE, Response, text
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 
@@ -50,7 +50,7 @@ class CameraRoutes:
             headers=[
                 ("Content-Disposition", "inline; filename=capture.jpg"),
                 ("X-Timestamp", "%d.%06d" % (sec, usec)),
-                ("Cache-Control", "no-store"),
+                NO_STORE[0],
             ],
         )
         response.hold = Hold(self.hub.buffers, shared, holder)
@@ -65,7 +65,7 @@ class CameraRoutes:
         return Response(
             body,
             content_type=mjpeg.CONTENT_TYPE,
-            headers=[("Cache-Control", "no-store"), ("X-Framerate", str(self.hub.fps))],
+            headers=[NO_STORE[0], ("X-Framerate", str(self.hub.fps))],
         )
 
     async def status(self, request):
@@ -81,9 +81,7 @@ class CameraRoutes:
             name, width, height = sensor.FRAMESIZES[index]
             sizes.append([index, name, width, height])
         out["framesizes"] = sizes
-        return Response(
-            json.dumps(out), content_type="application/json", headers=[("Cache-Control", "no-store")]
-        )
+        return Response(json.dumps(out), content_type="application/json", headers=NO_STORE)
 
     async def control(self, request):
         query = request.query
@@ -99,4 +97,4 @@ class CameraRoutes:
             self.camera.set(name, number)
         except ValueError as e:
             raise HTTPError(400, str(e))
-        return text(200, "ok")
+        return text(200, "ok", NO_STORE)

@@ -57,5 +57,6 @@ def pause_route(camera):
 def add_routes(router, config, camera):
     router.add("GET", "/test/body", test_body)
     if config["diagnostics"]:
-        router.add("GET", "/test/gc", gc_window)
-        router.add("GET", "/test/pause", pause_route(camera))
+        # They switch automatic GC off or stall the camera: a page must not be able to.
+        router.add("GET", "/test/gc", gc_window, changes_state=True)
+        router.add("GET", "/test/pause", pause_route(camera), changes_state=True)

@@ -11,6 +11,9 @@ from camserver.http.errors import HTTPError
 
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT")
 _TOKEN_EXTRA = "!#$%&'*+-.^_`|~"
+# Control bytes a request head may never hold (RFC 9112 5, 5.5): all but HTAB, CR and LF,
+# which are checked apart. One find() each runs in C; a Python loop over every byte would not.
+_CONTROLS = tuple(bytes((c,)) for c in range(32) if c not in (9, 10, 13)) + (b"\x7f",)
 
 
 def _is_token(text):
@@ -52,6 +55,7 @@ def parse_head(buf, start, end, limits, request, mv=None):
         raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
     if head_end < 0:
         return None
+    _check_bytes(buf, start, line_end, head_end + 4)
     if mv is None:
         mv = memoryview(buf)
     try:
@@ -62,7 +66,23 @@ def parse_head(buf, start, end, limits, request, mv=None):
         # MicroPython's str() checks UTF-8 whatever encoding is named; bytes that are not
         # valid UTF-8 in a target or header are rejected rather than guessed at.
         raise HTTPError(400, "request head is not valid UTF-8", close=True)
+    if request.version == 11 and "host" not in request.headers:
+        raise HTTPError(400, "HTTP/1.1 request without Host", close=True)
     return head_end + 4
+
+
+def _check_bytes(buf, start, line_end, stop):
+    """400 for a head whose CR and LF are not all CRLF pairs, for a control byte anywhere
+    in it, and for an HTAB in the request line (HTAB is only allowed in header values).
+    Lenient parsers that split lines differently are what request smuggling exploits."""
+    pairs = buf.count(b"\r\n", start, stop)
+    if buf.count(b"\r", start, stop) != pairs or buf.count(b"\n", start, stop) != pairs:
+        raise HTTPError(400, "bare CR or LF in the request head", close=True)
+    for byte in _CONTROLS:
+        if buf.find(byte, start, stop) >= 0:
+            raise HTTPError(400, "control character in the request head", close=True)
+    if buf.find(b"\t", start, line_end) >= 0:
+        raise HTTPError(400, "malformed request line", close=True)
 
 
 # Common methods and versions are recognised in the buffer, so no string is built for them.
@@ -141,6 +161,8 @@ def _headers(buf, mv, pos, stop, limits, headers):
             last -= 1
         value = str(mv[first:last], "latin-1")
         if name in headers:
+            if name == "host":
+                raise HTTPError(400, "more than one Host header", close=True)
             if name == "content-length" and headers[name] != value:
                 raise HTTPError(400, "conflicting Content-Length", close=True)
             headers[name] = headers[name] + ", " + value

@@ -61,6 +61,9 @@ class Response:
             hold.close()
 
 
+NO_STORE = [("Cache-Control", "no-store")]  # shared: never append to it
+
+
 def text(status, message, headers=None):
     """A text/plain response whose body is one line: the reason a client reads."""
     return Response(message + "\n", status, "text/plain", headers)
@@ -90,16 +93,19 @@ def _type_line(content_type):
     return line
 
 
-def serialise_head(version, status, content_type, length, keep_alive, headers, extra, chunked=False):
+def serialise_head(
+    version, status, content_type, length, keep_alive, headers, extra, chunked=False, date=b""
+):
     """The status line and header block as one bytes object.
 
     length None means no Content-Length (chunked, or ended by closing); `extra`
     is a pre-encoded bytes block that goes into every response (e.g. CORS),
-    built once at start so it costs nothing per request."""
+    built once at start so it costs nothing per request; `date` is the Date
+    line of this second (http/date.py), b"" for none."""
     if headers is None and length is not None and not chunked:
         # The common case (a body of known length, no extra headers) is one
         # cached template and one % per response.
-        return _template(version, status, content_type, keep_alive, extra) % length
+        return _template(version, status, content_type, keep_alive, extra, date) % length
     parts = [_status_line(version, status)]
     if content_type:
         parts.append(_type_line(content_type))
@@ -108,6 +114,8 @@ def serialise_head(version, status, content_type, length, keep_alive, headers, e
     if chunked:
         parts.append(b"Transfer-Encoding: chunked\r\n")
     parts.append(_connection_line(version, keep_alive))
+    if date:
+        parts.append(date)
     if headers:
         for name, value in headers:
             parts.append(("%s: %s\r\n" % (name, value)).encode())
@@ -126,9 +134,14 @@ def _connection_line(version, keep_alive):
 
 
 _templates = {}  # content type -> {status/version/keep key: head with a %d for the length}
+_templates_date = b""  # the Date line the templates hold: they are rebuilt once per second
 
 
-def _template(version, status, content_type, keep_alive, extra):
+def _template(version, status, content_type, keep_alive, extra, date):
+    global _templates, _templates_date
+    if date != _templates_date:
+        _templates = {}
+        _templates_date = date
     by_type = _templates.get(content_type)
     if by_type is None:
         by_type = _templates[content_type] = {}
@@ -141,6 +154,7 @@ def _template(version, status, content_type, keep_alive, extra):
                 _type_line(content_type) if content_type else b"",
                 b"Content-Length: %d\r\n",
                 _connection_line(version, keep_alive),
+                date,
                 extra.replace(b"%", b"%%"),
                 _CRLF,
             ]

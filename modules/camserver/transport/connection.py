@@ -14,7 +14,7 @@ import time
 from asyncio import core
 
 from camserver import log
-from camserver.http import parser
+from camserver.http import date, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
 from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
@@ -23,6 +23,7 @@ from camserver.transport.address import peer_text
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING
 from camserver.transport.sender import Sender
 
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
 
@@ -155,6 +156,8 @@ class Connection:
             length = request.content_length()
             if length > limits.body:
                 raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            if "expect" in request.headers:
+                self._expect(request, length - (end - start))
             if length:
                 body = bytearray(length)
                 have = end - start
@@ -223,6 +226,7 @@ class Connection:
                 response.headers,
                 self.listener.extra_headers,
                 chunked,
+                date.line(),
             )
             # Head and body usually fit the socket buffer: write what goes at once and
             # only enter the sender's waiting coroutine for the rest.
@@ -253,6 +257,17 @@ class Connection:
         finally:
             response.release()
 
+    def _expect(self, request, missing):
+        """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
+        100 Continue gets it at once rather than after its own timeout; an expectation
+        this server cannot meet gets 417. HTTP/1.0 expectations are ignored."""
+        if request.version == 10:
+            return
+        if request.headers["expect"].lower() != "100-continue":
+            raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
+        if missing > 0:
+            self._send_now(_CONTINUE)
+
     def _expired(self):
         phase = self.expired
         if phase == READING:
@@ -270,7 +285,15 @@ class Connection:
     def _error_bytes(self, e):
         message = e.reason + "\n"
         head = serialise_head(
-            11, e.status, "text/plain", len(message), False, e.headers, self.listener.extra_headers
+            11,
+            e.status,
+            "text/plain",
+            len(message),
+            False,
+            e.headers,
+            self.listener.extra_headers,
+            False,
+            date.line(),
         )
         return head + message.encode()
 

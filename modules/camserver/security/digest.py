@@ -1,0 +1,183 @@
+"""HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth.
+
+A request is checked in this order: its fields, then its response (does the
+client know the password?), then its nonce (made by this boot, not expired:
+else STALE, and the client retries with a fresh one), then its nc.
+
+Nonces cost no memory until used: each carries its number, the second it was
+issued and a MAC under a per-boot secret, so the server knows it made it and
+when. Once a client uses a nonce, its nc values are remembered (the highest,
+and a bitmap of the _WINDOW below it, since parallel requests arrive out of
+order) so a captured request can never be replayed. At most _TRACKED nonces
+are remembered: when a new one is needed the lowest-numbered is forgotten, and
+every nonce numbered at or below a forgotten one is refused as stale (the
+client retries with a fresh nonce, no prompt). A nonce older than NONCE_TTL_S
+is stale too. Memory is bounded whatever clients send.
+"""
+
+import binascii
+import hashlib
+import os
+import time
+
+from camserver.security.compare import same
+
+NONCE_TTL_S = 300
+_TRACKED = 8
+_WINDOW = 24  # bits: stays a small int on the board (no allocation)
+_MASK = (1 << _WINDOW) - 1
+
+OK = 0
+STALE = 1  # an expired or forgotten nonce: challenge again with stale=true
+BAD = 2
+
+
+def _hex(digest):
+    return binascii.hexlify(digest).decode()
+
+
+def algorithms():
+    """(name, hash constructor) pairs, preferred first; MD5 only where hashlib has it."""
+    out = [("SHA-256", hashlib.sha256)]
+    md5 = getattr(hashlib, "md5", None)
+    if md5 is not None:
+        out.append(("MD5", md5))
+    return out
+
+
+def parse_params(text):
+    """'a=1, b="x, \\"y\\""' -> {"a": "1", "b": 'x, "y"'} (names lower-case)."""
+    out = {}
+    i = 0
+    n = len(text)
+    while i < n:
+        while i < n and text[i] in " \t,":
+            i += 1
+        eq = text.find("=", i)
+        if eq < 0:
+            break
+        name = text[i:eq].strip().lower()
+        i = eq + 1
+        while i < n and text[i] in " \t":
+            i += 1
+        if i < n and text[i] == '"':
+            chars = []
+            i += 1
+            while i < n and text[i] != '"':
+                if text[i] == "\\" and i + 1 < n:
+                    i += 1
+                chars.append(text[i])
+                i += 1
+            i += 1
+            value = "".join(chars)
+        else:
+            end = text.find(",", i)
+            if end < 0:
+                end = n
+            value = text[i:end].strip()
+            i = end
+        out[name] = value
+    return out
+
+
+class Digest:
+    def __init__(self, user, password, realm, clock=time.time, secret=None):
+        self.user = user
+        self.realm = realm
+        self.clock = clock
+        self._secret = secret if secret is not None else os.urandom(16)
+        self._names = []  # in the order challenges offer them
+        self._hashes = {}
+        for name, fn in algorithms():
+            ha1 = _hex(fn(("%s:%s:%s" % (user, realm, password)).encode()).digest())
+            self._names.append(name)
+            self._hashes[name] = (fn, ha1)
+        self._issued = 0
+        self._floor = 0
+        self._nonces = {}  # number -> [highest nc seen, bitmap of the _WINDOW nc below it]
+
+    def _mac(self, body):
+        return _hex(hashlib.sha256(self._secret + body.encode()).digest())[:16]
+
+    def nonce(self):
+        self._issued += 1
+        body = "%x.%x" % (self._issued, int(self.clock()))
+        return body + "." + self._mac(body)
+
+    def challenges(self, stale=False):
+        """WWW-Authenticate values, SHA-256 first (RFC 7616 3.7), sharing one nonce: clients that
+        read only one challenge, or let a later one override an earlier one (ffmpeg keeps the
+        last, and knows only MD5), still answer for a nonce that is valid under either."""
+        nonce = self.nonce()
+        out = []
+        for name in self._names:
+            value = 'Digest realm="%s", qop="auth", algorithm=%s, nonce="%s"' % (self.realm, name, nonce)
+            out.append(value + (", stale=true" if stale else ""))
+        return out
+
+    def verify(self, value, method, uri):
+        """OK, STALE or BAD for the Authorization value (after "Digest ")."""
+        p = parse_params(value)
+        algorithm = self._hashes.get(p.get("algorithm", "MD5").upper())
+        nonce = p.get("nonce", "")
+        nc = p.get("nc", "")
+        cnonce = p.get("cnonce", "")
+        response = p.get("response", "")
+        if (
+            algorithm is None
+            or p.get("qop") != "auth"
+            or p.get("realm") != self.realm
+            or p.get("uri") != uri
+            or len(nc) != 8
+            or not cnonce
+            or p.get("userhash", "false") != "false"
+        ):
+            return BAD
+        try:
+            count = int(nc, 16)
+        except ValueError:
+            return BAD
+        fn, ha1 = algorithm
+        ha2 = _hex(fn(("%s:%s" % (method, uri)).encode()).digest())
+        expected = _hex(fn(("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)).encode()).digest())
+        if not same(response, expected) or not same(p.get("username", ""), self.user):
+            return BAD
+        # The client knows the password. A nonce this boot did not make (one from before a
+        # reboot) or an old one is stale: it retries with a fresh nonce, without asking anyone.
+        parts = nonce.split(".")
+        if len(parts) != 3 or not same(parts[2], self._mac(parts[0] + "." + parts[1])):
+            return STALE
+        try:
+            number = int(parts[0], 16)
+            age = int(self.clock()) - int(parts[1], 16)
+        except ValueError:
+            return STALE
+        if age < 0 or age > NONCE_TTL_S:
+            return STALE
+        return self._count_use(number, count)
+
+    def _count_use(self, number, count):
+        entry = self._nonces.get(number)
+        if entry is None:
+            if number <= self._floor:
+                return STALE
+            if len(self._nonces) >= _TRACKED:
+                oldest = min(self._nonces)
+                if number < oldest:
+                    self._floor = number
+                    return STALE
+                del self._nonces[oldest]
+                self._floor = oldest
+            entry = self._nonces[number] = [0, 0]
+        high = entry[0]
+        if count > high:
+            shift = count - high
+            # Kept below 2**_WINDOW before shifting: a bigger int would allocate on the board.
+            entry[1] = ((entry[1] & (_MASK >> shift)) << shift | 1 << (shift - 1)) if shift <= _WINDOW else 0
+            entry[0] = count
+            return OK
+        back = high - count - 1  # -1: the highest itself
+        if count < 1 or back < 0 or back >= _WINDOW or entry[1] & (1 << back):
+            return BAD  # replayed, or too far behind to tell
+        entry[1] |= 1 << back
+        return OK

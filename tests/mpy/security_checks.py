@@ -1,0 +1,145 @@
+"""Host names, origins and credentials compare, inside MicroPython."""
+
+import binascii
+import hashlib
+
+import check
+from camserver import settings
+from camserver.http.request import Request
+from camserver.security import digest
+from camserver.security.auth import scheme_is
+from camserver.security.compare import same
+from camserver.security.hosts import Hosts, host_name
+from camserver.security.origin import CrossSite, origin_of
+
+
+def config(**changes):
+    out = dict(settings.DEFAULTS)
+    out.update(changes)
+    return out
+
+
+def test_host_name():
+    assert host_name("Cam.Local.:8080") == "cam.local"
+    assert host_name("10.0.0.1:80") == "10.0.0.1"
+    assert host_name("[::1]:8080") == "[::1]" and host_name("[FE80::1]") == "[fe80::1]"
+    for bad in ("[::1", "[zz]", "[::1]x", "cam:http", "", ":80"):
+        assert host_name(bad) is None, bad
+
+
+def test_hosts_accept_ip_literals_and_own_names_only():
+    hosts = Hosts(config(hostname="cam", allowed_hosts=" proxy.example , other:443,"))
+    for ok in (
+        "1.2.3.4",
+        "1.2.3.4:1",
+        "[::ffff:1.2.3.4]:80",
+        "localhost",
+        "cam",
+        "cam.local",
+        "proxy.example",
+    ):
+        assert hosts.accepts(ok), ok
+    for bad in ("1.2.3.256", "1.2.3", "01234.1.1.1", "evil", "cam.evil", "localhost.evil", "camserver"):
+        assert not hosts.accepts(bad), bad
+    assert hosts.proxies == ("proxy.example", "other")
+
+
+def test_seen_hosts_stay_bounded():
+    hosts = Hosts(config())
+    for i in range(100):
+        assert hosts.check(Request("GET", "/", "", 11, {"host": "10.0.0.%d" % i})) is None
+    assert len(hosts._seen) == 16
+    assert hosts.check(Request("GET", "/", "", 11, {"host": "evil"})).status == 421
+
+
+def test_origin_of():
+    assert origin_of("http://cam:8080/page?x=1") == "http://cam:8080"
+    assert origin_of("http://cam") == "http://cam"
+    assert origin_of("null") == "null"
+
+
+def test_cross_site():
+    guard = CrossSite(Hosts(config(allowed_hosts="proxy.example")), "")
+
+    def verdict(**headers):
+        headers.setdefault("host", "cam:8080")
+        response = guard.check(Request("GET", "/control", "", 11, headers))
+        return 200 if response is None else response.status
+
+    assert verdict() == 200
+    assert verdict(origin="http://cam:8080") == 200
+    assert verdict(origin="http://CAM:8080", host="cam:8080") == 200
+    assert verdict(origin="http://cam", host="cam:80") == 200
+    assert verdict(origin="http://cam:8081") == 403
+    assert verdict(origin="https://proxy.example") == 200
+    assert verdict(referer="http://evil/x") == 403
+    assert verdict(**{"sec-fetch-site": "cross-site"}) == 403
+    assert verdict(**{"sec-fetch-site": "same-site"}) == 403
+    assert verdict(**{"sec-fetch-site": "same-site", "origin": "http://cam:8080"}) == 200
+
+
+class Clock:
+    now = 1000
+
+    def __call__(self):
+        return self.now
+
+
+def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256):
+    def h(text):
+        return binascii.hexlify(fn(text.encode()).digest()).decode()
+
+    ha1 = h("u:camera:pw")
+    response = h("%s:%s:%08x:c0:auth:%s" % (ha1, nonce, nc, h("GET:" + uri)))
+    fields = (uri, algorithm, nonce, nc, response)
+    return (
+        'username="u", realm="camera", uri="%s", algorithm=%s, nonce="%s", nc=%08x, cnonce="c0", '
+        'qop=auth, response="%s"' % fields
+    )
+
+
+def test_digest_nonces_expire_and_nc_is_never_accepted_twice():
+    clock = Clock()
+    dg = digest.Digest("u", "pw", "camera", clock, b"k" * 16)
+    nonce = dg.nonce()
+    assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.BAD
+    assert dg.verify(_answer(dg, nonce, 30), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 5), "GET", "/status") == digest.BAD  # too far behind to tell
+    assert dg.verify(_answer(dg, nonce, 6), "GET", "/status") == digest.OK  # late, within the window
+    assert dg.verify(_answer(dg, nonce, 29), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 29), "GET", "/status") == digest.BAD
+    assert dg.verify(_answer(dg, nonce, 31, "/a", "MD5", hashlib.md5), "GET", "/a") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 32), "GET", "/other") == digest.BAD  # uri is not the target
+    clock.now += digest.NONCE_TTL_S + 1
+    assert dg.verify(_answer(dg, nonce, 33), "GET", "/status") == digest.STALE
+    clock.now -= 2 * digest.NONCE_TTL_S  # the clock stepped back: not trusted either
+    assert dg.verify(_answer(dg, nonce, 34), "GET", "/status") == digest.STALE
+
+
+def test_digest_remembers_a_bounded_number_of_nonces():
+    dg = digest.Digest("u", "pw", "camera", Clock(), b"k" * 16)
+    early = dg.nonce()
+    nonces = [dg.nonce() for _ in range(20)]
+    for nonce in nonces:
+        assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
+    assert len(dg._nonces) == 8
+    # Forgotten nonces, and any older one never used, can no longer be told apart from replays: stale.
+    assert dg.verify(_answer(dg, nonces[0], 2), "GET", "/status") == digest.STALE
+    assert dg.verify(_answer(dg, early, 1), "GET", "/status") == digest.STALE
+    assert dg.verify(_answer(dg, nonces[-1], 2), "GET", "/status") == digest.OK
+    fresh = dg.nonce()
+    assert dg.verify(_answer(dg, fresh, 1), "GET", "/status") == digest.OK
+
+
+def test_digest_params():
+    assert digest.parse_params('a=1, B="x, \\"y\\"",c=""') == {"a": "1", "b": 'x, "y"', "c": ""}
+
+
+def test_credentials_compare():
+    assert same("abc", "abc") and not same("abc", "abd") and not same("abc", "ab")
+    assert scheme_is("Basic xyz", "basic") and scheme_is("DIGEST a=b", "digest")
+    assert not scheme_is("Basicxyz", "basic") and not scheme_is("Basic", "basic")
+
+
+check.run(globals())
