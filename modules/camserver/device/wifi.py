@@ -31,6 +31,11 @@ from camserver import log
 from camserver.device import creds
 from camserver.server import url
 
+# The watcher's states (Wifi.state); watch() runs one step of the current one every watch_ms.
+JOINED = "joined"  # the station has an address: watch the link
+LOST = "lost"  # the station had an address and lost it: reconnect, access point after lost_ap_ms
+SETUP = "setup"  # no station (none configured, or not joined): access point, station retried now and then
+
 _REASONS = {}
 
 
@@ -84,6 +89,12 @@ class Wifi:
         self.address = None
         self.ap_up = False
         self._retry_now = False
+        # The watcher's state (see the names above) and its clocks.
+        self.state = SETUP
+        self._lost_at = None
+        self._backoff = 1000
+        self._next_connect = 0
+        self._next_retry = 0
 
     # -- boot --
 
@@ -158,6 +169,9 @@ class Wifi:
         """The station has an address: it is what the server is reached at; the access point goes."""
         self.address = self.sta.ifconfig()[0]
         self.mode = "sta"
+        self.state = JOINED
+        self._lost_at = None
+        self._backoff = 1000
         port = self.config["port"]
         log.info(
             "wifi: connected to %s as %s (%s, %s)",
@@ -220,66 +234,70 @@ class Wifi:
 
     async def watch(self, rounds=None):
         """Background task: keeps the network usable for as long as the device runs (rounds
-        bounds the loop for tests)."""
-        lost_at = None
-        backoff = 1000
-        next_connect = 0
-        next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
+        bounds the loop for tests). One step of the current state every watch_ms."""
+        self._next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
         n = 0
         while rounds is None or n < rounds:
             n += 1
             await asyncio.sleep_ms(self.watch_ms)
             now = time.ticks_ms()
-            ssid = self.config["wifi_ssid"]
-            if self.mode == "sta" and not self._retry_now:
-                if self.sta.isconnected():
-                    if lost_at is not None:
-                        log.info("wifi: link back after %d ms", time.ticks_diff(now, lost_at))
-                        lost_at = None
-                        backoff = 1000
-                        self._station_up()
-                    continue
-                if lost_at is None:
-                    lost_at = now
-                    next_connect = time.ticks_add(now, backoff)
-                    log.warning("wifi: connection to %s lost, reconnecting", ssid)
-                    continue
-                # The esp32 driver re-associates by itself while its status says CONNECTING; once it
-                # has given up (any other status) we ask again, less and less often.
-                if self.sta.status() != self.net.STAT_CONNECTING and time.ticks_diff(now, next_connect) >= 0:
-                    log.info("wifi: reconnecting to %s", ssid)
-                    try:
-                        self.sta.connect(ssid, self.config["wifi_password"])
-                    except OSError as e:
-                        log.warning("wifi: connect failed: %s", e)
-                    backoff = min(backoff * 2, self.backoff_max_ms)
-                    next_connect = time.ticks_add(now, backoff)
-                if not self.ap_up and time.ticks_diff(now, lost_at) >= self.lost_ap_ms:
-                    log.warning("wifi: %s unreachable for %d ms", ssid, time.ticks_diff(now, lost_at))
-                    self.start_ap()
-                continue
-            # Access-point mode (or new credentials): try the station now and then.
-            if self.mode is None and not self.ap_up:
-                self.start_ap()  # up() raised before any interface was on
-            if not ssid:
-                self._retry_now = False
-                continue
-            due = self._retry_now or time.ticks_diff(now, next_retry) >= 0
-            if not due or (not self._retry_now and self._ap_in_use()):
-                continue
-            self._retry_now = False
-            self.sta.active(True)
-            if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
-                lost_at = None
-                backoff = 1000
-                self._station_up()
+            if self._retry_now or self.state == SETUP:
+                await self._setup_step(now)
+            elif self.state == JOINED:
+                self._joined_step(now)
             else:
-                # Not joined (new credentials that do not work, or the network is still away):
-                # the access point is the way in.
-                self.mode = None
-                if self.ap_up:
-                    self.mode = "ap"
-                    self.address = self.ap.ifconfig()[0]
-                else:
-                    self.start_ap()
-            next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
+                self._lost_step(now)
+
+    def _joined_step(self, now):
+        if not self.sta.isconnected():
+            self.state = LOST
+            self._lost_at = now
+            self._next_connect = time.ticks_add(now, self._backoff)
+            log.warning("wifi: connection to %s lost, reconnecting", self.config["wifi_ssid"])
+
+    def _lost_step(self, now):
+        ssid = self.config["wifi_ssid"]
+        if self.sta.isconnected():
+            log.info("wifi: link back after %d ms", time.ticks_diff(now, self._lost_at))
+            self._station_up()
+            return
+        # The esp32 driver re-associates by itself while its status says CONNECTING; once it has
+        # given up (any other status) we ask again, less and less often.
+        if self.sta.status() != self.net.STAT_CONNECTING and time.ticks_diff(now, self._next_connect) >= 0:
+            log.info("wifi: reconnecting to %s", ssid)
+            try:
+                self.sta.connect(ssid, self.config["wifi_password"])
+            except OSError as e:
+                log.warning("wifi: connect failed: %s", e)
+            self._backoff = min(self._backoff * 2, self.backoff_max_ms)
+            self._next_connect = time.ticks_add(now, self._backoff)
+        if not self.ap_up and time.ticks_diff(now, self._lost_at) >= self.lost_ap_ms:
+            log.warning("wifi: %s unreachable for %d ms", ssid, time.ticks_diff(now, self._lost_at))
+            self.start_ap()
+
+    async def _setup_step(self, now):
+        """Access-point mode (or new credentials): try the station now and then."""
+        ssid = self.config["wifi_ssid"]
+        if self.mode is None and not self.ap_up:
+            self.start_ap()  # up() raised before any interface was on
+        if not ssid:
+            self._retry_now = False
+            return
+        due = self._retry_now or time.ticks_diff(now, self._next_retry) >= 0
+        if not due or (not self._retry_now and self._ap_in_use()):
+            return
+        self._retry_now = False
+        self.sta.active(True)
+        if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
+            self._station_up()
+        else:
+            # Not joined (new credentials that do not work, or the network is still away):
+            # the access point is the way in.
+            self.state = SETUP
+            self.mode = None
+            if self.ap_up:
+                self.mode = "ap"
+                self.address = self.ap.ifconfig()[0]
+            else:
+                self.start_ap()
+        self._next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
