@@ -82,6 +82,10 @@ def main(argv=None):
         print("error: %s" % e, file=sys.stderr)
         return 1
     settings.update(updates)
+    # Credentials the page saved and the board has not tried yet would replace these at its next
+    # boot (camserver.device.wifi): what is written over USB wins.
+    settings.pop("wifi_pending_ssid", None)
+    settings.pop("wifi_pending_password", None)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
     try:

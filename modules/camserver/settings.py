@@ -46,6 +46,10 @@ DEFAULTS = {
     "hostname": "camserver",
     "wifi_ssid": "",
     "wifi_password": "",
+    # Credentials saved from the page and not yet joined: tried once, then they become
+    # wifi_ssid/wifi_password or are dropped (camserver.device.wifi).
+    "wifi_pending_ssid": "",
+    "wifi_pending_password": "",
     "wifi_timeout_ms": 20000,
     "ap_password": "",
 }

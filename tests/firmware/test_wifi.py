@@ -1,6 +1,9 @@
 """Wi-Fi start-up, retries, reconnect and access-point fallback of camserver.device.wifi, run on
 the real MicroPython unix port against the simulated network of simnet.py."""
 
+import json
+
+import pytest
 from fwtools import run_scenario
 
 
@@ -125,8 +128,78 @@ def test_saved_credentials_are_checked_saved_and_joined(tmp_path):
         "network name is longer than 32 bytes",
     ]
     assert r["file_before"] is None  # rejected values are never written
+    # Pending until they worked, then the saved pair.
     assert r["saved"]["wifi_ssid"] == "home" and r["saved"]["wifi_password"] == "secret123"
+    assert "wifi_pending_ssid" not in r["saved"]
     assert r["message"] == "saved; the camera now joins home"
     # Joined at once (retry_ms is a minute in this scenario), and the access point went away.
     assert r["mode"] == "sta" and not r["ap_up"]
     assert r["elapsed_ms"] < 2000
+
+
+def test_new_credentials_that_work_become_the_saved_ones(tmp_path):
+    path = tmp_path / "settings.json"
+    lines, r = run_scenario("change_network", path, "cabin", "cabin-pass")
+    assert r["message"] == "saved; the camera now tries cabin and goes back to home if it does not connect"
+    # Right after the form: both pairs in the file, the working one still the saved one.
+    pending = r["file_pending"]
+    assert (pending["wifi_ssid"], pending["wifi_password"]) == ("home", "secret123")
+    assert (pending["wifi_pending_ssid"], pending["wifi_pending_password"]) == ("cabin", "cabin-pass")
+    # Joined: the new pair is the saved one, the old pair and the pending one are gone.
+    saved = r["saved"]
+    assert (saved["wifi_ssid"], saved["wifi_password"]) == ("cabin", "cabin-pass")
+    assert "wifi_pending_ssid" not in saved and "wifi_pending_password" not in saved
+    assert r["mode"] == "sta" and r["state"] == "joined" and not r["ap_up"]
+    assert [e for e in r["events"] if e.startswith("sta connect")] == [
+        "sta connect home",
+        "sta connect cabin",
+    ]
+    out = texts(lines)
+    assert index_of(out, "trying cabin; home stays saved until it works") < index_of(
+        out, "INFO wifi: cabin works and is now the saved network"
+    )
+    assert "INFO wifi: connected to cabin as 192.168.1.50" in "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "ssid,password,reason",
+    [("cabin", "wrong-pass", "wrong password"), ("attic", "attic-pass", "network not found")],
+)
+def test_new_credentials_that_fail_go_back_to_the_saved_network(tmp_path, ssid, password, reason):
+    path = tmp_path / "settings.json"
+    lines, r = run_scenario("change_network", path, ssid, password)
+    assert r["file_pending"]["wifi_pending_ssid"] == ssid
+    # Back on home; the file holds home again and nothing pending.
+    saved = r["saved"]
+    assert (saved["wifi_ssid"], saved["wifi_password"]) == ("home", "secret123")
+    assert "wifi_pending_ssid" not in saved and "wifi_pending_password" not in saved
+    assert r["mode"] == "sta" and r["state"] == "joined" and not r["ap_up"]
+    connects = [e for e in r["events"] if e.startswith("sta connect")]
+    assert connects[0] == "sta connect home" and connects[-1] == "sta connect home"
+    assert "sta connect " + ssid in connects
+    assert "ap active True" not in r["events"]
+    out = texts(lines)
+    assert index_of(out, "WARNING wifi: %s: %s" % (ssid, reason)) < index_of(
+        out, "WARNING wifi: %s did not connect; back to home" % ssid
+    )
+
+
+@pytest.mark.parametrize("password,joined", [("cabin-pass", "cabin"), ("wrong-pass", "home")])
+def test_reset_while_new_credentials_are_pending_comes_up_on_a_working_network(tmp_path, password, joined):
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "wifi_ssid": "home",
+                "wifi_password": "secret123",
+                "wifi_pending_ssid": "cabin",
+                "wifi_pending_password": password,
+            }
+        )
+    )
+    _, r = run_scenario("reboot_pending", path)
+    # The new pair is tried first; whichever worked is the saved one and nothing is pending.
+    connects = [e for e in r["events"] if e.startswith("sta connect")]
+    assert connects[0] == "sta connect cabin" and connects[-1] == "sta connect " + joined
+    assert r["mode"] == "sta" and r["state"] == "joined" and not r["ap_up"]
+    assert r["saved"]["wifi_ssid"] == joined and "wifi_pending_ssid" not in r["saved"]

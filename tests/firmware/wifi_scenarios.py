@@ -50,10 +50,10 @@ def summary(net, wifi, started):
     }
 
 
-async def boot(net, config, **options):
+async def boot(net, config, path=None, **options):
     opts = dict(FAST)
     opts.update(options)
-    wifi = Wifi(net, config, **opts)
+    wifi = Wifi(net, config, path, **opts)
     started = time.ticks_ms()
     await wifi.up()
     return wifi, started
@@ -185,8 +185,7 @@ async def save_credentials():
     path = sys.argv[2]
     net = SimNet({"home": "secret123"})
     config = config_with()
-    wifi, started = await boot(net, config, retry_ms=60000)
-    device._wifi = wifi
+    wifi, started = await boot(net, config, path, retry_ms=60000)
     errors = []
     for ssid, password in (("", "secret123"), ("home", "short"), ("x" * 33, "secret123")):
         try:
@@ -206,6 +205,49 @@ async def save_credentials():
         saved = json.load(f)
     result = summary(net, wifi, started)
     result.update({"errors": errors, "file_before": before, "saved": saved, "message": message})
+    return result
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError:
+        return None
+
+
+# Networks in range for the credential changes: "home" is where the camera is; "cabin" is the
+# network the page's form names.
+HOME_AND_CABIN = {"home": "secret123", "cabin": "cabin-pass"}
+
+
+async def change_network():
+    # Joined to home; the form saves new credentials (argv: ssid, password); the watcher tries them.
+    path, ssid, password = sys.argv[2], sys.argv[3], sys.argv[4]
+    net = SimNet(HOME_AND_CABIN)
+    config = config_with(wifi_ssid="home", wifi_password="secret123")
+    wifi, started = await boot(net, config, path)
+    message = device.save_wifi(config, ssid, password, path)
+    file_pending = read_json(path)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(2500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update(
+        {"message": message, "file_pending": file_pending, "saved": read_json(path), "state": wifi.state}
+    )
+    return result
+
+
+async def reboot_pending():
+    # Reset while new credentials were pending: the boot reads both pairs from the file (argv).
+    path = sys.argv[2]
+    net = SimNet(HOME_AND_CABIN)
+    config = device.boot_config(path)
+    config["wifi_timeout_ms"] = 1500
+    wifi, started = await boot(net, config, path)
+    result = summary(net, wifi, started)
+    result.update({"saved": read_json(path), "state": wifi.state})
     return result
 
 

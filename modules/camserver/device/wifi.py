@@ -20,14 +20,18 @@ What happens:
 - station mode, link lost: the esp32 driver re-associates by itself; if it has given up, this
   code calls connect() again with a growing pause. Lost for longer than lost_ap_ms: the access
   point comes up as well, and goes again once the station is back.
-- access-point mode with credentials: every retry_ms (at once after save_wifi) the station is
-  tried again, unless someone is using the access point; joined -> the access point goes.
+- access-point mode with credentials: every retry_ms the station is tried again, unless someone
+  is using the access point; joined -> the access point goes.
+- new credentials saved from the page (wifi_pending_ssid/_password, camserver.device.save_wifi),
+  at the next watch round or at boot: joined -> they become wifi_ssid/_password and the old pair
+  is dropped; not joined -> they are dropped and the saved network is joined again. The settings
+  file holds both pairs until then, so a reset in between still finds a network that worked.
 """
 
 import asyncio
 import time
 
-from camserver import log
+from camserver import log, settings
 from camserver.device import creds
 from camserver.server import url
 
@@ -35,6 +39,7 @@ from camserver.server import url
 JOINED = "joined"  # the station has an address: watch the link
 LOST = "lost"  # the station had an address and lost it: reconnect, access point after lost_ap_ms
 SETUP = "setup"  # no station (none configured, or not joined): access point, station retried now and then
+TRYING = "trying"  # new credentials: joined once they become the saved ones, else the saved ones come back
 
 _REASONS = {}
 
@@ -61,12 +66,14 @@ def hostname_for(config):
 class Wifi:
     """Station with retries and reconnect, access point as fallback (see the module docstring).
 
-    `mode` is "sta" or "ap" once up() returned; `address` the IP the server is reachable at."""
+    `mode` is "sta" or "ap" once up() returned; `address` the IP the server is reachable at.
+    `path` is the settings file new credentials are written to once they work (None: not written)."""
 
     def __init__(
         self,
         net,
         config,
+        path=None,
         poll_ms=250,
         attempts=3,
         watch_ms=1000,
@@ -76,6 +83,7 @@ class Wifi:
     ):
         self.net = net
         self.config = config
+        self.path = path
         self.poll_ms = poll_ms
         self.attempts = attempts
         self.watch_ms = watch_ms
@@ -88,7 +96,6 @@ class Wifi:
         self.mode = None
         self.address = None
         self.ap_up = False
-        self._retry_now = False
         # The watcher's state (see the names above) and its clocks.
         self.state = SETUP
         self._lost_at = None
@@ -105,16 +112,20 @@ class Wifi:
             self.net.hostname(self.hostname)
         except (OSError, ValueError) as e:
             log.warning("wifi: cannot set hostname %s: %s", self.hostname, e)
+        if self.config["wifi_pending_ssid"]:
+            # Saved from the page just before a reset: tried first, the saved network after it.
+            await self._try_new()
+            return self.address
         ssid = self.config["wifi_ssid"]
         if not ssid:
             log.info("wifi: no network configured")
-            self.start_ap()
+            self._setup_mode()
             return self.address
         self.sta.active(True)
         if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
             self._station_up()
         else:
-            self.start_ap()
+            self._setup_mode()
         return self.address
 
     async def join(self, ssid, password, timeout_ms):
@@ -220,11 +231,18 @@ class Wifi:
         self.ap_up = False
         log.info("wifi: access point stopped")
 
-    # -- after boot --
+    def _setup_mode(self):
+        """No station: the access point is the way in; the saved network is tried every retry_ms."""
+        self.state = SETUP
+        self.mode = None
+        if self.ap_up:
+            self.mode = "ap"
+            self.address = self.ap.ifconfig()[0]
+        else:
+            self.start_ap()
+        self._next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
 
-    def retry(self):
-        """Try the station again soon (new credentials were saved)."""
-        self._retry_now = True
+    # -- after boot --
 
     def _ap_in_use(self):
         try:
@@ -241,7 +259,9 @@ class Wifi:
             n += 1
             await asyncio.sleep_ms(self.watch_ms)
             now = time.ticks_ms()
-            if self._retry_now or self.state == SETUP:
+            if self.config["wifi_pending_ssid"]:
+                await self._try_new()
+            elif self.state == SETUP:
                 await self._setup_step(now)
             elif self.state == JOINED:
                 self._joined_step(now)
@@ -276,28 +296,69 @@ class Wifi:
             self.start_ap()
 
     async def _setup_step(self, now):
-        """Access-point mode (or new credentials): try the station now and then."""
+        """Access-point mode: try the saved network every retry_ms while nobody is on the access
+        point (a join moves the radio to the network's channel, which drops its clients)."""
         ssid = self.config["wifi_ssid"]
         if self.mode is None and not self.ap_up:
             self.start_ap()  # up() raised before any interface was on
-        if not ssid:
-            self._retry_now = False
+        if not ssid or time.ticks_diff(now, self._next_retry) < 0 or self._ap_in_use():
             return
-        due = self._retry_now or time.ticks_diff(now, self._next_retry) >= 0
-        if not due or (not self._retry_now and self._ap_in_use()):
-            return
-        self._retry_now = False
         self.sta.active(True)
         if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
             self._station_up()
         else:
-            # Not joined (new credentials that do not work, or the network is still away):
-            # the access point is the way in.
-            self.state = SETUP
-            self.mode = None
-            if self.ap_up:
-                self.mode = "ap"
-                self.address = self.ap.ifconfig()[0]
-            else:
-                self.start_ap()
-        self._next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
+            self._setup_mode()
+
+    async def _try_new(self):
+        """Join the credentials saved from the page. They replace the saved pair only once they
+        have worked; otherwise they are dropped and the saved network is joined again, so a typo
+        never takes a working camera off its network."""
+        config = self.config
+        ssid, password = config["wifi_pending_ssid"], config["wifi_pending_password"]
+        old = config["wifi_ssid"]
+        had_station = self.state in (JOINED, LOST)
+        self.state = TRYING
+        if old:
+            log.info("wifi: trying %s; %s stays saved until it works", ssid, old)
+        if self.sta.isconnected():
+            self._disconnect()
+            await asyncio.sleep_ms(2 * self.poll_ms)
+        self.sta.active(True)
+        joined = await self.join(ssid, password, config["wifi_timeout_ms"])
+        # Saved again while this try ran: the newer pair is tried next round, not dropped here.
+        current = config["wifi_pending_ssid"] == ssid and config["wifi_pending_password"] == password
+        if joined:
+            config["wifi_ssid"] = ssid
+            config["wifi_password"] = password
+            if current:
+                config["wifi_pending_ssid"] = config["wifi_pending_password"] = ""
+            self._save()
+            log.info("wifi: %s works and is now the saved network", ssid)
+            self._station_up()
+            return
+        if current:
+            config["wifi_pending_ssid"] = config["wifi_pending_password"] = ""
+            self._save()
+        if not old:
+            log.warning("wifi: %s did not connect; the new credentials are dropped", ssid)
+            self._setup_mode()
+            return
+        log.warning("wifi: %s did not connect; back to %s", ssid, old)
+        if await self.join(old, config["wifi_password"], config["wifi_timeout_ms"]):
+            self._station_up()
+        elif had_station:
+            # The old network went away meanwhile: reconnect to it as after any lost link.
+            self.state = LOST
+            self._lost_at = self._next_connect = time.ticks_ms()
+        else:
+            self._setup_mode()
+
+    def _save(self):
+        """Write the credentials' new state to the settings file; a failure costs only the reboot
+        case (the file still holds a pair that worked), so it is logged and the device goes on."""
+        if self.path is None:
+            return
+        try:
+            settings.save(self.config, self.path)
+        except OSError as e:
+            log.error("wifi: could not save the settings to %s: %s", self.path, e)
