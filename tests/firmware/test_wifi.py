@@ -30,19 +30,32 @@ def test_joins_the_configured_network():
     assert joined in texts(lines)
 
 
-def test_wrong_password_gives_up_early_and_starts_the_access_point():
+NO_AP = "WARNING wifi: no access point without ap_password once a network is saved; " + (
+    "set one with make configure AP_PASSWORD=..."
+)
+
+
+def test_wrong_password_gives_up_early_and_opens_no_access_point():
     lines, r = run_scenario("wrong_password")
     # Two rejections in a row end the attempts (3 allowed), well inside wifi_timeout_ms (1500).
     assert r["connects"] == 2
     assert r["elapsed_ms"] < 1500
-    assert r["mode"] == "ap" and r["address"] == "192.168.4.1"
-    # Named after the hostname and the last two bytes of the access point's MAC (..:1b:2c).
-    assert r["ap_essid"] == "camserver-1b2c"
-    assert r["ap_authmode"] == 0  # open: no ap_password set
+    # A network is saved and no ap_password is set: no access point at all, never an open one.
+    assert r["mode"] is None and r["address"] is None and not r["ap_up"]
+    assert "ap active True" not in r["events"] and r["ap_authmode"] is None
     out = texts(lines)
     assert "ERROR wifi: home rejects the password; save the right one on the setup page" in out
-    ap_line = "access point camserver-1b2c is up: join it and open http://192.168.4.1/ to set up Wi-Fi"
-    assert "WARNING wifi: " + ap_line in out
+    assert NO_AP in out
+
+
+def test_wrong_password_with_ap_password_starts_the_protected_access_point():
+    lines, r = run_scenario("wrong_password_ap_password")
+    assert r["mode"] == "ap" and r["address"] == "192.168.4.1" and r["ap_up"]
+    # Named after the hostname and the last two bytes of the access point's MAC (..:1b:2c).
+    assert r["ap_essid"] == "camserver-1b2c"
+    assert r["ap_authmode"] == 3 and r["ap_password"] == "setup-pass-1"
+    ap_line = "access point camserver-1b2c (WPA2) is up: join it and open http://192.168.4.1/ to set up Wi-Fi"
+    assert "WARNING wifi: " + ap_line in texts(lines)
 
 
 def test_missing_network_is_retried_until_the_timeout():
@@ -50,15 +63,20 @@ def test_missing_network_is_retried_until_the_timeout():
     assert r["connects"] == 3
     # Three attempts of wifi_timeout_ms / 3 each, then the access point.
     assert 1500 <= r["elapsed_ms"] < 2500
-    assert r["mode"] == "ap"
+    assert r["mode"] is None and not r["ap_up"]
     assert sum("network not found" in line for line in lines) == 3
 
 
-def test_no_credentials_starts_the_access_point_at_once():
+def test_no_credentials_starts_the_open_access_point_at_once():
+    # A board that never had a network is the one case of an open access point (setup).
     lines, r = run_scenario("no_credentials")
     assert r["connects"] == 0
     assert r["mode"] == "ap" and r["address"] == "192.168.4.1" and r["ap_up"]
-    assert "INFO wifi: no network configured" in texts(lines)
+    assert r["ap_authmode"] == 0 and r["ap_password"] is None
+    out = texts(lines)
+    assert "INFO wifi: no network configured" in out
+    ap_line = "access point camserver-1b2c (open) is up: join it and open http://192.168.4.1/ to set up Wi-Fi"
+    assert "WARNING wifi: " + ap_line in out
 
 
 def test_access_point_password():
@@ -96,20 +114,32 @@ def test_driver_reconnect_is_left_alone():
     assert r["mode"] == "sta"
 
 
-def test_long_loss_brings_up_the_access_point_until_the_link_is_back():
-    lines, r = run_scenario("lost_long")
+def test_long_loss_brings_up_the_protected_access_point_until_the_link_is_back():
+    lines, r = run_scenario("lost_long", "setup-pass-1")
     assert r["ap_during_loss"] is True
+    assert r["ap_authmode"] == 3 and r["ap_password"] == "setup-pass-1"
     assert r["mode"] == "sta" and not r["ap_up"]
-    assert index_of(lines, "unreachable for") < index_of(lines, "access point camserver-1b2c is up")
+    assert index_of(lines, "unreachable for") < index_of(lines, "access point camserver-1b2c (WPA2) is up")
     assert index_of(lines, "link back") < index_of(lines, "INFO wifi: access point stopped")
+
+
+def test_long_loss_without_ap_password_opens_no_access_point():
+    lines, r = run_scenario("lost_long", "")
+    assert r["ap_during_loss"] is False
+    assert "ap active True" not in r["events"] and r["ap_authmode"] is None
+    assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
+    # Said once, not at every round of the watcher.
+    assert texts(lines).count(NO_AP) == 1
+    assert index_of(lines, "unreachable for") < index_of(lines, "link back")
 
 
 def test_network_that_appears_after_boot_is_joined():
     # A power cut: the camera boots before the router. Access point first, then the station.
+    # Credentials are saved and no ap_password is set: no access point meanwhile.
     lines, r = run_scenario("network_appears")
-    assert r["boot_mode"] == "ap"
+    assert r["boot_mode"] is None
     assert r["mode"] == "sta" and r["address"] == "192.168.1.50" and not r["ap_up"]
-    assert r["events"][-1] == "ap active False"
+    assert "ap active True" not in r["events"]
 
 
 def test_no_station_retries_while_the_access_point_is_in_use():
@@ -203,3 +233,16 @@ def test_reset_while_new_credentials_are_pending_comes_up_on_a_working_network(t
     assert connects[0] == "sta connect cabin" and connects[-1] == "sta connect " + joined
     assert r["mode"] == "sta" and r["state"] == "joined" and not r["ap_up"]
     assert r["saved"]["wifi_ssid"] == joined and "wifi_pending_ssid" not in r["saved"]
+
+
+def test_never_configured_board_keeps_its_open_access_point_when_new_credentials_fail(tmp_path):
+    path = tmp_path / "settings.json"
+    lines, r = run_scenario("setup_wrong_credentials", path)
+    assert r["message"] == "saved; the camera now joins home"
+    assert r["file_pending"]["wifi_pending_ssid"] == "home" and "wifi_ssid" not in r["file_pending"]
+    # Never worked, so never saved: the board still has no network and keeps the open setup access point.
+    assert "wifi_ssid" not in r["saved"]
+    assert "wifi_pending_ssid" not in r["saved"]
+    assert r["mode"] == "ap" and r["ap_up"] and r["ap_authmode"] == 0
+    assert "ap active False" not in r["events"]
+    assert "WARNING wifi: home did not connect; the new credentials are dropped" in texts(lines)

@@ -71,6 +71,13 @@ async def wrong_password():
     return summary(net, wifi, started)
 
 
+async def wrong_password_ap_password():
+    net = SimNet({"home": "secret123"})
+    config = config_with(wifi_ssid="home", wifi_password="not-the-one", ap_password="setup-pass-1")
+    wifi, started = await boot(net, config)
+    return summary(net, wifi, started)
+
+
 async def network_missing():
     net = SimNet({"other": "secret123"})
     wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"))
@@ -132,9 +139,11 @@ async def lost_briefly():
 
 
 async def lost_long():
-    # Away longer than lost_ap_ms: the access point comes up beside the station, then goes.
+    # Away longer than lost_ap_ms: the access point (argv: its password, "" for none) comes up
+    # beside the station, then goes.
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
-    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"), lost_ap_ms=400)
+    config = config_with(wifi_ssid="home", wifi_password="secret123", ap_password=sys.argv[2])
+    wifi, started = await boot(net, config, lost_ap_ms=400)
     ap_during = await _outage(net, wifi, 100, 900, 1200)
     result = summary(net, wifi, started)
     result["ap_during_loss"] = ap_during
@@ -162,9 +171,10 @@ async def ap_in_use():
     # Someone is on the setup access point: no station retries (they would switch channels).
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
     net.lose("home")
-    wifi, started = await boot(
-        net, config_with(wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300)
+    config = config_with(
+        wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300, ap_password="setup-pass-1"
     )
+    wifi, started = await boot(net, config)
     net.restore("home", "secret123")
     net.ap.clients = [(b"\x01\x02\x03\x04\x05\x06",)]
     connects_at_boot = net.connects
@@ -248,6 +258,22 @@ async def reboot_pending():
     wifi, started = await boot(net, config, path)
     result = summary(net, wifi, started)
     result.update({"saved": read_json(path), "state": wifi.state})
+    return result
+
+
+async def setup_wrong_credentials():
+    # A board that never had a network: open access point; the form saves a wrong password.
+    path = sys.argv[2]
+    net = SimNet({"home": "secret123"})
+    config = config_with()
+    wifi, started = await boot(net, config, path)
+    message = device.save_wifi(config, "home", "not-the-one", path)
+    file_pending = read_json(path)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(1500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update({"message": message, "file_pending": file_pending, "saved": read_json(path)})
     return result
 
 

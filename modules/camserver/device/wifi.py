@@ -15,11 +15,13 @@ simulated network of the tests (tests/firmware/simnet.py):
 What happens:
 - boot, credentials set: up to `attempts` joins within wifi_timeout_ms. A network that rejects
   the password twice in a row is not tried further. Joined -> station mode.
-- boot, no credentials or no join: access point "<hostname>-<mac suffix>" (open, or WPA2 with
-  ap_password) at 192.168.4.1 so the page's settings form can save credentials.
+- boot, no credentials or no join: access point "<hostname>-<mac suffix>" at 192.168.4.1 so the
+  page's settings form can save credentials. WPA2 with ap_password; open only on a board that has
+  never had a network saved. Once one is saved, no ap_password means no access point at all: an
+  open one after a lost link would let anyone in range give the camera a network of theirs.
 - station mode, link lost: the esp32 driver re-associates by itself; if it has given up, this
   code calls connect() again with a growing pause. Lost for longer than lost_ap_ms: the access
-  point comes up as well, and goes again once the station is back.
+  point (never open then, see above) comes up as well, and goes again once the station is back.
 - access-point mode with credentials: every retry_ms the station is tried again, unless someone
   is using the access point; joined -> the access point goes.
 - new credentials saved from the page (wifi_pending_ssid/_password, camserver.device.save_wifi),
@@ -63,6 +65,15 @@ def hostname_for(config):
         return "camserver"
 
 
+def ap_password_for(config):
+    """The configured ap_password when valid, else "" (with a console line)."""
+    try:
+        return creds.check_ap_password(config["ap_password"])
+    except ValueError as e:
+        log.warning("wifi: %s, not used", e)
+        return ""
+
+
 class Wifi:
     """Station with retries and reconnect, access point as fallback (see the module docstring).
 
@@ -93,6 +104,8 @@ class Wifi:
         self.sta = net.WLAN(net.STA_IF)
         self.ap = net.WLAN(net.AP_IF)
         self.hostname = hostname_for(config)
+        self._ap_password = ap_password_for(config)
+        self._ap_refused = False
         self.mode = None
         self.address = None
         self.ap_up = False
@@ -200,16 +213,20 @@ class Wifi:
         return "%s-%02x%02x" % (self.hostname, mac[-2], mac[-1])
 
     def start_ap(self):
-        """Start the setup access point (open, or WPA2 with ap_password); mode becomes "ap"
-        unless the station is still the main interface."""
+        """Start the access point (see the module docstring: WPA2 with ap_password, open only
+        while no network was ever saved); mode becomes "ap" unless the station is still the main
+        interface. False when it must stay off, said once on the console."""
         net = self.net
+        password = self._ap_password
+        if not password and self.config["wifi_ssid"]:
+            if not self._ap_refused:
+                self._ap_refused = True
+                log.warning(
+                    "wifi: no access point without ap_password once a network is saved; "
+                    "set one with make configure AP_PASSWORD=..."
+                )
+            return False
         essid = self.ap_essid()
-        password = self.config["ap_password"]
-        try:
-            creds.check_ap_password(password)
-        except ValueError as e:
-            log.warning("wifi: %s, the access point is open", e)
-            password = ""
         self.ap.active(True)
         if password:
             self.ap.config(essid=essid, password=password, authmode=net.AUTH_WPA2_PSK)
@@ -221,10 +238,12 @@ class Wifi:
             self.mode = "ap"
             self.address = ap_address
         log.warning(
-            "wifi: access point %s is up: join it and open %s to set up Wi-Fi",
+            "wifi: access point %s (%s) is up: join it and open %s to set up Wi-Fi",
             essid,
+            "WPA2" if password else "open",
             url(ap_address, self.config["port"]),
         )
+        return True
 
     def stop_ap(self):
         self.ap.active(False)
@@ -291,7 +310,7 @@ class Wifi:
                 log.warning("wifi: connect failed: %s", e)
             self._backoff = min(self._backoff * 2, self.backoff_max_ms)
             self._next_connect = time.ticks_add(now, self._backoff)
-        if not self.ap_up and time.ticks_diff(now, self._lost_at) >= self.lost_ap_ms:
+        if not self.ap_up and not self._ap_refused and time.ticks_diff(now, self._lost_at) >= self.lost_ap_ms:
             log.warning("wifi: %s unreachable for %d ms", ssid, time.ticks_diff(now, self._lost_at))
             self.start_ap()
 
