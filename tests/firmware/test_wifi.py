@@ -21,7 +21,7 @@ def index_of(lines, fragment):
 
 def test_joins_the_configured_network():
     lines, r = run_scenario("join")
-    assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
+    assert r["mode"] == "sta" and r["address"] == "192.168.1.50" and r["access_mode"] == "sta"
     assert r["connects"] == 1 and not r["ap_up"]
     # The hostname is set before the station starts: DHCP and the mDNS responder take it from there.
     assert r["events"][0] == "hostname camserver"
@@ -72,6 +72,7 @@ def test_no_credentials_starts_the_open_access_point_at_once():
     lines, r = run_scenario("no_credentials")
     assert r["connects"] == 0
     assert r["mode"] == "ap" and r["address"] == "192.168.4.1" and r["ap_up"]
+    assert r["access_mode"] == "ap"
     assert r["ap_authmode"] == 0 and r["ap_password"] is None
     out = texts(lines)
     assert "INFO wifi: no network configured" in out
@@ -117,6 +118,8 @@ def test_driver_reconnect_is_left_alone():
 def test_long_loss_brings_up_the_protected_access_point_until_the_link_is_back():
     lines, r = run_scenario("lost_long", "setup-pass-1")
     assert r["ap_during_loss"] is True
+    # Whoever reaches the camera then has joined the protected access point: POST /wifi is open to them.
+    assert r["mode_during_loss"] == "ap" and r["mode_after"] == "sta"
     assert r["ap_authmode"] == 3 and r["ap_password"] == "setup-pass-1"
     assert r["mode"] == "sta" and not r["ap_up"]
     assert index_of(lines, "unreachable for") < index_of(lines, "access point camserver-1b2c (WPA2) is up")
@@ -126,6 +129,7 @@ def test_long_loss_brings_up_the_protected_access_point_until_the_link_is_back()
 def test_long_loss_without_ap_password_opens_no_access_point():
     lines, r = run_scenario("lost_long", "")
     assert r["ap_during_loss"] is False
+    assert r["mode_during_loss"] == "sta"
     assert "ap active True" not in r["events"] and r["ap_authmode"] is None
     assert r["mode"] == "sta" and r["address"] == "192.168.1.50"
     # Said once, not at every round of the watcher.

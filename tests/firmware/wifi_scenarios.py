@@ -38,6 +38,7 @@ def config_with(**values):
 def summary(net, wifi, started):
     return {
         "mode": wifi.mode,
+        "access_mode": wifi.access_mode(),
         "address": wifi.address,
         "ap_up": wifi.ap_up,
         "ap_essid": net.ap.essid,
@@ -109,17 +110,17 @@ async def bad_hostname():
 
 
 async def _outage(net, wifi, before_ms, away_ms, after_ms):
-    """Watch while "home" goes out of range for away_ms and comes back; True when the access
-    point was up during the loss."""
+    """Watch while "home" goes out of range for away_ms and comes back; returns whether the access
+    point was up during the loss and the Wi-Fi mode POST /wifi saw then."""
     task = asyncio.create_task(wifi.watch())
     await asyncio.sleep_ms(before_ms)
     net.lose("home")
     await asyncio.sleep_ms(away_ms)
-    ap_during = wifi.ap_up
+    during = (wifi.ap_up, wifi.access_mode())
     net.restore("home", "secret123")
     await asyncio.sleep_ms(after_ms)
     task.cancel()
-    return ap_during
+    return during
 
 
 async def lost_and_back():
@@ -144,9 +145,11 @@ async def lost_long():
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
     config = config_with(wifi_ssid="home", wifi_password="secret123", ap_password=sys.argv[2])
     wifi, started = await boot(net, config, lost_ap_ms=400)
-    ap_during = await _outage(net, wifi, 100, 900, 1200)
+    ap_during, mode_during = await _outage(net, wifi, 100, 900, 1200)
     result = summary(net, wifi, started)
-    result["ap_during_loss"] = ap_during
+    result.update(
+        {"ap_during_loss": ap_during, "mode_during_loss": mode_during, "mode_after": wifi.access_mode()}
+    )
     return result
 
 

@@ -17,8 +17,24 @@ package (firmware/configure.py uses camserver.device.creds).
 
 from camserver import log, settings
 
-# The settings file this boot read (save_wifi writes there).
+# The settings file this boot read (save_wifi writes there), and where wifi_mode() asks: the
+# running Wifi's access_mode on the board, the mode camserver.host was started with on the host.
 _path = settings.PATH
+_mode_source = None
+
+
+def use_wifi_mode(source):
+    """Make source() the answer of wifi_mode() (the board's Wifi, or the host's declared mode)."""
+    global _mode_source
+    _mode_source = source
+
+
+def wifi_mode():
+    """ "ap" while the access point is the way in (setup), "sta" on a network. "sta" too before
+    anything declared a mode: the stricter answer for POST /wifi (app/setup_routes.py)."""
+    if _mode_source is None:
+        return "sta"
+    return _mode_source()
 
 
 def boot_config(path=settings.PATH, overrides=None):
@@ -123,6 +139,7 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
     if serve is None:
         from camserver.app import serve
     wifi = Wifi(net, config, path, **(wifi_options or {}))
+    use_wifi_mode(wifi.access_mode)
     asyncio.run(main(config, camera, wifi, serve))
 
 

@@ -245,6 +245,13 @@ class Wifi:
         )
         return True
 
+    def access_mode(self):
+        """ "ap" while the access point is up and the station has no link: only someone who has
+        joined the access point can be talking to the camera then. "sta" otherwise."""
+        if self.ap_up and not self.sta.isconnected():
+            return "ap"
+        return "sta"
+
     def stop_ap(self):
         self.ap.active(False)
         self.ap_up = False
