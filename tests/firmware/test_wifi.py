@@ -44,7 +44,7 @@ def test_wrong_password_gives_up_early_and_opens_no_access_point():
     assert r["mode"] is None and r["address"] is None and not r["ap_up"]
     assert "ap active True" not in r["events"] and r["ap_authmode"] is None
     out = texts(lines)
-    assert "ERROR wifi: home rejects the password; save the right one on the setup page" in out
+    assert "ERROR wifi: home rejects the password; save the right one (make configure)" in out
     assert NO_AP in out
 
 

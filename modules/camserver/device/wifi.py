@@ -22,7 +22,7 @@ What happens:
 - station mode, link lost: the esp32 driver re-associates by itself; if it has given up, this
   code calls connect() again with a growing pause. Lost for longer than lost_ap_ms: the access
   point (never open then, see above) comes up as well, and goes again once the station is back.
-- access-point mode with credentials: every retry_ms the station is tried again, unless someone
+- not joined at boot, credentials set: every retry_ms the station is tried again, unless someone
   is using the access point; joined -> the access point goes.
 - new credentials saved from the page (wifi_pending_ssid/_password, camserver.device.save_wifi),
   at the next watch round or at boot: joined -> they become wifi_ssid/_password and the old pair
@@ -160,7 +160,7 @@ class Wifi:
             if status == net.STAT_WRONG_PASSWORD:
                 rejected += 1
                 if rejected >= 2:
-                    log.error("wifi: %s rejects the password; save the right one on the setup page", ssid)
+                    log.error("wifi: %s rejects the password; save the right one (make configure)", ssid)
                     break
             else:
                 rejected = 0
