@@ -250,3 +250,13 @@ def test_never_configured_board_keeps_its_open_access_point_when_new_credentials
     assert r["mode"] == "ap" and r["ap_up"] and r["ap_authmode"] == 0
     assert "ap active False" not in r["events"]
     assert "WARNING wifi: home did not connect; the new credentials are dropped" in texts(lines)
+
+
+def test_try_ended_by_a_driver_error_still_ends_joined(tmp_path):
+    lines, r = run_scenario("try_interrupted", tmp_path / "settings.json")
+    assert sum("watcher failed (OSError: [Errno 5] EIO)" in line for line in lines) == 1
+    assert r["state"] == "joined" and r["mode"] == "sta"
+    assert r["saved"]["wifi_ssid"] == "cabin" and "wifi_pending_ssid" not in r["saved"]
+    # Picked up as setup (join the saved network), not as a lost link it never had.
+    assert index_of(lines, "watcher failed") < index_of(lines, "INFO wifi: connected to cabin")
+    assert not [line for line in lines if "link back" in line]

@@ -264,6 +264,32 @@ async def reboot_pending():
     return result
 
 
+async def try_interrupted():
+    # A driver error ends a try half-way (ifconfig fails once after the join): keep_watching
+    # restarts the watcher, which must carry on from there and end up joined.
+    path = sys.argv[2]
+    net = SimNet(HOME_AND_CABIN)
+    config = config_with(wifi_ssid="home", wifi_password="secret123")
+    wifi, started = await boot(net, config, path, retry_ms=300)
+    ifconfig = net.sta.ifconfig
+    failed = []
+
+    def fails_once():
+        if not failed:
+            failed.append(1)
+            raise OSError(5)
+        return ifconfig()
+
+    net.sta.ifconfig = fails_once
+    device.save_wifi(config, "cabin", "cabin-pass", path)
+    task = asyncio.create_task(device.keep_watching(wifi, pause_ms=50))
+    await asyncio.sleep_ms(1500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update({"state": wifi.state, "saved": read_json(path)})
+    return result
+
+
 async def setup_wrong_credentials():
     # A board that never had a network: open access point; the form saves a wrong password.
     path = sys.argv[2]

@@ -287,12 +287,13 @@ class Wifi:
             now = time.ticks_ms()
             if self.config["wifi_pending_ssid"]:
                 await self._try_new()
-            elif self.state == SETUP:
-                await self._setup_step(now)
             elif self.state == JOINED:
                 self._joined_step(now)
-            else:
+            elif self.state == LOST:
                 self._lost_step(now)
+            else:
+                # SETUP, or TRYING when a driver error ended the try (keep_watching restarted us).
+                await self._setup_step(now)
 
     def _joined_step(self, now):
         if not self.sta.isconnected():
