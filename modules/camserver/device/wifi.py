@@ -16,9 +16,8 @@ What happens:
 - boot, credentials set: up to `attempts` joins within wifi_timeout_ms. A network that rejects
   the password twice in a row is not tried further. Joined -> station mode.
 - boot, no credentials or no join: access point "<hostname>-<mac suffix>" at 192.168.4.1 so the
-  page's settings form can save credentials. WPA2 with ap_password; open only on a board that has
-  never had a network saved. Once one is saved, no ap_password means no access point at all: an
-  open one after a lost link would let anyone in range give the camera a network of theirs.
+  page's settings form can save credentials; open only on a board that has never had a network
+  saved, else WPA2 with ap_password or none at all (camserver.device.access_point).
 - station mode, link lost: the esp32 driver re-associates by itself; if it has given up, this
   code calls connect() again with a growing pause. Lost for longer than lost_ap_ms: the access
   point (never open then, see above) comes up as well, and goes again once the station is back.
@@ -35,6 +34,7 @@ import time
 
 from camserver import log, settings
 from camserver.device import creds
+from camserver.device.access_point import AccessPoint
 from camserver.server import url
 
 # The watcher's states (Wifi.state); watch() runs one step of the current one every watch_ms.
@@ -65,15 +65,6 @@ def hostname_for(config):
         return "camserver"
 
 
-def ap_password_for(config):
-    """The configured ap_password when valid, else "" (with a console line)."""
-    try:
-        return creds.check_ap_password(config["ap_password"])
-    except ValueError as e:
-        log.warning("wifi: %s, not used", e)
-        return ""
-
-
 class Wifi:
     """Station with retries and reconnect, access point as fallback (see the module docstring).
 
@@ -102,13 +93,10 @@ class Wifi:
         self.lost_ap_ms = lost_ap_ms
         self.backoff_max_ms = backoff_max_ms
         self.sta = net.WLAN(net.STA_IF)
-        self.ap = net.WLAN(net.AP_IF)
         self.hostname = hostname_for(config)
-        self._ap_password = ap_password_for(config)
-        self._ap_refused = False
+        self.access_point = AccessPoint(net, config, self.hostname)
         self.mode = None
         self.address = None
-        self.ap_up = False
         # The watcher's state (see the names above) and its clocks.
         self.state = SETUP
         self._lost_at = None
@@ -205,44 +193,20 @@ class Wifi:
             url(self.hostname + ".local", port),
         )
         if self.ap_up:
-            self.stop_ap()
+            self.access_point.stop()
 
-    def ap_essid(self):
-        """The access point's name: hostname plus the last two MAC bytes, unique per board."""
-        mac = self.ap.config("mac")
-        return "%s-%02x%02x" % (self.hostname, mac[-2], mac[-1])
+    @property
+    def ap_up(self):
+        return self.access_point.up
 
     def start_ap(self):
-        """Start the access point (see the module docstring: WPA2 with ap_password, open only
-        while no network was ever saved); mode becomes "ap" unless the station is still the main
-        interface. False when it must stay off, said once on the console."""
-        net = self.net
-        password = self._ap_password
-        if not password and self.config["wifi_ssid"]:
-            if not self._ap_refused:
-                self._ap_refused = True
-                log.warning(
-                    "wifi: no access point without ap_password once a network is saved; "
-                    "set one with make configure AP_PASSWORD=..."
-                )
+        """The access point as the way in (when it may run); mode becomes "ap" unless the station
+        is still the main interface. False when it stays off."""
+        if not self.access_point.start():
             return False
-        essid = self.ap_essid()
-        self.ap.active(True)
-        if password:
-            self.ap.config(essid=essid, password=password, authmode=net.AUTH_WPA2_PSK)
-        else:
-            self.ap.config(essid=essid, authmode=net.AUTH_OPEN)
-        self.ap_up = True
-        ap_address = self.ap.ifconfig()[0]
         if self.mode != "sta":
             self.mode = "ap"
-            self.address = ap_address
-        log.warning(
-            "wifi: access point %s (%s) is up: join it and open %s to set up Wi-Fi",
-            essid,
-            "WPA2" if password else "open",
-            url(ap_address, self.config["port"]),
-        )
+            self.address = self.access_point.address()
         return True
 
     def access_mode(self):
@@ -252,29 +216,18 @@ class Wifi:
             return "ap"
         return "sta"
 
-    def stop_ap(self):
-        self.ap.active(False)
-        self.ap_up = False
-        log.info("wifi: access point stopped")
-
     def _setup_mode(self):
         """No station: the access point is the way in; the saved network is tried every retry_ms."""
         self.state = SETUP
         self.mode = None
         if self.ap_up:
             self.mode = "ap"
-            self.address = self.ap.ifconfig()[0]
+            self.address = self.access_point.address()
         else:
             self.start_ap()
         self._next_retry = time.ticks_add(time.ticks_ms(), self.retry_ms)
 
     # -- after boot --
-
-    def _ap_in_use(self):
-        try:
-            return len(self.ap.status("stations")) > 0
-        except (OSError, TypeError, ValueError):
-            return False
 
     async def watch(self, rounds=None):
         """Background task: keeps the network usable for as long as the device runs (rounds
@@ -318,7 +271,11 @@ class Wifi:
                 log.warning("wifi: connect failed: %s", e)
             self._backoff = min(self._backoff * 2, self.backoff_max_ms)
             self._next_connect = time.ticks_add(now, self._backoff)
-        if not self.ap_up and not self._ap_refused and time.ticks_diff(now, self._lost_at) >= self.lost_ap_ms:
+        if (
+            not self.ap_up
+            and not self.access_point.refused
+            and time.ticks_diff(now, self._lost_at) >= self.lost_ap_ms
+        ):
             log.warning("wifi: %s unreachable for %d ms", ssid, time.ticks_diff(now, self._lost_at))
             self.start_ap()
 
@@ -328,7 +285,7 @@ class Wifi:
         ssid = self.config["wifi_ssid"]
         if self.mode is None and not self.ap_up:
             self.start_ap()  # up() raised before any interface was on
-        if not ssid or time.ticks_diff(now, self._next_retry) < 0 or self._ap_in_use():
+        if not ssid or time.ticks_diff(now, self._next_retry) < 0 or self.access_point.in_use():
             return
         self.sta.active(True)
         if await self.join(ssid, self.config["wifi_password"], self.config["wifi_timeout_ms"]):
