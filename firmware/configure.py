@@ -37,6 +37,17 @@ def wanted(env):
     return updates
 
 
+def merged(current, updates):
+    """The board's settings with the updates applied. Credentials the page saved and the board
+    has not tried yet would replace the written ones at its next boot (camserver.device.wifi):
+    what is written over USB wins, so they go."""
+    out = dict(current)
+    out.update(updates)
+    out.pop("wifi_pending_ssid", None)
+    out.pop("wifi_pending_password", None)
+    return out
+
+
 def mpremote(port, *args):
     return subprocess.run([MPREMOTE, "connect", port, *args], capture_output=True, text=True, timeout=60)
 
@@ -81,7 +92,7 @@ def main(argv=None):
     except (OSError, subprocess.TimeoutExpired) as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
-    settings.update(updates)
+    settings = merged(settings, updates)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
     try:

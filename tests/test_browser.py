@@ -328,7 +328,7 @@ def test_lost_connection_is_shown_and_live_view_reconnects(sim, tabs):
 
 @pytest.mark.timeout(90)
 def test_refused_setting_and_lost_authorisation_are_shown(sim, tabs):
-    cam = sim()
+    cam = sim(wifi_mode="ap")  # the Wi-Fi form is open on the setup access point only (without auth)
     locked = sim(auth_user="admin", auth_password="secret")
     cable = Cable(cam.port)
     try:

@@ -8,6 +8,7 @@ command line can both say "nodelay": 0.
 """
 
 import json
+import os
 
 from camserver import log
 
@@ -49,6 +50,10 @@ DEFAULTS = {
     "allowed_hosts": "",  # more Host names to answer to, comma-separated (a reverse proxy's)
     "wifi_ssid": "",
     "wifi_password": "",
+    # Credentials saved from the page and not yet joined: tried once, then they become
+    # wifi_ssid/wifi_password or are dropped (camserver.device.wifi).
+    "wifi_pending_ssid": "",
+    "wifi_pending_password": "",
     "wifi_timeout_ms": 20000,
     "ap_password": "",
 }
@@ -135,10 +140,15 @@ def load(path=PATH, overrides=None):
 
 
 def save(config, path=PATH):
-    """Write the settings that differ from the defaults to path."""
+    """Write the settings that differ from the defaults to path. Atomically: a reset or power cut
+    during the write must leave the old file or the new one, never half of one (the board would
+    boot with the defaults and forget its network), so the text goes to a file beside it that is
+    then renamed over it (littlefs and the unix port replace the target in one step)."""
     changed = {}
     for name in config:
         if name in DEFAULTS and config[name] != DEFAULTS[name]:
             changed[name] = config[name]
-    with open(path, "w") as f:
+    temp = path + ".tmp"
+    with open(temp, "w") as f:
         json.dump(changed, f)
+    os.rename(temp, path)

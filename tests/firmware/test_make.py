@@ -1,6 +1,7 @@
 """The board targets of the Makefile (mk/firmware.mk): `make -n` shows the commands that build,
 flash and configure; anything missing stops make with one line that names the fix."""
 
+import importlib.util
 import os
 import subprocess
 
@@ -144,3 +145,22 @@ def test_configure_needs_a_network_and_checks_it(tmp_path):
     env.update(CAMERA_HOSTNAME="my camera")
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert proc.returncode == 2 and "hostname" in proc.stderr
+
+
+def test_configure_drops_credentials_the_page_saved_but_the_board_has_not_tried(tmp_path):
+    spec = importlib.util.spec_from_file_location("configure", ROOT / "firmware" / "configure.py")
+    configure = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(configure)
+    on_board = {
+        "wifi_ssid": "old",
+        "wifi_password": "old-pass-1",
+        "wifi_pending_ssid": "typo",
+        "wifi_pending_password": "typo-pass",
+        "fps": 15,
+    }
+    updates = configure.wanted({"WIFI_SSID": "home", "WIFI_PASSWORD": "secret123"})
+    assert configure.merged(on_board, updates) == {
+        "wifi_ssid": "home",
+        "wifi_password": "secret123",
+        "fps": 15,
+    }

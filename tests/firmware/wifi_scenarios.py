@@ -38,6 +38,7 @@ def config_with(**values):
 def summary(net, wifi, started):
     return {
         "mode": wifi.mode,
+        "access_mode": wifi.access_mode(),
         "address": wifi.address,
         "ap_up": wifi.ap_up,
         "ap_essid": net.ap.essid,
@@ -50,10 +51,10 @@ def summary(net, wifi, started):
     }
 
 
-async def boot(net, config, **options):
+async def boot(net, config, path=None, **options):
     opts = dict(FAST)
     opts.update(options)
-    wifi = Wifi(net, config, **opts)
+    wifi = Wifi(net, config, path, **opts)
     started = time.ticks_ms()
     await wifi.up()
     return wifi, started
@@ -68,6 +69,13 @@ async def join():
 async def wrong_password():
     net = SimNet({"home": "secret123"})
     wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="not-the-one"))
+    return summary(net, wifi, started)
+
+
+async def wrong_password_ap_password():
+    net = SimNet({"home": "secret123"})
+    config = config_with(wifi_ssid="home", wifi_password="not-the-one", ap_password="setup-pass-1")
+    wifi, started = await boot(net, config)
     return summary(net, wifi, started)
 
 
@@ -102,17 +110,17 @@ async def bad_hostname():
 
 
 async def _outage(net, wifi, before_ms, away_ms, after_ms):
-    """Watch while "home" goes out of range for away_ms and comes back; True when the access
-    point was up during the loss."""
+    """Watch while "home" goes out of range for away_ms and comes back; returns whether the access
+    point was up during the loss and the Wi-Fi mode POST /wifi saw then."""
     task = asyncio.create_task(wifi.watch())
     await asyncio.sleep_ms(before_ms)
     net.lose("home")
     await asyncio.sleep_ms(away_ms)
-    ap_during = wifi.ap_up
+    during = (wifi.ap_up, wifi.access_mode())
     net.restore("home", "secret123")
     await asyncio.sleep_ms(after_ms)
     task.cancel()
-    return ap_during
+    return during
 
 
 async def lost_and_back():
@@ -132,12 +140,16 @@ async def lost_briefly():
 
 
 async def lost_long():
-    # Away longer than lost_ap_ms: the access point comes up beside the station, then goes.
+    # Away longer than lost_ap_ms: the access point (argv: its password, "" for none) comes up
+    # beside the station, then goes.
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
-    wifi, started = await boot(net, config_with(wifi_ssid="home", wifi_password="secret123"), lost_ap_ms=400)
-    ap_during = await _outage(net, wifi, 100, 900, 1200)
+    config = config_with(wifi_ssid="home", wifi_password="secret123", ap_password=sys.argv[2])
+    wifi, started = await boot(net, config, lost_ap_ms=400)
+    ap_during, mode_during = await _outage(net, wifi, 100, 900, 1200)
     result = summary(net, wifi, started)
-    result["ap_during_loss"] = ap_during
+    result.update(
+        {"ap_during_loss": ap_during, "mode_during_loss": mode_during, "mode_after": wifi.access_mode()}
+    )
     return result
 
 
@@ -162,9 +174,10 @@ async def ap_in_use():
     # Someone is on the setup access point: no station retries (they would switch channels).
     net = SimNet({"home": "secret123"}, auto_reconnect=False)
     net.lose("home")
-    wifi, started = await boot(
-        net, config_with(wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300)
+    config = config_with(
+        wifi_ssid="home", wifi_password="secret123", wifi_timeout_ms=300, ap_password="setup-pass-1"
     )
+    wifi, started = await boot(net, config)
     net.restore("home", "secret123")
     net.ap.clients = [(b"\x01\x02\x03\x04\x05\x06",)]
     connects_at_boot = net.connects
@@ -185,8 +198,7 @@ async def save_credentials():
     path = sys.argv[2]
     net = SimNet({"home": "secret123"})
     config = config_with()
-    wifi, started = await boot(net, config, retry_ms=60000)
-    device._wifi = wifi
+    wifi, started = await boot(net, config, path, retry_ms=60000)
     errors = []
     for ssid, password in (("", "secret123"), ("home", "short"), ("x" * 33, "secret123")):
         try:
@@ -206,6 +218,91 @@ async def save_credentials():
         saved = json.load(f)
     result = summary(net, wifi, started)
     result.update({"errors": errors, "file_before": before, "saved": saved, "message": message})
+    return result
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError:
+        return None
+
+
+# Networks in range for the credential changes: "home" is where the camera is; "cabin" is the
+# network the page's form names.
+HOME_AND_CABIN = {"home": "secret123", "cabin": "cabin-pass"}
+
+
+async def change_network():
+    # Joined to home; the form saves new credentials (argv: ssid, password); the watcher tries them.
+    path, ssid, password = sys.argv[2], sys.argv[3], sys.argv[4]
+    net = SimNet(HOME_AND_CABIN)
+    config = config_with(wifi_ssid="home", wifi_password="secret123")
+    wifi, started = await boot(net, config, path)
+    message = device.save_wifi(config, ssid, password, path)
+    file_pending = read_json(path)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(2500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update(
+        {"message": message, "file_pending": file_pending, "saved": read_json(path), "state": wifi.state}
+    )
+    return result
+
+
+async def reboot_pending():
+    # Reset while new credentials were pending: the boot reads both pairs from the file (argv).
+    path = sys.argv[2]
+    net = SimNet(HOME_AND_CABIN)
+    config = device.boot_config(path)
+    config["wifi_timeout_ms"] = 1500
+    wifi, started = await boot(net, config, path)
+    result = summary(net, wifi, started)
+    result.update({"saved": read_json(path), "state": wifi.state})
+    return result
+
+
+async def try_interrupted():
+    # A driver error ends a try half-way (ifconfig fails once after the join): keep_watching
+    # restarts the watcher, which must carry on from there and end up joined.
+    path = sys.argv[2]
+    net = SimNet(HOME_AND_CABIN)
+    config = config_with(wifi_ssid="home", wifi_password="secret123")
+    wifi, started = await boot(net, config, path, retry_ms=300)
+    ifconfig = net.sta.ifconfig
+    failed = []
+
+    def fails_once():
+        if not failed:
+            failed.append(1)
+            raise OSError(5)
+        return ifconfig()
+
+    net.sta.ifconfig = fails_once
+    device.save_wifi(config, "cabin", "cabin-pass", path)
+    task = asyncio.create_task(device.keep_watching(wifi, pause_ms=50))
+    await asyncio.sleep_ms(1500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update({"state": wifi.state, "saved": read_json(path)})
+    return result
+
+
+async def setup_wrong_credentials():
+    # A board that never had a network: open access point; the form saves a wrong password.
+    path = sys.argv[2]
+    net = SimNet({"home": "secret123"})
+    config = config_with()
+    wifi, started = await boot(net, config, path)
+    message = device.save_wifi(config, "home", "not-the-one", path)
+    file_pending = read_json(path)
+    task = asyncio.create_task(wifi.watch())
+    await asyncio.sleep_ms(1500)
+    task.cancel()
+    result = summary(net, wifi, started)
+    result.update({"message": message, "file_pending": file_pending, "saved": read_json(path)})
     return result
 
 

@@ -1,5 +1,7 @@
 """Router and settings, inside MicroPython."""
 
+import os
+
 import check
 from camserver import settings
 from camserver.http.errors import HTTPError
@@ -66,6 +68,11 @@ def test_settings_save_round_trip():
     config["wifi_ssid"] = "home"
     settings.save(config, path)
     assert settings.load(path)["wifi_ssid"] == "home"
+    # Saved again over the existing file, through a temporary file that does not stay behind.
+    config["wifi_ssid"] = "cabin"
+    settings.save(config, path)
+    assert settings.load(path)["wifi_ssid"] == "cabin"
+    check.raises(OSError, os.stat, path + ".tmp")
 
 
 check.run(globals())

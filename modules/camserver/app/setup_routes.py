@@ -1,14 +1,29 @@
-"""POST /wifi: the page's Wi-Fi form saves credentials through camserver.device."""
+"""POST /wifi: the page's Wi-Fi form saves credentials through camserver.device.
 
+Who may change the camera's network: a page that can make the camera join a network of its
+choosing owns the camera. So the form is accepted only from someone who has joined the setup
+access point (the device's Wi-Fi mode is "ap"), or, on a network, when auth is configured (the
+auth hook runs before this handler and has checked the credentials). Everyone else is told the
+way that always works: `make configure` over USB.
+"""
+
+from camserver import device
 from camserver.http.errors import HTTPError
 from camserver.http.request import parse_query
 from camserver.http.response import text
+
+REFUSED = (
+    "Wi-Fi can be changed here only on the camera's access point or with auth_user/auth_password set;"
+    " use make configure over USB"
+)
 
 
 def wifi_route(config, settings_path):
     """A handler saving ssid/password (form-urlencoded) to settings_path (None: the board's file)."""
 
     async def wifi(request):
+        if device.wifi_mode() != "ap" and not (config["auth_user"] or config["auth_password"]):
+            raise HTTPError(403, REFUSED)
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("application/x-www-form-urlencoded"):
             raise HTTPError(415, "send the form as application/x-www-form-urlencoded")
@@ -16,8 +31,6 @@ def wifi_route(config, settings_path):
             form = parse_query(bytes(request.body).decode())
         except UnicodeError:
             raise HTTPError(400, "form is not valid UTF-8")
-        from camserver import device
-
         try:
             message = device.save_wifi(config, form.get("ssid", ""), form.get("password", ""), settings_path)
         except ValueError as e:

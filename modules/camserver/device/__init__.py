@@ -17,10 +17,24 @@ package (firmware/configure.py uses camserver.device.creds).
 
 from camserver import log, settings
 
-# The running Wi-Fi manager, so that save_wifi() can ask it to try new credentials, and the
-# settings file this boot read (save_wifi writes there).
-_wifi = None
+# The settings file this boot read (save_wifi writes there), and where wifi_mode() asks: the
+# running Wifi's access_mode on the board, the mode camserver.host was started with on the host.
 _path = settings.PATH
+_mode_source = None
+
+
+def use_wifi_mode(source):
+    """Make source() the answer of wifi_mode() (the board's Wifi, or the host's declared mode)."""
+    global _mode_source
+    _mode_source = source
+
+
+def wifi_mode():
+    """ "ap" while the access point is the way in (setup), "sta" on a network. "sta" too before
+    anything declared a mode: the stricter answer for POST /wifi (app/setup_routes.py)."""
+    if _mode_source is None:
+        return "sta"
+    return _mode_source()
 
 
 def boot_config(path=settings.PATH, overrides=None):
@@ -112,7 +126,7 @@ async def main(config, camera, wifi, serve):
 def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):
     """Start the device. On the board every argument is left at its default; the tests pass a
     simulated network (net) and may pass overrides and Wifi timing options."""
-    global _wifi, _path
+    global _path
     import asyncio
 
     from camserver.device.wifi import Wifi
@@ -124,24 +138,31 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
         import network as net
     if serve is None:
         from camserver.app import serve
-    _wifi = Wifi(net, config, **(wifi_options or {}))
-    asyncio.run(main(config, camera, _wifi, serve))
+    wifi = Wifi(net, config, path, **(wifi_options or {}))
+    use_wifi_mode(wifi.access_mode)
+    asyncio.run(main(config, camera, wifi, serve))
 
 
 def save_wifi(config, ssid, password, path=None):
-    """Check and save Wi-Fi credentials from the page's settings form, then let the running
-    device try them in the background (it keeps its current network or access point until the
-    new one works). Returns a one-line message for the page; ValueError with the reason when
-    the values cannot work (nothing is saved then)."""
+    """Check Wi-Fi credentials from the page's settings form and save them as the pending pair:
+    the running device tries them within a second (camserver.device.wifi) and keeps them only
+    once they have worked; the saved network stays in the file until then. Returns a one-line
+    message for the page; ValueError with the reason when the values cannot work, OSError when
+    the file cannot be written (nothing changes then)."""
     from camserver.device import creds
 
     ssid, password = creds.check_wifi(ssid, password)
     if path is None:
         path = _path
-    config["wifi_ssid"] = ssid
-    config["wifi_password"] = password
-    settings.save(config, path)
-    log.info("wifi: credentials for %s saved to %s", ssid, path)
-    if _wifi is not None:
-        _wifi.retry()
+    updated = dict(config)
+    updated["wifi_pending_ssid"] = ssid
+    updated["wifi_pending_password"] = password
+    settings.save(updated, path)
+    # Only once the file has it: the watcher picks the pair up from the running config.
+    config["wifi_pending_ssid"] = ssid
+    config["wifi_pending_password"] = password
+    log.info("wifi: credentials for %s saved to %s, trying them", ssid, path)
+    old = config["wifi_ssid"]
+    if old:
+        return "saved; the camera now tries %s and goes back to %s if it does not connect" % (ssid, old)
     return "saved; the camera now joins %s" % ssid
