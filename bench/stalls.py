@@ -28,8 +28,8 @@ def stalled_client(server, source):
     return sock
 
 
-def watch(server, seconds, out):
-    with MjpegReader(server.host, server.port, source="127.0.0.3") as reader:
+def watch(server, seconds, out, source="127.0.0.3"):
+    with MjpegReader(server.host, server.port, source=source) as reader:
         frames = 0
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
@@ -53,7 +53,10 @@ def stalls(server, count):
         stalled.append(stalled_client(server, "127.0.0.2"))
         time.sleep(0.15)
     fps = []
-    threads = [threading.Thread(target=watch, args=(server, 4.0, fps)) for _ in range(6)]
+    # Six viewers on three hosts (max_per_peer is 6 and a closed stream frees its slot a moment later).
+    threads = [
+        threading.Thread(target=watch, args=(server, 4.0, fps, "127.0.0.%d" % (50 + i % 3))) for i in range(6)
+    ]
     for t in threads:
         t.start()
     time.sleep(0.5)
