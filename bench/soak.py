@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
-from httpclient import MjpegReader, get  # noqa: E402
+from httpclient import MjpegReader, get, stalled_stream  # noqa: E402
 from simserver import SimServer  # noqa: E402
 
 LOCK = threading.Lock()
@@ -80,18 +80,13 @@ def churn(server, stop, rnd, counts, source):
 def stall(server, stop, rnd, counts, source):
     """Viewers that ask for the stream and stop reading, one at a time, each for 1-6 s."""
     while time.monotonic() < stop:
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.bind((source, 0))
         try:
-            sock.connect((server.host, server.port))
-            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            count(counts, "stalled")
-            time.sleep(rnd.uniform(1, 6))
+            sock = stalled_stream(server.host, server.port, source)
         except OSError:
-            pass
-        finally:
-            sock.close()
+            continue
+        count(counts, "stalled")
+        time.sleep(rnd.uniform(1, 6))
+        sock.close()
 
 
 def dribble(server, stop, rnd, counts):

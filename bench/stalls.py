@@ -6,7 +6,6 @@ latency under the same, a newcomer under a dribble attack, first-frame and delim
 """
 
 import os
-import socket
 import statistics
 import sys
 import threading
@@ -15,17 +14,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
-from httpclient import Conn, MjpegReader, get  # noqa: E402
+from httpclient import Conn, MjpegReader, get, stalled_stream  # noqa: E402
 from simserver import SimServer  # noqa: E402
-
-
-def stalled_client(server, source):
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.bind((source, 0))
-    sock.connect((server.host, server.port))
-    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    return sock
 
 
 def watch(server, seconds, out, source="127.0.0.3"):
@@ -50,7 +40,7 @@ def capture_ms(server):
 def stalls(server, count):
     stalled = []
     for _ in range(count):
-        stalled.append(stalled_client(server, "127.0.0.2"))
+        stalled.append(stalled_stream(server.host, server.port, "127.0.0.2"))
         time.sleep(0.15)
     fps = []
     # Six viewers on three hosts (max_per_peer is 6 and a closed stream frees its slot a moment later).

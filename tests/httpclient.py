@@ -114,6 +114,18 @@ def get(server, path, headers=None, method="GET", source=None):
         conn.close()
 
 
+def stalled_stream(host, port, source=None, path="/stream"):
+    """A client that asks for the stream and never reads: a tiny receive window, so the
+    server's send blocks mid-frame. Returns the socket (close it to end the stall)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    if source:
+        sock.bind((source, 0))
+    sock.connect((host, port))
+    sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
+    return sock
+
+
 def timed(fn):
     start = time.perf_counter()
     result = fn()

@@ -5,26 +5,15 @@ Other hosts are played by other loopback source addresses (127.0.0.x), so the pe
 
 import glob
 import json
-import socket
 import statistics
 import subprocess
 import threading
 import time
 
 from frames import crc, crcs
-from httpclient import Conn, MjpegReader, get
+from httpclient import Conn, MjpegReader, get, stalled_stream
 
 PERIOD = 1 / 25  # the sim's default frame rate
-
-
-def _stall(server, source):
-    """A client that asks for the stream and never reads (a tiny receive window)."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.bind((source, 0))
-    sock.connect((server.host, server.port))
-    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    return sock
 
 
 def _watch(server, seconds, results, source):
@@ -53,7 +42,7 @@ def _capture_ms(server, source):
 def _honest_under_stalls(server, stalled_count):
     stalled = []
     for _ in range(stalled_count):
-        stalled.append(_stall(server, "127.0.0.2"))
+        stalled.append(stalled_stream(server.host, server.port, "127.0.0.2"))
         time.sleep(0.15)  # a few frames apart: each blocks mid-way through another frame
     results = []
     threads = [threading.Thread(target=_watch, args=(server, 3.0, results, "127.0.0.3")) for _ in range(6)]
