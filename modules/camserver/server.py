@@ -16,15 +16,19 @@ def url(address, port):
 
 
 class Server:
-    """An HTTP server for one router on config's host and port."""
+    """An HTTP server on config's host: the main port's router, and more (port, router)
+    pairs (the stream port) served by the same listener and connection budget."""
 
-    def __init__(self, config, router, shares_with=None):
-        """shares_with: another Server whose connection budget this one counts against."""
+    def __init__(self, config, router):
         self.config = config
         self.router = router
-        budget = shares_with.listener.connections if shares_with is not None else None
-        self.listener = Listener(config, router, allow_origin_header(config), budget)
+        self.more_ports = []
+        self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
+
+    def add_port(self, port, router):
+        """Also serve router on port (bound when run() starts)."""
+        self.more_ports.append((port, router))
 
     def stats(self, collect=False):
         """Counters for /status. collect=True runs gc.collect() first so heap figures are
@@ -46,7 +50,10 @@ class Server:
     async def run(self, address=None, port=None):
         """Bind, announce, and serve until cancelled."""
         port = self.config["port"] if port is None else port
-        self.listener.bind(self.config["host"], port)
+        self.listener.bind(self.config["host"], port, self.router)
+        for more, router in self.more_ports:
+            self.listener.bind(self.config["host"], more, router)
+            log.info("stream also on port %d", more)
         if address is not None:
             # The one line the hardware-in-the-loop tests wait for (board and sim alike).
             print("camera ready: " + url(address, port))

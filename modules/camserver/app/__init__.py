@@ -6,7 +6,6 @@ host (camserver.host) run once the camera is initialised.
 
 import asyncio
 
-from camserver import log
 from camserver.app import diagnostics, page, setup_routes
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
@@ -18,7 +17,7 @@ from camserver.server import Server
 
 
 def build(config, camera, settings_path=None):
-    """The servers (main port, and port + 1 when stream_port is on) and the hub.
+    """The server (main port, and port + 1 when stream_port is on) and the hub.
     camera None (the board's camera failed) serves the page and /status, and 503 for frames."""
     if camera is None:
         from camserver.camera import absent as camera
@@ -53,7 +52,6 @@ def build(config, camera, settings_path=None):
     router.add("GET", "/control", routes.control, changes_state=True)
     diagnostics.add_routes(router, config, camera)
     router.add("POST", "/wifi", no_store(setup_routes.wifi_route(config, settings_path)), changes_state=True)
-    servers = [server]
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing
         # else, behind the same guards (Host check, auth) as the main one.
@@ -61,8 +59,8 @@ def build(config, camera, settings_path=None):
         guards.install(stream_router)
         stream_router.add("GET", "/stream", routes.stream)
         stream_router.add("GET", "/", stream_root)
-        servers.append(Server(config, stream_router, shares_with=server))
-    return servers, hub
+        server.add_port(config["port"] + 1, stream_router)
+    return server, hub
 
 
 def no_store(handler):
@@ -81,17 +79,10 @@ async def serve(config, camera, address, settings_path=None):
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    servers, hub = build(config, camera, settings_path)
-    tasks = [asyncio.create_task(hub.run())]
+    server, hub = build(config, camera, settings_path)
+    grabber = asyncio.create_task(hub.run())
     try:
-        if len(servers) > 1:
-            stream_server = servers[1]
-            stream_server.listener.bind(config["host"], config["port"] + 1)
-            log.info("stream also on port %d", config["port"] + 1)
-            tasks.append(asyncio.create_task(stream_server.listener.serve()))
-        await servers[0].run(address)
+        await server.run(address)
     finally:
-        for task in tasks:
-            task.cancel()
-        for server in servers:
-            server.listener.close()
+        grabber.cancel()
+        server.listener.close()

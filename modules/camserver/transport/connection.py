@@ -35,8 +35,9 @@ async def _readable(sock):
 class Connection:
     """A client connection and the task that serves it."""
 
-    def __init__(self, listener, sock, addr, host=None):
+    def __init__(self, listener, router, sock, addr, host=None):
         self.listener = listener
+        self.router = router  # the router of the socket this client connected to
         self.sock = sock
         self.addr = addr
         self.host = host  # the peer's address without the port (per-client limit)
@@ -186,7 +187,7 @@ class Connection:
         """Dispatch request and send the reply. Returns True to keep the connection.
         One coroutine for routing and sending: each await of a coroutine allocates."""
         try:
-            response = self.listener.router.resolve(request)
+            response = self.router.resolve(request)
             if not isinstance(response, Response):
                 response = await response(request)
         except HTTPError as e:

@@ -1,6 +1,8 @@
 """The listener: accept, socket options, max_connections — and nothing else.
 
-Each accepted socket gets its own Connection task. The connection budget
+One Listener serves every listening socket (the main port, and the stream
+port when it is on), each with its own router: one connection list, one
+budget, one watchdog. Each accepted socket gets its own Connection task. The connection budget
 cannot be starved by clients that do nothing: when every slot is taken (or the
 newcomer's address already holds max_per_peer), the connection that has gone
 longest without a complete request makes room — an idle keep-alive first,
@@ -42,13 +44,10 @@ def _refusal(extra):
 
 
 class Listener:
-    """Accepts clients for one router. Also the place the counters live."""
+    """Accepts clients on its sockets. Also the place the counters live."""
 
-    def __init__(self, config, router, extra_headers=b"", connections=None):
-        """connections: a list shared with another listener (the stream port), so both
-        count against one max_connections budget."""
+    def __init__(self, config, extra_headers=b""):
         self.config = config
-        self.router = router
         self.limits = Limits(config)
         self.timeouts = [0, 0, 0, 0, 0]
         self.timeouts[IDLE] = config["idle_timeout_ms"]
@@ -58,49 +57,53 @@ class Listener:
         self.extra_headers = extra_headers
         self.max_connections = config["max_connections"]
         self.max_per_peer = config["max_per_peer"]
-        self.connections = [] if connections is None else connections
+        self.connections = []
         self.accepted = 0
         self.refused = 0
         self.evicted = 0
         self.requests = 0
         self._lingering = []  # refused sockets whose 503 is still being read
         self._refusal = _refusal(extra_headers)
-        self.sock = None
+        self.sockets = []  # (listening socket, the router its clients get)
 
-    def bind(self, host, port):
-        """Open the listen socket (synchronous, so a busy port fails at start)."""
+    def bind(self, host, port, router):
+        """Open a listen socket whose clients router serves (synchronous, so a busy port
+        fails at start)."""
         addr = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
         sock.listen(self.config["backlog"])
         sock.setblocking(False)
-        self.sock = sock
+        self.sockets.append((sock, router))
         return sock
 
     async def serve(self):
-        """Accept forever. Run it as a task; cancel it to stop accepting."""
-        watchdog = asyncio.create_task(self._watchdog())
+        """Accept on every bound socket until cancelled (a task per socket: a task waits
+        on one socket at a time), with the one watchdog."""
+        tasks = [asyncio.create_task(self._watchdog())]
         try:
-            await self._accept_loop()
+            for sock, router in self.sockets[1:]:
+                tasks.append(asyncio.create_task(self._accept_loop(sock, router)))
+            sock, router = self.sockets[0]
+            await self._accept_loop(sock, router)
         finally:
-            watchdog.cancel()
+            for task in tasks:
+                task.cancel()
             self.close()
 
     def close(self):
-        """Close the listen socket and every connection (idempotent)."""
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        """Close the listen sockets and every connection (idempotent)."""
+        for sock, _ in self.sockets:
+            sock.close()
+        self.sockets = []
         for conn in list(self.connections):
-            if conn.listener is self:
-                conn.task.cancel()
-                # A task cancelled before its first step never runs its finally: close here too.
-                conn.sock.close()
-                self.release(conn)
+            conn.task.cancel()
+            # A task cancelled before its first step never runs its finally: close here too.
+            conn.sock.close()
+            self.release(conn)
 
-    async def _accept_loop(self):
-        sock = self.sock
+    async def _accept_loop(self, sock, router):
         while True:
             yield core._io_queue.queue_read(sock)
             try:
@@ -115,7 +118,7 @@ class Listener:
                 continue
             try:
                 sockopts.apply(client, self.config)
-                conn = Connection(self, client, addr, host)
+                conn = Connection(self, router, client, addr, host)
                 conn.task = asyncio.create_task(conn.run())
             except Exception as e:  # OSError from the options, MemoryError: this client only
                 log.warning("%s: not served: %r", peer_text(addr), e)
@@ -201,7 +204,7 @@ class Listener:
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
-                if conn.listener is self and conn.phase and time.ticks_diff(now, conn.deadline) >= 0:
+                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0:
                     conn.stop(conn.phase)
 
 
