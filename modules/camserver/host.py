@@ -35,11 +35,10 @@ def main(argv):
     from camserver import app, device
     from camserver.camera import open_camera
 
-    device.use_wifi_mode(lambda: wifi_mode)
-
     camera = open_camera(config)
     # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    asyncio.run(app.serve(config, camera, config["host"], path or "build/sim-settings.json"))
+    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode)
+    asyncio.run(app.serve(config, camera, config["host"], changes))
 
 
 try:

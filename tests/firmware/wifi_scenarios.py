@@ -310,7 +310,7 @@ async def server_restarts():
     # An exception escaping the server: logged, pause, the server again; no reboot.
     calls = []
 
-    async def serve(config, camera, address):
+    async def serve(config, camera, address, changes):
         calls.append(address)
         if len(calls) == 1:
             raise OSError(98)

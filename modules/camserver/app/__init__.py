@@ -1,12 +1,12 @@
 """The camera application: routes, the frame hub and the page, on the HTTP server.
 
-serve(config, camera, address) is what the board (camserver.device) and the
-host (camserver.host) run once the camera is initialised.
+serve(config, camera, address, wifi_changes) is what the board (camserver.device)
+and the host (camserver.host) run once the camera is initialised.
 """
 
 import asyncio
 
-from camserver.app import diagnostics, page, setup_routes
+from camserver.app import diagnostics, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.http.errors import HTTPError
@@ -16,9 +16,10 @@ from camserver.security import Guards
 from camserver.server import Server
 
 
-def build(config, camera, settings_path=None):
+def build(config, camera, wifi_changes=None):
     """The server (main port, and port + 1 when stream_port is on) and the hub.
-    camera None (the board's camera failed) serves the page and /status, and 503 for frames."""
+    camera None (the board's camera failed) serves the page and /status, and 503 for frames;
+    wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form (None: no form)."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
@@ -51,7 +52,8 @@ def build(config, camera, settings_path=None):
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control, changes_state=True)
     diagnostics.add_routes(router, config, camera)
-    router.add("POST", "/wifi", no_store(setup_routes.wifi_route(config, settings_path)), changes_state=True)
+    if wifi_changes is not None:
+        router.add("POST", "/wifi", no_store(wifi_form.wifi_route(config, wifi_changes)), changes_state=True)
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing
         # else, behind the same guards (Host check, auth) as the main one.
@@ -75,11 +77,11 @@ def no_store(handler):
     return wrapped
 
 
-async def serve(config, camera, address, settings_path=None):
+async def serve(config, camera, address, wifi_changes=None):
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    server, hub = build(config, camera, settings_path)
+    server, hub = build(config, camera, wifi_changes)
     grabber = asyncio.create_task(hub.run())
     try:
         await server.run(address)

@@ -17,24 +17,20 @@ package (firmware/configure.py uses camserver.device.creds).
 
 from camserver import log, settings
 
-# The settings file this boot read (save_wifi writes there), and where wifi_mode() asks: the
-# running Wifi's access_mode on the board, the mode camserver.host was started with on the host.
-_path = settings.PATH
-_mode_source = None
 
+class WifiChanges:
+    """What the page's Wi-Fi form (app/wifi_form.py) needs from the device: mode() is "ap" while
+    the access point is the way in (setup), "sta" on a network (the running Wifi's access_mode on
+    the board, the mode camserver.host was started with on the host); save() keeps new
+    credentials in the settings file this boot read."""
 
-def use_wifi_mode(source):
-    """Make source() the answer of wifi_mode() (the board's Wifi, or the host's declared mode)."""
-    global _mode_source
-    _mode_source = source
+    def __init__(self, config, path, mode):
+        self.config = config
+        self.path = path
+        self.mode = mode
 
-
-def wifi_mode():
-    """ "ap" while the access point is the way in (setup), "sta" on a network. "sta" too before
-    anything declared a mode: the stricter answer for POST /wifi (app/setup_routes.py)."""
-    if _mode_source is None:
-        return "sta"
-    return _mode_source()
+    def save(self, ssid, password):
+        return save_wifi(self.config, ssid, password, self.path)
 
 
 def boot_config(path=settings.PATH, overrides=None):
@@ -67,8 +63,10 @@ def init_camera(config, open_camera=None, attempts=3, pause_ms=500):
     return None
 
 
-async def run_server(config, camera, wifi, serve, restarts=None, pause_ms=1000, pause_max_ms=30000):
-    """Run serve(config, camera, address) and start it again whenever it ends or raises, with a
+async def run_server(
+    config, camera, wifi, serve, changes=None, restarts=None, pause_ms=1000, pause_max_ms=30000
+):
+    """Run serve(config, camera, address, changes) and start it again whenever it ends or raises, with a
     pause that doubles up to pause_max_ms (reset after a minute of good running). restarts bounds
     the number of restarts (tests); None means forever. Returns the number of restarts."""
     import asyncio
@@ -80,7 +78,7 @@ async def run_server(config, camera, wifi, serve, restarts=None, pause_ms=1000, 
     while True:
         started = time.ticks_ms()
         try:
-            await serve(config, camera, wifi.address)
+            await serve(config, camera, wifi.address, changes)
             log.error("server: stopped")
         except MemoryError:
             gc.collect()
@@ -111,7 +109,7 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, serve):
+async def main(config, camera, wifi, serve, changes):
     """Network up, network watcher in the background, then the server for ever."""
     import asyncio
 
@@ -120,30 +118,27 @@ async def main(config, camera, wifi, serve):
     except Exception as e:  # e.g. the radio failed to start: serve anyway, the watcher retries
         log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
     asyncio.create_task(keep_watching(wifi))
-    await run_server(config, camera, wifi, serve)
+    await run_server(config, camera, wifi, serve, changes)
 
 
 def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):
     """Start the device. On the board every argument is left at its default; the tests pass a
     simulated network (net) and may pass overrides and Wifi timing options."""
-    global _path
     import asyncio
 
     from camserver.device.wifi import Wifi
 
     config = boot_config(path, overrides)
-    _path = path
     camera = init_camera(config, open_camera)
     if net is None:
         import network as net
     if serve is None:
         from camserver.app import serve
     wifi = Wifi(net, config, path, **(wifi_options or {}))
-    use_wifi_mode(wifi.access_mode)
-    asyncio.run(main(config, camera, wifi, serve))
+    asyncio.run(main(config, camera, wifi, serve, WifiChanges(config, path, wifi.access_mode)))
 
 
-def save_wifi(config, ssid, password, path=None):
+def save_wifi(config, ssid, password, path):
     """Check Wi-Fi credentials from the page's settings form and save them as the pending pair:
     the running device tries them within a second (camserver.device.wifi) and keeps them only
     once they have worked; the saved network stays in the file until then. Returns a one-line
@@ -152,8 +147,6 @@ def save_wifi(config, ssid, password, path=None):
     from camserver.device import creds
 
     ssid, password = creds.check_wifi(ssid, password)
-    if path is None:
-        path = _path
     updated = dict(config)
     updated["wifi_pending_ssid"] = ssid
     updated["wifi_pending_password"] = password

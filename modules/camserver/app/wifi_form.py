@@ -1,4 +1,6 @@
-"""POST /wifi: the page's Wi-Fi form saves credentials through camserver.device.
+"""POST /wifi: the page's Wi-Fi form. It saves credentials through what the device passes in
+(camserver.device.WifiChanges: the current mode and a save), so the app imports nothing of the
+device.
 
 Who may change the camera's network: a page that can make the camera join a network of its
 choosing owns the camera. So the form is accepted only from someone who has joined the setup
@@ -7,7 +9,6 @@ auth hook runs before this handler and has checked the credentials). Everyone el
 way that always works: `make configure` over USB.
 """
 
-from camserver import device
 from camserver.http.errors import HTTPError
 from camserver.http.request import parse_query
 from camserver.http.response import text
@@ -18,11 +19,12 @@ REFUSED = (
 )
 
 
-def wifi_route(config, settings_path):
-    """A handler saving ssid/password (form-urlencoded) to settings_path (None: the board's file)."""
+def wifi_route(config, changes):
+    """A handler saving ssid/password (form-urlencoded) through changes.save(ssid, password),
+    in the modes changes.mode() allows (see the module docstring)."""
 
     async def wifi(request):
-        if device.wifi_mode() != "ap" and not (config["auth_user"] or config["auth_password"]):
+        if changes.mode() != "ap" and not (config["auth_user"] or config["auth_password"]):
             raise HTTPError(403, REFUSED)
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("application/x-www-form-urlencoded"):
@@ -32,7 +34,7 @@ def wifi_route(config, settings_path):
         except UnicodeError:
             raise HTTPError(400, "form is not valid UTF-8")
         try:
-            message = device.save_wifi(config, form.get("ssid", ""), form.get("password", ""), settings_path)
+            message = changes.save(form.get("ssid", ""), form.get("password", ""))
         except ValueError as e:
             raise HTTPError(400, str(e))
         except OSError as e:
