@@ -257,3 +257,57 @@ def test_stalled_camera_stream_gets_keepalive_copies(sim):
             jpeg = part
     assert len(repeats) >= 2, repeats
     assert len(set(repeats)) == 1  # the same frame, again
+
+
+def _throttled(server, seconds, out, source):
+    """A viewer that reads, but slower than the camera sends (~400 KB/s): it must keep its stream
+    and skip frames, not be taken for a stalled one."""
+    sock = server.connect(timeout=5, source=source)
+    sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    got = 0
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < seconds:
+            try:
+                data = sock.recv(4096)
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                out.append(("closed", got))
+                return
+            got += len(data)
+            time.sleep(0.01)
+        out.append(("open", got))
+    finally:
+        sock.close()
+
+
+def test_viewers_slower_than_the_camera_keep_their_streams(sim):
+    """Three viewers reading at ~400 KB/s hold both buffers (fb_count 2) most of the time: they
+    make progress, so they skip frames and are never revoked."""
+    server = sim(send_buffer=32768)
+    out = []
+    sources = ["127.0.0.%d" % (2 + i) for i in range(3)]
+    threads = [threading.Thread(target=_throttled, args=(server, 4.0, out, source)) for source in sources]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert [state for state, _ in out] == ["open"] * 3, out
+    assert json.loads(get(server, "/status").body)["frames"]["revoked"] == 0
+
+
+def test_responses_nobody_reads_do_not_lock_out_newcomers(sim):
+    """Twelve connections (six from each of two hosts, the per-host cap) ask for 120 kB and
+    never read it: once they have taken nothing for a second they count as doing nothing, and
+    a newcomer replaces one instead of getting 503 for send_timeout_ms."""
+    server = sim(send_buffer=32768)
+    stuck = [
+        stalled_stream(server.host, server.port, "127.0.0.%d" % (2 + i % 2), "/test/body") for i in range(12)
+    ]
+    time.sleep(1.5)
+    reply = get(server, "/status", source="127.0.0.4")
+    assert reply.status == 200, reply.raw_head
+    assert json.loads(reply.body)["evicted"] == 1
+    for sock in stuck:
+        sock.close()

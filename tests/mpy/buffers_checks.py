@@ -64,10 +64,10 @@ class Sender:
         self.revoked += 1
 
 
-def _setup(fb_count=2, period=40):
+def _setup(fb_count=2, patience=40):
     camera = Camera(fb_count)
     clock = Clock()
-    return camera, clock, Buffers(camera, fb_count, period, clock)
+    return camera, clock, Buffers(camera, fb_count, patience, clock)
 
 
 def test_newest_frame_goes_back_when_replaced_and_unused():
@@ -119,8 +119,8 @@ def test_unused_newest_frame_is_reclaimed_first():
     assert camera.released == {2: 1} and not stalled.revoked and not held.released
 
 
-def test_two_stalled_senders_lose_a_frame_after_one_period_not_before():
-    camera, clock, buffers = _setup(fb_count=2, period=40)
+def test_two_stalled_senders_lose_a_frame_after_patience_not_before():
+    camera, clock, buffers = _setup(fb_count=2, patience=40)
     x, y = Sender(), Sender()
     buffers.publish(camera.grab())
     one = buffers.take(0, x)
@@ -141,7 +141,7 @@ def test_two_stalled_senders_lose_a_frame_after_one_period_not_before():
 
 
 def test_a_frame_with_one_sender_still_moving_is_not_taken():
-    camera, clock, buffers = _setup(fb_count=1, period=40)
+    camera, clock, buffers = _setup(fb_count=1, patience=40)
     stalled, moving = Sender(), Sender()
     buffers.publish(camera.grab())
     shared = buffers.take(0, stalled)
@@ -164,14 +164,14 @@ def test_the_camera_keeps_its_buffer_while_not_starved():
     assert not sender.revoked
 
 
-def _simulate(seed, fb_count, senders, steps=3000, step_ms=10, period=40):
+def _simulate(seed, fb_count, senders, steps=3000, step_ms=10, patience=40):
     """Random senders taking, blocking on, finishing and dropping frames while a camera grabs
     every step. Returns (camera, buffers, longest camera wait with every sender blocked)."""
     rng = random.Random(seed) if hasattr(random, "Random") else None
     if rng is None:
         random.seed(seed)
         rng = random
-    camera, clock, buffers = _setup(fb_count, period)
+    camera, clock, buffers = _setup(fb_count, patience)
     people = [Sender() for _ in range(senders)]
     holding = {}
     worst = starved_since = 0
@@ -233,9 +233,9 @@ def test_random_schedules_release_every_buffer_exactly_once():
         assert not buffers.held
 
 
-def test_random_schedules_blocked_senders_never_keep_the_camera_waiting_past_a_period():
+def test_random_schedules_blocked_senders_never_keep_the_camera_waiting_past_patience():
     for seed in range(12):
-        camera, buffers, worst = _simulate(seed, fb_count=2, senders=2 + seed % 5, period=40)
+        camera, buffers, worst = _simulate(seed, fb_count=2, senders=2 + seed % 5, patience=40)
         assert worst <= 40, (seed, worst)
 
 

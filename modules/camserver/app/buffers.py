@@ -8,10 +8,13 @@ in one of two cases:
   1. it is no longer the newest frame (or the newest is not wanted any more)
      and no sender holds it;
   2. the camera needs a buffer, all of them are held, and every sender holding
-     this frame has been blocked on its client for at least one frame period
-     (the frame whose senders have waited longest goes first). Those senders
-     lose the frame: each is revoked (its connection is closed) before the
-     buffer goes back, so no write ever reads a buffer the camera refills.
+     this frame has made no progress on its client for patience_ms (the frame
+     whose senders have waited longest goes first). Those senders lose the
+     frame: each is revoked (its connection is closed) before the buffer goes
+     back, so no write ever reads a buffer the camera refills.
+The hub sets patience_ms to a frame period, but at least STALLED_MS: a viewer
+that is only slower than the camera makes progress more often than that, and
+must keep its stream (it skips frames); one that has stopped reading does not.
 Everybody else only takes a reference (take) and gives it back (drop); a drop
 after a revocation does nothing.
 
@@ -23,6 +26,11 @@ revoke().
 import time
 
 from camserver import log
+
+# No progress for this long: the client has stopped reading, not slowed down. A reader slower
+# than the camera still gets bytes in bursts (a receiver opens its window in big steps): three at
+# ~400 KB/s on loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms.
+STALLED_MS = 500
 
 BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
 # A part as mjpg-streamer frames it: headers, the JPEG, then at once the delimiter that closes it,
@@ -63,10 +71,10 @@ class Hold:
 
 
 class Buffers:
-    def __init__(self, camera, fb_count, period_ms, ticks_ms=time.ticks_ms):
+    def __init__(self, camera, fb_count, patience_ms, ticks_ms=time.ticks_ms):
         self.camera = camera
         self.fb_count = fb_count
-        self.period_ms = period_ms  # how long a blocked sender may keep the camera waiting
+        self.patience_ms = patience_ms  # how long a sender without progress may keep the camera waiting
         self.ticks_ms = ticks_ms
         self.current = None  # the newest frame
         self.held = []  # every Shared not yet released, current included
@@ -120,7 +128,7 @@ class Buffers:
     def reclaim(self):
         """Called when the camera delivered nothing. If it has no buffer left, give one back:
         the newest frame when nobody sends it, else the frame whose senders have all been
-        blocked longest, once that is a frame period (those senders are revoked).
+        blocked longest, once that is patience_ms (those senders are revoked).
         Returns True when a buffer went back."""
         if self.camera.frames_out() < self.fb_count:
             return False  # the camera has a buffer: it is just not done with it yet
@@ -130,7 +138,7 @@ class Buffers:
             return True
         now = self.ticks_ms()
         best = None
-        best_ms = self.period_ms - 1
+        best_ms = self.patience_ms - 1
         for shared in self.held:
             waited = _blocked_ms(shared.holders, now)
             if waited > best_ms:

@@ -12,7 +12,7 @@ import asyncio
 import time
 
 from camserver import log
-from camserver.app.buffers import Buffers
+from camserver.app.buffers import STALLED_MS, Buffers
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 
@@ -23,7 +23,7 @@ class FrameHub:
         self.fps = config["fps"]
         self.idle_fps = config["idle_fps"]
         self.period_ms = 1000 // self.fps if self.fps else 40
-        self.buffers = Buffers(camera, config["fb_count"], self.period_ms)
+        self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
         self.viewers = []
         self.captures = 0  # /capture requests waiting for a frame
         self.grabbed = 0

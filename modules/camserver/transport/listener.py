@@ -2,13 +2,12 @@
 
 One Listener serves every listening socket (the main port, and the stream
 port when it is on), each with its own router: one connection list, one
-budget, one watchdog. Each accepted socket gets its own Connection task. The connection budget
-cannot be starved by clients that do nothing: when every slot is taken (or the
-newcomer's address already holds max_per_peer), the connection that has gone
-longest without a complete request makes room — an idle keep-alive first,
-then the slowest partial head. Only when every slot is doing real work
-(handling, sending, streaming) does the newcomer get a short 503 with
-Retry-After, without touching the others. One watchdog task enforces every
+budget, one watchdog. Each accepted socket gets its own Connection task.
+The budget cannot be starved by clients that do nothing: when every slot is
+taken (or the newcomer's address already holds max_per_peer), a connection
+doing nothing makes room (transport/eviction.py says which). Only when every
+slot is doing real work (handling, sending, streaming) does the newcomer get a
+short 503 with Retry-After, without touching the others. One watchdog task enforces every
 connection's timeout (idle, request, send stall) by cancelling the task whose
 deadline passed: no per-request wait_for() task, no allocation per request.
 """
@@ -21,7 +20,7 @@ from asyncio import core
 from camserver import log
 from camserver.http.parser import Limits
 from camserver.http.response import serialise_head
-from camserver.transport import sockopts
+from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
@@ -32,9 +31,6 @@ _WATCHDOG_MS = 100
 # closed, so clients that never read their 503 cannot keep the newest refused ones from theirs.
 _MAX_REFUSING = 2
 _REFUSE_MS = 500  # how long a refused client may take to read its 503
-# A partial head younger than this is a client still sending its request, not a slow one: it is
-# not evicted (an idle keep-alive connection has had its answer and may go at any time).
-_EVICT_AFTER_MS = 250
 
 
 def _refusal(extra):
@@ -142,16 +138,10 @@ class Listener:
         return True
 
     def _evict(self, host):
-        """Close the connection (of host, or of anybody) that has gone longest without a
-        complete request; False when every candidate is doing real work."""
-        victim = None
-        for conn in self.connections:
-            if (host is None or conn.host == host) and conn.phase in (IDLE, READING) and not conn.expired:
-                if victim is None or _waits_longer(conn, victim):
-                    victim = conn
+        """Close the connection (of host, or of anybody) that transport/eviction.py picks;
+        False when every slot is doing real work."""
+        victim = eviction.choose(self.connections, host, time.ticks_ms(), self.max_per_peer // 2)
         if victim is None:
-            return False
-        if victim.phase == READING and time.ticks_diff(time.ticks_ms(), victim.since) < _EVICT_AFTER_MS:
             return False
         self.evicted += 1
         victim.stop(EVICTED)
@@ -206,11 +196,3 @@ class Listener:
             for conn in self.connections:
                 if conn.phase and time.ticks_diff(now, conn.deadline) >= 0:
                     conn.stop(conn.phase)
-
-
-def _waits_longer(a, b):
-    """Whether a is a better eviction candidate than b: idle before reading, then the one
-    whose phase began first."""
-    if a.phase != b.phase:
-        return a.phase == IDLE
-    return time.ticks_diff(a.since, b.since) < 0
