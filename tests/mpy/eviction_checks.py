@@ -33,6 +33,9 @@ def test_an_address_flooding_half_sent_heads_loses_them_at_any_age():
     flood = [Conn("x", READING, 10) for _ in range(4)]
     assert choose(flood, None, NOW, 3) in flood
     assert choose(flood[:3], None, NOW, 3) is None  # three: maybe a browser loading a page
+    # Other connections of the address (answered, streaming) do not count as flooding.
+    browser = [Conn("b", READING, 10)] + [Conn("b", 0, 10) for _ in range(5)]
+    assert choose(browser, None, NOW, 3) is None
 
 
 def test_the_address_holding_most_slots_gives_first():

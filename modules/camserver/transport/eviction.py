@@ -5,8 +5,8 @@ request, or whose client has stopped taking the response, holds a slot doing not
 newcomer takes it over. Candidates:
   * an idle keep-alive connection (it has had its answers; browsers reconnect at need);
   * a partial request head older than GRACE_MS (a browser sends its head at once; younger, it
-    is a request still on its way) — at any age when its address holds more than `crowd`
-    connections: an address with many half-sent heads is flooding, not loading a page;
+    is a request still on its way) — at any age when its address has more than `crowd` heads
+    half-sent: an address with many of them is flooding, not loading a page;
   * a response whose client has taken nothing for STALLED_MS (stopped reading).
 The best candidate: idle first; then one of the address holding the most connections; then the
 one that has waited longest (since its phase began, or since its last progress when sending).
@@ -23,9 +23,12 @@ STALLED_MS = 1000
 
 def choose(connections, host, now, crowd):
     """The connection to replace (of `host` only, when it is not None), or None."""
-    counts = {}
+    counts = {}  # connections per address
+    heads = {}  # partial heads per address
     for conn in connections:
         counts[conn.host] = counts.get(conn.host, 0) + 1
+        if conn.phase == READING:
+            heads[conn.host] = heads.get(conn.host, 0) + 1
     best = None
     best_key = None
     for conn in connections:
@@ -34,7 +37,7 @@ def choose(connections, host, now, crowd):
         phase = conn.phase
         waited = time.ticks_diff(now, conn.since)
         if phase == READING:
-            if waited < GRACE_MS and counts[conn.host] <= crowd:
+            if waited < GRACE_MS and heads[conn.host] <= crowd:
                 continue
         elif phase == SENDING:
             if waited < STALLED_MS:
