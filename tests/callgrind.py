@@ -25,6 +25,7 @@ class Dump:
         self.path = path
         self.total = 0
         self.self_cost = {}
+        self.call_cost = {}  # what each function's calls cost (inclusive = self + this)
         self._parse()
 
     def _parse(self):
@@ -40,12 +41,12 @@ class Dump:
             for line in f:
                 head = line[:1]
                 if head.isdigit() or head in "+-*":
-                    if after_call:
-                        after_call = False
-                        continue
                     parts = line.split()
-                    if len(parts) > 1 and current is not None:
-                        costs[current] = costs.get(current, 0) + int(parts[1])
+                    if len(parts) < 2 or current is None:
+                        continue
+                    into = self.call_cost if after_call else costs
+                    into[current] = into.get(current, 0) + int(parts[1])
+                    after_call = False
                 elif line.startswith("fn="):
                     current = _name(line[3:].strip(), names)
                 elif line.startswith("cfn="):
@@ -59,6 +60,10 @@ class Dump:
         """[(instructions, function)] for the count costliest functions by self cost."""
         rows = sorted(((cost, name) for name, cost in self.self_cost.items()), reverse=True)
         return rows[:count]
+
+    def inclusive(self, name):
+        """What name cost with everything it called (recursive entries are named name'2...)."""
+        return self.self_cost.get(name, 0) + self.call_cost.get(name, 0)
 
 
 def _name(spec, names):
