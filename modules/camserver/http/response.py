@@ -41,13 +41,6 @@ class Response:
         self.content_type = content_type
         self.headers = headers
 
-    def is_stream(self):
-        return isinstance(self.body, StreamBody)
-
-    def is_generator(self):
-        # Generators have send() too, which is why streams are told apart by class.
-        return not self.is_stream() and hasattr(self.body, "__next__")
-
     def release(self):
         """Give back what the body holds (a frame, a stream): called once the
         response is sent or the client is gone, and a second call does nothing."""
