@@ -16,6 +16,11 @@ from camserver.http.errors import HTTPError
 from camserver.http.response import Response, text
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
+# Headers of the hot routes in wire form (see http/response.py Response).
+_NO_STORE = b"Cache-Control: no-store\r\n"
+_CAPTURE_HEADERS = (
+    b"Content-Disposition: inline; filename=capture.jpg\r\nX-Timestamp: %d.%06d\r\n" + _NO_STORE
+)
 
 
 class CameraRoutes:
@@ -42,15 +47,7 @@ class CameraRoutes:
         if shared is None:
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = divmod(shared.us, 1000000)
-        response = Response(
-            shared.payload,
-            content_type="image/jpeg",
-            headers=[
-                ("Content-Disposition", "inline; filename=capture.jpg"),
-                ("X-Timestamp", "%d.%06d" % (sec, usec)),
-                ("Cache-Control", "no-store"),
-            ],
-        )
+        response = Response(shared.payload, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
         response.hold = Hold(self.hub, shared)
         return response
 
@@ -92,7 +89,7 @@ class CameraRoutes:
                 b"}",
             )
         )
-        return Response(body, content_type="application/json", headers=[("Cache-Control", "no-store")])
+        return Response(body, content_type="application/json", headers=_NO_STORE)
 
     async def control(self, request):
         query = request.query
