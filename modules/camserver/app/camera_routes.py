@@ -75,7 +75,8 @@ class CameraRoutes:
             self._settings_json = json.dumps(camera)[1:-1].encode()
             if self._fixed_json is None:
                 self._fixed_json = _fixed_json(sizes)
-        stats = self.server.stats(request.query.get("gc") == "1")
+        # (the query string is looked at first: parsing an empty one still costs two calls)
+        stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
         body = b"".join(

@@ -90,10 +90,13 @@ def serialise_head(version, status, content_type, length, keep_alive, headers, e
     length None means no Content-Length (chunked, or ended by closing); `extra`
     is a pre-encoded bytes block that goes into every response (e.g. CORS),
     built once at start so it costs nothing per request."""
-    if headers is None and length is not None and not chunked:
-        # The common case (a body of known length, no extra headers) is one
-        # cached template and one % per response.
-        return _template(version, status, content_type, keep_alive, extra) % length
+    if length is not None and not chunked:
+        # The common cases (a body of known length, headers none or in wire form) are
+        # one cached template and one % per response.
+        if headers is None:
+            return _template(version, status, content_type, keep_alive, extra, False) % length
+        if isinstance(headers, bytes):
+            return _template(version, status, content_type, keep_alive, extra, True) % (length, headers)
     parts = [_status_line(version, status)]
     if content_type:
         parts.append(_type_line(content_type))
@@ -121,14 +124,16 @@ def _connection_line(version, keep_alive):
     return b""
 
 
-_templates = {}  # content type -> {status/version/keep key: head with a %d for the length}
+# content type -> {status/version/keep/headers key: head with %d for the length (and %s
+# for the headers)}
+_templates = {}
 
 
-def _template(version, status, content_type, keep_alive, extra):
+def _template(version, status, content_type, keep_alive, extra, with_headers):
     by_type = _templates.get(content_type)
     if by_type is None:
         by_type = _templates[content_type] = {}
-    key = status * 4 + (2 if version == 11 else 0) + (1 if keep_alive else 0)
+    key = status * 8 + (4 if version == 11 else 0) + (2 if keep_alive else 0) + (1 if with_headers else 0)
     template = by_type.get(key)
     if template is None:
         template = b"".join(
@@ -138,6 +143,7 @@ def _template(version, status, content_type, keep_alive, extra):
                 b"Content-Length: %d\r\n",
                 _connection_line(version, keep_alive),
                 extra.replace(b"%", b"%%"),
+                b"%s" if with_headers else b"",
                 _CRLF,
             ]
         )
