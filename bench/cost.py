@@ -1,6 +1,6 @@
 """make cost: CPU instructions per operation, counted by callgrind on the MicroPython unix port.
 
-    python bench/cost.py [--top N] [--only ROW,ROW] [--binary PATH]
+    python bench/cost.py [--quick] [--top N] [--only ROW,ROW] [--binary PATH] [--set NAME=VALUE]
 
 Starts the simulated camera server under `valgrind --tool=callgrind` (tests/callgrind.py) for
 the PyPI binary and, when `make unix-port` has built it, build/unix/micropython (camera_glue).
@@ -24,9 +24,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
-from callgrind import CallgrindServer  # noqa: E402
+from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
 from httpclient import Conn, MjpegReader  # noqa: E402
-from simserver import ROOT  # noqa: E402
+from simserver import ROOT, sim_env  # noqa: E402
 
 CORE_HZ = 240e6
 VIEWERS = 4
@@ -195,10 +195,10 @@ def refusal_phase(phase, server, count):
             s.close()
 
 
-def measure(binary, tag, only, top, quick):
-    """{row: (instructions per operation, note)} for one binary."""
+def measure(binary, tag, only, top, quick, extra):
+    """{row: (instructions per operation, note, Dump)} for one binary."""
     scale = 1 if quick else 2
-    server = CallgrindServer(dict(SETTINGS), binary=binary, tag=tag)
+    server = CallgrindServer(dict(SETTINGS, **extra), binary=binary, tag=tag)
     results = {}
     try:
         conn = Conn(server.host, server.port, timeout=60)
@@ -207,8 +207,9 @@ def measure(binary, tag, only, top, quick):
             conn.request("GET", path)
             conn.read_reply()
         time.sleep(1.0)
+        # The idle grab comes once a second: a long window keeps its quantisation small.
         idle = Phase(server, 0)
-        rate = idle.run(lambda: time.sleep(3.0 * scale) or 1) / idle.seconds
+        rate = idle.run(lambda: time.sleep(5.0 * scale) or 1) / idle.seconds
         results["idle"] = (rate, "%.1f s" % idle.seconds, idle.dump)
         plan = {
             "status": lambda p: p.run(requests(conn, [("/status", 200)], 20 * scale)),
@@ -253,6 +254,38 @@ def measure(binary, tag, only, top, quick):
     return results
 
 
+# One asyncio wake-up and nothing else: the floor under every request and every frame sent.
+_WAKES = """
+import asyncio, sys
+async def tick(n):
+    for _ in range(n):
+        await asyncio.sleep_ms(0)
+asyncio.run(tick(int(sys.argv[1])))
+"""
+
+
+def asyncio_wake(binary):
+    """Instructions per asyncio task wake-up (sleep_ms(0)): callgrind totals of 0 and 1000
+    wake-ups, subtracted, so start-up cancels out."""
+    os.makedirs(OUT, exist_ok=True)
+    script = os.path.join(OUT, "wakes.py")
+    with open(script, "w") as f:
+        f.write(_WAKES)
+    totals = []
+    for n in (0, 1000):
+        out = os.path.join(OUT, "wakes.out")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, binary, script, str(n)],
+            cwd=ROOT,
+            env=sim_env(),
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
+        totals.append(Dump(out).total)
+    return (totals[1] - totals[0]) / 1000
+
+
 def fmt(n):
     if n is None:
         return "–"
@@ -271,6 +304,8 @@ def main():
     top = int(args[args.index("--top") + 1]) if "--top" in args else 0
     only = args[args.index("--only") + 1].split(",") if "--only" in args else []
     quick = "--quick" in args
+    # --set name=value: a setting for the measured server (e.g. idle_fps=0), repeatable.
+    extra = dict(args[i + 1].split("=", 1) for i, arg in enumerate(args) if arg == "--set")
     binaries = [("PyPI binary", os.path.join(ROOT, ".venv", "bin", "micropython"), "pypi", 1)]
     glue = os.path.join(ROOT, "build", "unix", "micropython")
     if "--binary" in args:
@@ -278,9 +313,11 @@ def main():
     elif os.path.exists(glue) and has_camera_glue(glue):
         binaries.append(("camera_glue unix build", glue, "glue", 2))
     measured = []
+    wakes = []
     for label, binary, tag, budget_col in binaries:
         print("measuring %s (%s) under callgrind..." % (label, binary), file=sys.stderr)
-        measured.append((label, budget_col, measure(binary, tag, only, top, quick)))
+        measured.append((label, budget_col, measure(binary, tag, only, top, quick, extra)))
+        wakes.append((label, asyncio_wake(binary)))
 
     print("## Instructions per operation (%s, %s)" % (time.strftime("%Y-%m-%d"), machine()))
     print()
@@ -318,6 +355,12 @@ def main():
                 "%s instructions/s ≈ %.1f %% of a 240 MHz core (estimate)."
                 % (label, VIEWERS, SCENE_FPS, SCENE_PAGES, fmt(per_second), 100 * per_second / CORE_HZ)
             )
+    print()
+    for label, wake in wakes:
+        print(
+            "Floor, %s: one asyncio task wake-up (sleep_ms(0)) costs %s instructions; every request "
+            "and every frame a viewer sends starts with one." % (label, fmt(wake))
+        )
     notes = [
         "%s, %s: %s" % (label, row, results[row][1])
         for label, _, results in measured
