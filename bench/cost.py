@@ -36,6 +36,16 @@ MAX_CONNECTIONS = 12
 # Idle connections are held open through the 503 phase, which under valgrind takes seconds.
 SETTINGS = {"idle_timeout_ms": 600000, "max_connections": MAX_CONNECTIONS}
 
+# What Chromium sends with the page's fetch("/status"): the parser's share of a real poll.
+BROWSER = {
+    "Connection": "keep-alive",
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36",
+    "Accept": "*/*",
+    "Referer": "http://192.168.1.50/",
+    "Accept-Encoding": "gzip, deflate",
+    "Accept-Language": "en-US,en;q=0.9",
+}
 # /status refreshes its heap figures (a walk over the whole heap) at most this often
 # (HEAP_REFRESH_MS in modules/camserver/server.py).
 HEAP_REFRESH_S = 5
@@ -43,6 +53,7 @@ HEAP_REFRESH_S = 5
 ROWS = {
     "idle": ("idle, per second (nobody watching)", 100e3, 100e3),
     "status": ("`GET /status` (keep-alive)", 200e3, 200e3),
+    "status_browser": ("`GET /status` with a browser's request headers (%d)" % len(BROWSER), None, None),
     "status_fresh": (
         "`GET /status` that refreshes the heap figures (once per %d s)" % HEAP_REFRESH_S,
         None,
@@ -90,18 +101,23 @@ class Phase:
         return (dump.total - self.idle_rate * self.seconds) / count
 
 
-def requests(conn, paths, count):
-    """count keep-alive requests cycling through paths; every answer must be the expected status."""
+def requests(phase, conn, paths, count, pause=0, headers=None):
+    """count keep-alive requests cycling through paths; every answer must be the expected
+    status. One round before the phase, so that what a route refreshes now and then (the
+    heap figures of /status, after the long idle phase) is fresh when counting starts;
+    pause: seconds between that round and the counting."""
 
-    def run():
+    def run(count):
         for i in range(count):
             path, status = paths[i % len(paths)]
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers)
             reply = conn.read_reply()
             assert reply.status == status, (path, reply.status, reply.body[:200])
         return count
 
-    return run
+    run(len(paths))
+    time.sleep(pause)
+    return phase.run(lambda: run(count))
 
 
 class Viewers:
@@ -160,11 +176,6 @@ def stream_phase(phase, conn, row, seconds):
     return cost, box["after"] - box["before"]
 
 
-def fresh_status(phase, conn):
-    time.sleep(HEAP_REFRESH_S + 1)  # outside the phase: the cached heap figures are now stale
-    return phase.run(requests(conn, [("/status", 200)], 1))
-
-
 def refusal_phase(phase, server, count):
     held = []
     try:
@@ -211,19 +222,16 @@ def measure(binary, tag, only, top, quick, extra):
         idle = Phase(server, 0)
         rate = idle.run(lambda: time.sleep(5.0 * scale) or 1) / idle.seconds
         results["idle"] = (rate, "%.1f s" % idle.seconds, idle.dump)
+        control = [("/control?var=brightness&val=1", 200), ("/control?var=brightness&val=0", 200)]
         plan = {
-            "status": lambda p: p.run(requests(conn, [("/status", 200)], 20 * scale)),
-            "status_fresh": lambda p: fresh_status(p, conn),
-            "body": lambda p: p.run(requests(conn, [("/test/body", 200)], 20 * scale)),
-            "capture": lambda p: p.run(requests(conn, [("/capture", 200)], 10 * scale)),
-            "404": lambda p: p.run(requests(conn, [("/nope", 404)], 20 * scale)),
-            "control": lambda p: p.run(
-                requests(
-                    conn,
-                    [("/control?var=brightness&val=1", 200), ("/control?var=brightness&val=0", 200)],
-                    20 * scale,
-                )
-            ),
+            "status": lambda p: requests(p, conn, [("/status", 200)], 20 * scale),
+            "status_browser": lambda p: requests(p, conn, [("/status", 200)], 20 * scale, headers=BROWSER),
+            # The heap figures go stale during the pause: the one request counted reads them.
+            "status_fresh": lambda p: requests(p, conn, [("/status", 200)], 1, HEAP_REFRESH_S + 1),
+            "body": lambda p: requests(p, conn, [("/test/body", 200)], 20 * scale),
+            "capture": lambda p: requests(p, conn, [("/capture", 200)], 10 * scale),
+            "404": lambda p: requests(p, conn, [("/nope", 404)], 20 * scale),
+            "control": lambda p: requests(p, conn, control, 20 * scale),
             "refusal": lambda p: refusal_phase(p, server, 5 * scale),
         }
         for row in ROWS:
