@@ -20,12 +20,13 @@ SIM_PORT := $(if $(PORT),$(PORT),8080)
 
 export MICROPYTHON
 
-.PHONY: help venv sysdeps compile frames page sim test lint bench soak clean
+.PHONY: help venv sysdeps compile frames page sim test lint bench soak cost clean
 
 help:
 	@echo "make sim      serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
 	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
 	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak SECONDS=600 for a soak run"
+	@echo "make cost     instructions per request and per frame under callgrind (docs/benchmarks.md)"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
 	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
 	@echo "make hil [PORT=...]   hardware-in-the-loop suite (the simulated device without PORT)"
@@ -81,6 +82,10 @@ bench: venv compile frames
 SECONDS ?= 60
 soak: venv compile frames
 	$(BIN)/python bench/soak.py $(SECONDS)
+
+# Instructions per operation under callgrind, for the PyPI binary and build/unix/micropython when built.
+cost: venv sysdeps compile frames
+	$(BIN)/python bench/cost.py $(COST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

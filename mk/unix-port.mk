@@ -9,7 +9,8 @@
 # MPY_DIR is a MicroPython source tree at the pinned MICROPY_VERSION (firmware/versions.env, the
 # same pin the firmware build uses); `make deps` clones one into build/deps/micropython. No
 # submodule is needed: btree, ssl and ffi are left out, and the frozen manifest below holds
-# only asyncio (the standard variant's manifest would need lib/micropython-lib).
+# only asyncio (the standard variant's manifest would need lib/micropython-lib). The binary
+# keeps its symbols (STRIP=): `make cost` names the C functions from them.
 
 UNIX_OUT := $(abspath $(BUILD))/unix
 UNIX_BIN := $(UNIX_OUT)/micropython
@@ -54,7 +55,8 @@ unix-port:
 	  USER_C_MODULES=$(CURDIR)/components \
 	  FROZEN_MANIFEST=$(UNIX_OUT)/manifest.py \
 	  $(if $(wildcard $(MPY_DIR)/lib/micropython-lib/README.md),,MPY_LIB_DIR=$(UNIX_OUT)/no-micropython-lib) \
-	  MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
+	  MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0 \
+	  STRIP=
 	cp $(UNIX_OUT)/obj/micropython $(UNIX_BIN)
 	@$(UNIX_BIN) -c "import camera_glue, sys; print('built', '$(BUILD)/unix/micropython:', sys.implementation.name, sys.version, 'with camera_glue')"
 	@echo "next: make sim MICROPYTHON=$(BUILD)/unix/micropython  or  make test MICROPYTHON=$(BUILD)/unix/micropython"

@@ -92,16 +92,17 @@ def sim_env():
 class SimServer:
     """A running MicroPython camera server process and its console."""
 
-    def __init__(self, settings, command=None, binary=None, heap="4M"):
+    def __init__(self, settings, command=None, binary=None, heap="4M", wrap=(), start_timeout=20):
         """command(port): another entry than `-m camserver.host` (settings are then ignored);
-        binary: another MicroPython than MICROPYTHON / the pinned one."""
+        binary: another MicroPython than MICROPYTHON / the pinned one; wrap: a command line
+        that runs it (valgrind)."""
         ensure_built()
         self.port = settings.pop("port", None) or free_port()
         self.host = "127.0.0.1"
         self.url = "http://%s:%d" % (self.host, self.port)
         args = sim_args(self.port, settings) if command is None else command(self.port)
         self.proc = subprocess.Popen(
-            [binary or micropython_binary(), "-X", "heapsize=" + heap, *args],
+            [*wrap, binary or micropython_binary(), "-X", "heapsize=" + heap, *args],
             cwd=ROOT,
             env=sim_env(),
             stdout=subprocess.PIPE,
@@ -113,7 +114,7 @@ class SimServer:
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + start_timeout
         while not any(line.startswith("camera ready:") for line in self.lines()):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()

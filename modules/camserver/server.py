@@ -7,6 +7,8 @@ from camserver import log
 from camserver.security.cors import allow_origin_header
 from camserver.transport.listener import Listener
 
+HEAP_REFRESH_MS = 5000  # /status reads the heap figures (a walk over the whole heap) at most this often
+
 
 def url(address, port):
     """The address a browser uses: http://address/ (with :port when not 80)."""
@@ -18,6 +20,9 @@ def url(address, port):
 class Server:
     """An HTTP server on config's host: the main port's router, and more (port, router)
     pairs (the stream port) served by the same listener and connection budget."""
+
+    _heap_figures = None  # the last heap figures read, and when (see _heap)
+    _heap_read_ms = 0
 
     def __init__(self, config, router):
         self.config = config
@@ -31,8 +36,9 @@ class Server:
         self.more_ports.append((port, router))
 
     def stats(self, collect=False):
-        """Counters for /status. collect=True runs gc.collect() first so heap figures are
-        comparable between calls (not by default: the page polls every second)."""
+        """Counters for /status. collect=True runs gc.collect() first and reads the heap
+        figures afresh, so they compare between calls (not by default: every open page
+        polls once a second)."""
         if collect:
             gc.collect()
         lst = self.listener
@@ -44,8 +50,25 @@ class Server:
             "refused": lst.refused,
             "evicted": lst.evicted,
             "requests": lst.requests,
-            "heap": {"free": gc.mem_free(), "alloc": gc.mem_alloc()},
+            "heap": self._heap(collect),
         }
+
+    def _heap(self, fresh):
+        # gc.mem_free() and gc.mem_alloc() each walk the whole heap (MicroPython keeps no
+        # running count; micropython.mem_info() walks too): on a board with MBs of PSRAM
+        # that is milliseconds of the streaming core per call. So the figures are read at
+        # most every HEAP_REFRESH_MS, by whichever /status comes then, and age_ms says how
+        # old they are.
+        now = time.ticks_ms()
+        heap = self._heap_figures
+        age = time.ticks_diff(now, self._heap_read_ms)
+        # (age < 0: ticks wrapped after days without a /status)
+        if fresh or heap is None or age < 0 or age >= HEAP_REFRESH_MS:
+            heap = self._heap_figures = {"free": gc.mem_free(), "alloc": gc.mem_alloc(), "age_ms": 0}
+            self._heap_read_ms = now
+        else:
+            heap["age_ms"] = age
+        return heap
 
     async def run(self, address=None, port=None):
         """Bind, announce, and serve until cancelled."""

@@ -87,7 +87,10 @@ def test_control_rejects_bad_input_with_400_and_a_reason(sim):
 
 def test_status_has_the_camerawebserver_fields(sim):
     server = sim()
-    status = json.loads(get(server, "/status").body)
+    reply = get(server, "/status")
+    assert reply.header("content-type") == "application/json"
+    assert reply.header("cache-control") == "no-store"
+    status = json.loads(reply.body)
     fields = (
         "framesize quality brightness contrast saturation sharpness special_effect wb_mode awb awb_gain aec "
         "aec2 ae_level aec_value agc agc_gain gainceiling bpc wpc raw_gma lenc hmirror vflip dcw colorbar "

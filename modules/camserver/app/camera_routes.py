@@ -13,9 +13,14 @@ from camserver.app import mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.http.errors import HTTPError
-from camserver.http.response import NO_STORE, Response, text
+from camserver.http.response import Response, text
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
+# Headers of the hot routes in wire form (see http/response.py Response).
+_NO_STORE = b"Cache-Control: no-store\r\n"
+_CAPTURE_HEADERS = (
+    b"Content-Disposition: inline; filename=capture.jpg\r\nX-Timestamp: %d.%06d\r\n" + _NO_STORE
+)
 
 
 class CameraRoutes:
@@ -26,10 +31,10 @@ class CameraRoutes:
         self.hub = hub
         self.server = server
         self.keepalive_ms = config["stream_keepalive_ms"]
-        # The settable ranges, for the page's controls: fixed, so built once.
-        self.limits = {}
-        for name in sensor.RANGES:
-            self.limits[name] = sensor.RANGES[name][:2]
+        # /status in parts, as JSON members (bytes): the camera's settings until a /control
+        # changes them, and the ranges and frame sizes, which never change (see status).
+        self._settings_json = None
+        self._fixed_json = None
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
@@ -44,15 +49,7 @@ class CameraRoutes:
         if shared is None:
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = divmod(shared.us, 1000000)
-        response = Response(
-            shared.payload,
-            content_type="image/jpeg",
-            headers=[
-                ("Content-Disposition", "inline; filename=capture.jpg"),
-                ("X-Timestamp", "%d.%06d" % (sec, usec)),
-                NO_STORE[0],
-            ],
-        )
+        response = Response(shared.payload, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
         response.hold = Hold(self.hub.buffers, shared, holder)
         return response
 
@@ -65,23 +62,37 @@ class CameraRoutes:
         return Response(
             body,
             content_type=mjpeg.CONTENT_TYPE,
-            headers=[NO_STORE[0], ("X-Framerate", str(self.hub.fps))],
+            headers=[("Cache-Control", "no-store"), ("X-Framerate", str(self.hub.fps))],
         )
 
     async def status(self, request):
-        out = self.camera.status()
-        out.update(self.server.stats(request.query.get("gc") == "1"))
-        viewers, frames = self.hub.stats()
-        out["viewers"] = viewers
-        out["frames"] = frames
-        out["frames_out"] = self.camera.frames_out()
-        out["limits"] = self.limits
-        sizes = []
-        for index in out.get("framesizes", ()):
-            name, width, height = sensor.FRAMESIZES[index]
-            sizes.append([index, name, width, height])
-        out["framesizes"] = sizes
-        return Response(json.dumps(out), content_type="application/json", headers=NO_STORE)
+        # Every open page polls this once a second. Serialising the thirty-odd settings and
+        # the ranges each time cost more than all the rest, and they only change through
+        # control() below: so they are kept as JSON, and only the counters are dumped anew.
+        if self._settings_json is None:
+            camera = self.camera.status()
+            sizes = camera.pop("framesizes", ())
+            # (the backend's grab count would go stale here; frames.grabbed counts the same grabs)
+            camera.pop("grabbed", None)
+            self._settings_json = json.dumps(camera)[1:-1].encode()
+            if self._fixed_json is None:
+                self._fixed_json = _fixed_json(sizes)
+        # (the query string is looked at first: parsing an empty one still costs two calls)
+        stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
+        stats["viewers"], stats["frames"] = self.hub.stats()
+        stats["frames_out"] = self.camera.frames_out()
+        body = b"".join(
+            (
+                b"{",
+                self._settings_json,
+                b", ",
+                json.dumps(stats)[1:-1].encode(),
+                b", ",
+                self._fixed_json,
+                b"}",
+            )
+        )
+        return Response(body, content_type="application/json", headers=_NO_STORE)
 
     async def control(self, request):
         query = request.query
@@ -97,4 +108,19 @@ class CameraRoutes:
             self.camera.set(name, number)
         except ValueError as e:
             raise HTTPError(400, str(e))
-        return text(200, "ok", NO_STORE)
+        finally:
+            self._settings_json = None  # /status reads the settings afresh
+        return text(200, "ok", _NO_STORE)
+
+
+def _fixed_json(framesizes):
+    """ "limits" (the settable ranges, for the page's controls) and "framesizes" ([index,
+    name, width, height] for each size the camera offers), as JSON members."""
+    limits = {}
+    for name in sensor.RANGES:
+        limits[name] = sensor.RANGES[name][:2]
+    sizes = []
+    for index in framesizes:
+        name, width, height = sensor.FRAMESIZES[index]
+        sizes.append([index, name, width, height])
+    return json.dumps({"limits": limits, "framesizes": sizes})[1:-1].encode()

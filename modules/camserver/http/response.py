@@ -29,8 +29,9 @@ class StreamBody:
 
 
 class Response:
-    """What a handler returns: status, body, content type and extra headers
-    (a list of (name, value) string pairs)."""
+    """What a handler returns: status, body, content type and extra headers: a list of
+    (name, value) string pairs, or bytes already in wire form ("Name: value\r\n" lines),
+    which hot routes build once or with one % instead of a format and encode per header."""
 
     close = False  # set to end the connection after this response
     hold = None  # an object whose close() gives back what body points into (a frame)
@@ -40,13 +41,6 @@ class Response:
         self.body = body
         self.content_type = content_type
         self.headers = headers
-
-    def is_stream(self):
-        return isinstance(self.body, StreamBody)
-
-    def is_generator(self):
-        # Generators have send() too, which is why streams are told apart by class.
-        return not self.is_stream() and hasattr(self.body, "__next__")
 
     def release(self):
         """Give back what the body holds (a frame, a stream): called once the
@@ -102,10 +96,13 @@ def serialise_head(
     is a pre-encoded bytes block that goes into every response (e.g. CORS),
     built once at start so it costs nothing per request; `date` is the Date
     line of this second (http/date.py), b"" for none."""
-    if headers is None and length is not None and not chunked:
-        # The common case (a body of known length, no extra headers) is one
-        # cached template and one % per response.
-        return _template(version, status, content_type, keep_alive, extra, date) % length
+    if length is not None and not chunked:
+        # The common cases (a body of known length, headers none or in wire form) are
+        # one cached template and one % per response.
+        if headers is None:
+            return _template(version, status, content_type, keep_alive, extra, date, False) % length
+        if isinstance(headers, bytes):
+            return _template(version, status, content_type, keep_alive, extra, date, True) % (length, headers)
     parts = [_status_line(version, status)]
     if content_type:
         parts.append(_type_line(content_type))
@@ -116,7 +113,9 @@ def serialise_head(
     parts.append(_connection_line(version, keep_alive))
     if date:
         parts.append(date)
-    if headers:
+    if isinstance(headers, bytes):
+        parts.append(headers)
+    elif headers:
         for name, value in headers:
             parts.append(("%s: %s\r\n" % (name, value)).encode())
     if extra:
@@ -133,11 +132,13 @@ def _connection_line(version, keep_alive):
     return b""
 
 
-_templates = {}  # content type -> {status/version/keep key: head with a %d for the length}
+# content type -> {status/version/keep/headers key: head with %d for the length (and %s
+# for the headers)}
+_templates = {}
 _templates_date = b""  # the Date line the templates hold: they are rebuilt once per second
 
 
-def _template(version, status, content_type, keep_alive, extra, date):
+def _template(version, status, content_type, keep_alive, extra, date, with_headers):
     global _templates, _templates_date
     if date != _templates_date:
         _templates = {}
@@ -145,7 +146,7 @@ def _template(version, status, content_type, keep_alive, extra, date):
     by_type = _templates.get(content_type)
     if by_type is None:
         by_type = _templates[content_type] = {}
-    key = status * 4 + (2 if version == 11 else 0) + (1 if keep_alive else 0)
+    key = status * 8 + (4 if version == 11 else 0) + (2 if keep_alive else 0) + (1 if with_headers else 0)
     template = by_type.get(key)
     if template is None:
         template = b"".join(
@@ -156,6 +157,7 @@ def _template(version, status, content_type, keep_alive, extra, date):
                 _connection_line(version, keep_alive),
                 date,
                 extra.replace(b"%", b"%%"),
+                b"%s" if with_headers else b"",
                 _CRLF,
             ]
         )

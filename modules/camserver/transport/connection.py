@@ -17,7 +17,15 @@ from camserver import log
 from camserver.http import date, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
-from camserver.http.response import CHUNK_END, LAST_CHUNK, Response, chunk_header, serialise_head, text
+from camserver.http.response import (
+    CHUNK_END,
+    LAST_CHUNK,
+    Response,
+    StreamBody,
+    chunk_header,
+    serialise_head,
+    text,
+)
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING
@@ -205,10 +213,14 @@ class Connection:
             body = response.body
             keep = request.keep_alive and not response.close
             chunked = False
-            if response.is_stream():
+            # The kind of body (http/response.py), told once: generators have send() too,
+            # which is why streams are told apart by class.
+            stream = isinstance(body, StreamBody)
+            generator = not stream and hasattr(body, "__next__")
+            if stream:
                 length = body.length
                 keep = False  # a stream ends when the connection does
-            elif response.is_generator():
+            elif generator:
                 length = None
                 chunked = request.version == 11
                 keep = keep and chunked
@@ -236,9 +248,9 @@ class Connection:
                 await out.finish(head, written, len(head))
             if request.method == "HEAD":
                 return keep
-            if response.is_stream():
+            if stream:
                 await body.send(out)
-            elif response.is_generator():
+            elif generator:
                 for piece in body:
                     if chunked:
                         if not len(piece):

@@ -1,0 +1,386 @@
+"""make cost: CPU instructions per operation, counted by callgrind on the MicroPython unix port.
+
+    python bench/cost.py [--quick] [--top N] [--only ROW,ROW] [--binary PATH] [--set NAME=VALUE]
+
+Starts the simulated camera server under `valgrind --tool=callgrind` (tests/callgrind.py) for
+the PyPI binary and, when `make unix-port` has built it, build/unix/micropython (camera_glue).
+Each phase zeroes the counters, runs its operations, and dumps. Instructions per operation are
+(phase instructions - idle rate x phase seconds) / operations: the background (the watchdog's
+tick, the idle grab) is measured on its own in the first phase and taken out of the others.
+"≈ ms on a 240 MHz core" is instructions / 240e6: an estimate (one x86 instruction is not one
+Xtensa instruction, and it ignores caches, PSRAM and Wi-Fi), but it orders costs the same way.
+--top N prints each phase's N costliest C functions (self cost) from the dump; the dumps stay
+in build/cost for callgrind_annotate.
+"""
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
+from httpclient import Conn, MjpegReader  # noqa: E402
+from simserver import ROOT, sim_env  # noqa: E402
+
+CORE_HZ = 240e6
+VIEWERS = 4
+SCENE_FPS = 25
+SCENE_PAGES = 4  # open camera pages, each polling /status once a second
+MAX_CONNECTIONS = 12
+# Idle connections are held open through the 503 phase, which under valgrind takes seconds.
+SETTINGS = {"idle_timeout_ms": 600000, "max_connections": MAX_CONNECTIONS}
+
+# What Chromium sends with the page's fetch("/status"): the parser's share of a real poll.
+BROWSER = {
+    "Connection": "keep-alive",
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36",
+    "Accept": "*/*",
+    "Referer": "http://192.168.1.50/",
+    "Accept-Encoding": "gzip, deflate",
+    "Accept-Language": "en-US,en;q=0.9",
+}
+# /status refreshes its heap figures (a walk over the whole heap) at most this often
+# (HEAP_REFRESH_MS in modules/camserver/server.py).
+HEAP_REFRESH_S = 5
+# row -> (label, budget for the PyPI binary, budget for the camera_glue build); None: no budget.
+ROWS = {
+    "idle": ("idle, per second (nobody watching)", 100e3, 100e3),
+    "status": ("`GET /status` (keep-alive)", 200e3, 200e3),
+    "status_browser": ("`GET /status` with a browser's request headers (%d)" % len(BROWSER), None, None),
+    "status_fresh": (
+        "`GET /status` that refreshes the heap figures (once per %d s)" % HEAP_REFRESH_S,
+        None,
+        None,
+    ),
+    "body": ("`GET /test/body` (120 kB, keep-alive)", 150e3, 150e3),
+    "capture": ("`GET /capture` (VGA, keep-alive)", 200e3, 200e3),
+    "404": ("404 (keep-alive)", None, None),
+    "control": ("`/control` change (keep-alive)", None, None),
+    "refusal": ("503 refusal (new connection, max_connections open)", None, None),
+    "vga": ("one MJPEG frame to one of 4 viewers, VGA", 60e3, 35e3),
+    "svga": ("one MJPEG frame to one of 4 viewers, SVGA", None, None),
+    "uxga": ("one MJPEG frame to one of 4 viewers, UXGA", None, None),
+}
+FRAMESIZE = {"vga": 10, "svga": 11, "uxga": 15}
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, %s" % (cpu, os.cpu_count(), platform.system())
+
+
+class Phase:
+    """Runs one phase between zero() and dump(); per_op() takes the background out."""
+
+    def __init__(self, server, idle_rate):
+        self.server = server
+        self.idle_rate = idle_rate
+
+    def run(self, operations):
+        """operations() does the work and returns how many operations it did."""
+        start = self.server.zero()
+        count = operations()
+        dump, end = self.server.dump()
+        self.dump = dump
+        self.seconds = end - start
+        return (dump.total - self.idle_rate * self.seconds) / count
+
+
+def requests(phase, conn, paths, count, pause=0, headers=None):
+    """count keep-alive requests cycling through paths; every answer must be the expected
+    status. One round before the phase, so that what a route refreshes now and then (the
+    heap figures of /status, after the long idle phase) is fresh when counting starts;
+    pause: seconds between that round and the counting."""
+
+    def run(count):
+        for i in range(count):
+            path, status = paths[i % len(paths)]
+            conn.request("GET", path, headers=headers)
+            reply = conn.read_reply()
+            assert reply.status == status, (path, reply.status, reply.body[:200])
+        return count
+
+    run(len(paths))
+    time.sleep(pause)
+    return phase.run(lambda: run(count))
+
+
+class Viewers:
+    """VIEWERS MJPEG clients counting the parts they receive."""
+
+    def __init__(self, server):
+        self.frames = [0] * VIEWERS
+        self.errors = []
+        self.stopping = False
+        self.threads = [threading.Thread(target=self._watch, args=(i, server)) for i in range(VIEWERS)]
+        for t in self.threads:
+            t.start()
+
+    def _watch(self, i, server):
+        try:
+            with MjpegReader(server.host, server.port, timeout=60) as reader:
+                while not self.stopping:
+                    reader.next_part()
+                    self.frames[i] += 1
+        except Exception as e:  # raised by stop(): a thread cannot fail the run itself
+            self.errors.append("viewer %d: %r" % (i, e))
+
+    def wait(self, each):
+        deadline = time.monotonic() + 120
+        while min(self.frames) < each:
+            assert not self.errors and time.monotonic() < deadline, (self.frames, self.errors)
+            time.sleep(0.05)
+
+    def total(self):
+        return sum(self.frames)
+
+    def stop(self):
+        self.stopping = True
+        for t in self.threads:
+            t.join(60)
+        assert not self.errors, self.errors
+
+
+def stream_phase(phase, conn, row, seconds):
+    conn.request("GET", "/control?var=framesize&val=%d" % FRAMESIZE[row])
+    assert conn.read_reply().status == 200
+    viewers = Viewers(phase.server)
+    try:
+        viewers.wait(5)  # attached and past the size change
+        box = {}
+
+        def run():
+            box["before"] = viewers.total()
+            time.sleep(seconds)
+            box["after"] = viewers.total()
+            return box["after"] - box["before"]
+
+        cost = phase.run(run)
+    finally:
+        viewers.stop()
+    return cost, box["after"] - box["before"]
+
+
+def refusal_phase(phase, server, count):
+    held = []
+    try:
+        while len(held) < MAX_CONNECTIONS:
+            held.append(socket.create_connection((server.host, server.port), timeout=30))
+        time.sleep(1.0)  # every held connection accepted
+
+        def refused():
+            with socket.create_connection((server.host, server.port), timeout=30) as s:
+                data = b""
+                while True:
+                    more = s.recv(4096)
+                    if not more:
+                        break
+                    data += more
+            assert data.startswith(b"HTTP/1.1 503"), data[:100]
+
+        refused()  # warm-up, and proof that the slots are full
+
+        def run():
+            for _ in range(count):
+                refused()
+            return count
+
+        return phase.run(run)
+    finally:
+        for s in held:
+            s.close()
+
+
+def measure(binary, tag, only, top, quick, extra):
+    """{row: (instructions per operation, note, Dump)} for one binary."""
+    scale = 1 if quick else 2
+    server = CallgrindServer(dict(SETTINGS, **extra), binary=binary, tag=tag)
+    results = {}
+    try:
+        conn = Conn(server.host, server.port, timeout=60)
+        # Warm-up: every path once, so first-use caches (templates, page) are built.
+        for path in ("/status", "/test/body", "/capture", "/nope", "/control?var=brightness&val=0"):
+            conn.request("GET", path)
+            conn.read_reply()
+        time.sleep(1.0)
+        # The idle grab comes once a second: a long window keeps its quantisation small.
+        idle = Phase(server, 0)
+        rate = idle.run(lambda: time.sleep(5.0 * scale) or 1) / idle.seconds
+        results["idle"] = (rate, "%.1f s" % idle.seconds, idle.dump)
+        control = [("/control?var=brightness&val=1", 200), ("/control?var=brightness&val=0", 200)]
+        plan = {
+            "status": lambda p: requests(p, conn, [("/status", 200)], 20 * scale),
+            "status_browser": lambda p: requests(p, conn, [("/status", 200)], 20 * scale, headers=BROWSER),
+            # The heap figures go stale during the pause: the one request counted reads them.
+            "status_fresh": lambda p: requests(p, conn, [("/status", 200)], 1, HEAP_REFRESH_S + 1),
+            "body": lambda p: requests(p, conn, [("/test/body", 200)], 20 * scale),
+            "capture": lambda p: requests(p, conn, [("/capture", 200)], 10 * scale),
+            "404": lambda p: requests(p, conn, [("/nope", 404)], 20 * scale),
+            "control": lambda p: requests(p, conn, control, 20 * scale),
+            "refusal": lambda p: refusal_phase(p, server, 5 * scale),
+        }
+        for row in ROWS:
+            if row == "idle" or (only and row not in only):
+                continue
+            phase = Phase(server, rate)
+            if row in FRAMESIZE:
+                cost, frames = stream_phase(phase, conn, row, 3.0 * scale)
+                note = "%d frames in %.1f s" % (frames, phase.seconds)
+            else:
+                cost = plan[row](phase)
+                note = ""
+            results[row] = (cost, note, phase.dump)
+        conn.request("GET", "/control?var=framesize&val=10")
+        conn.read_reply()
+        conn.close()
+    finally:
+        server.stop()
+    tracebacks = [line for line in server.lines() if line.startswith("Traceback")]
+    assert not tracebacks, "\n".join(server.lines()[-40:])
+    if top:
+        for row, (_, _, dump) in results.items():
+            print("### %s: %s, top %d functions by self cost (%s)" % (tag, row, top, dump.path))
+            print()
+            for instr, name in dump.top(top):
+                print("    %5.1f %%  %s" % (100.0 * instr / max(1, dump.total), name))
+            print()
+    return results
+
+
+# One asyncio wake-up and nothing else: the floor under every request and every frame sent.
+_WAKES = """
+import asyncio, sys
+async def tick(n):
+    for _ in range(n):
+        await asyncio.sleep_ms(0)
+asyncio.run(tick(int(sys.argv[1])))
+"""
+
+
+def asyncio_wake(binary):
+    """Instructions per asyncio task wake-up (sleep_ms(0)): callgrind totals of 0 and 1000
+    wake-ups, subtracted, so start-up cancels out."""
+    os.makedirs(OUT, exist_ok=True)
+    script = os.path.join(OUT, "wakes.py")
+    with open(script, "w") as f:
+        f.write(_WAKES)
+    totals = []
+    for n in (0, 1000):
+        out = os.path.join(OUT, "wakes.out")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, binary, script, str(n)],
+            cwd=ROOT,
+            env=sim_env(),
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
+        totals.append(Dump(out).total)
+    return (totals[1] - totals[0]) / 1000
+
+
+def fmt(n):
+    if n is None:
+        return "–"
+    if abs(n) >= 1e6:
+        return "%.2f M" % (n / 1e6)
+    return "%.0f k" % (n / 1e3)
+
+
+def has_camera_glue(binary):
+    done = subprocess.run([binary, "-c", "import camera_glue"], capture_output=True, timeout=30)
+    return done.returncode == 0
+
+
+def main():
+    args = sys.argv[1:]
+    top = int(args[args.index("--top") + 1]) if "--top" in args else 0
+    only = args[args.index("--only") + 1].split(",") if "--only" in args else []
+    quick = "--quick" in args
+    # --set name=value: a setting for the measured server (e.g. idle_fps=0), repeatable.
+    extra = dict(args[i + 1].split("=", 1) for i, arg in enumerate(args) if arg == "--set")
+    binaries = [("PyPI binary", os.path.join(ROOT, ".venv", "bin", "micropython"), "pypi", 1)]
+    glue = os.path.join(ROOT, "build", "unix", "micropython")
+    if "--binary" in args:
+        binaries = [("given binary", args[args.index("--binary") + 1], "given", 1)]
+    elif os.path.exists(glue) and has_camera_glue(glue):
+        binaries.append(("camera_glue unix build", glue, "glue", 2))
+    measured = []
+    wakes = []
+    for label, binary, tag, budget_col in binaries:
+        print("measuring %s (%s) under callgrind..." % (label, binary), file=sys.stderr)
+        measured.append((label, budget_col, measure(binary, tag, only, top, quick, extra)))
+        wakes.append((label, asyncio_wake(binary)))
+
+    print("## Instructions per operation (%s, %s)" % (time.strftime("%Y-%m-%d"), machine()))
+    print()
+    head = "| operation |"
+    rule = "| --- |"
+    for label, _, _ in measured:
+        head += " %s | ≈ ms on a 240 MHz core (estimate) | budget |" % label
+        rule += " ---: | ---: | ---: |"
+    print(head)
+    print(rule)
+    failed = []
+    for row, (text, *budgets) in ROWS.items():
+        if not all(row in results for _, _, results in measured):
+            continue
+        line = "| %s |" % text
+        for label, budget_col, results in measured:
+            cost, note, _ = results[row]
+            budget = budgets[budget_col - 1]
+            met = budget is None or cost <= budget
+            if not met:
+                failed.append("%s: %s (%s > %s)" % (label, row, fmt(cost), fmt(budget)))
+            cell = fmt(cost) if met else "**%s**" % fmt(cost)
+            line += " %s | %.3f | %s |" % (cell, cost / CORE_HZ * 1000, "≤ " + fmt(budget) if budget else "")
+        print(line)
+    print()
+    for label, _, results in measured:
+        if all(row in results for row in ("idle", "status", "svga")):
+            per_second = (
+                results["idle"][0]
+                + SCENE_PAGES * results["status"][0]
+                + VIEWERS * SCENE_FPS * results["svga"][0]
+            )
+            print(
+                "Standard scene, %s (%d viewers at %d fps SVGA + %d pages polling /status each second): "
+                "%s instructions/s ≈ %.1f %% of a 240 MHz core (estimate)."
+                % (label, VIEWERS, SCENE_FPS, SCENE_PAGES, fmt(per_second), 100 * per_second / CORE_HZ)
+            )
+    print()
+    for label, wake in wakes:
+        print(
+            "Floor, %s: one asyncio task wake-up (sleep_ms(0)) costs %s instructions; every request "
+            "and every frame a viewer sends starts with one." % (label, fmt(wake))
+        )
+    notes = [
+        "%s, %s: %s" % (label, row, results[row][1])
+        for label, _, results in measured
+        for row in results
+        if results[row][1]
+    ]
+    print()
+    print("Phases: " + "; ".join(notes) + ".")
+    if failed:
+        print()
+        print("Over budget: " + "; ".join(failed))
+
+
+if __name__ == "__main__":
+    main()
