@@ -104,11 +104,12 @@ firmware:
 	@echo "next: make flash BOARD=$(BOARD) PORT=/dev/ttyACM0"
 
 # The S3 image holds bootloader, partition table and app, and starts at offset 0.
-flash:
+# esptool, python and mpremote come from the project's venv: on a fresh clone these targets make it.
+flash: venv
 	@test -f $(FW_BIN) || { echo "error: no $(FW_BIN): run make firmware BOARD=$(BOARD) first"; exit 1; }
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) --baud $(BAUD) write-flash 0 $(FW_BIN)
 
-erase:
+erase: venv
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) erase-flash
 
 # The values travel in the environment, so quotes in a password need no escaping and no password
@@ -117,8 +118,8 @@ configure: export WIFI_SSID := $(WIFI_SSID)
 configure: export WIFI_PASSWORD := $(WIFI_PASSWORD)
 configure: export CAMERA_HOSTNAME := $(CAMERA_HOSTNAME)
 configure: export AP_PASSWORD := $(AP_PASSWORD)
-configure:
+configure: venv
 	$(BIN)/python firmware/configure.py --port $(PORT)
 
-monitor:
+monitor: venv
 	$(BIN)/mpremote connect $(PORT) repl

@@ -73,6 +73,27 @@ def test_flash_erase_configure_monitor_commands():
     assert "%s/mpremote connect /dev/ttyACM7 repl" % BIN in make("-n", "monitor", "PORT=/dev/ttyACM7").stdout
 
 
+@pytest.mark.parametrize(
+    "goal,args",
+    [
+        ("flash", ["BOARD=" + BOARDS[0]]),
+        ("erase", []),
+        ("configure", ["WIFI_SSID=home"]),
+        ("monitor", []),
+    ],
+)
+def test_board_targets_make_the_venv_first(goal, args):
+    # A fresh clone has no .venv: the target that runs esptool, python or mpremote from it must
+    # create it first (a venv folder that does not exist stands in for the fresh clone).
+    venv = "build/no-venv-here"
+    proc = make("-n", goal, "PORT=/dev/ttyACM7", "VENV=" + venv, *args)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    created = out.find("-m venv %s" % venv)
+    used = out.find("%s/%s/bin/" % (ROOT, venv), created)
+    assert 0 <= created < used, out
+
+
 def test_esptool_accepts_the_flash_command_line(tmp_path):
     # The same arguments, with a port that does not exist: esptool must fail on the port, not on
     # the command line (esptool 5 renamed write_flash to write-flash).
