@@ -2,6 +2,7 @@
 # Included by the Makefile (BIN, BUILD, PORT come from there). docs/firmware.md explains each step.
 #
 #   make deps                                  clone the pinned MicroPython and ESP-IDF into build/deps
+#                                              (not those given as MPY_DIR / IDF_PATH)
 #   make firmware BOARD=<board>                build/firmware/<board>/firmware.bin (one image, offset 0)
 #   make flash BOARD=<board> PORT=/dev/ttyACM0 write it with esptool
 #   make erase PORT=...                        erase the whole flash (settings too)
@@ -17,6 +18,9 @@ DEPS_DIR := $(CURDIR)/$(BUILD)/deps
 MICROPY_REPO ?= https://github.com/micropython/micropython.git
 IDF_REPO ?= https://github.com/espressif/esp-idf.git
 # MPY_DIR and IDF_PATH (usually exported by ESP-IDF's export.sh) win; otherwise `make deps`'s clones.
+# Given (command line or environment), a tree is the user's: `make deps` neither clones nor installs it.
+MPY_GIVEN := $(filter command line environment environment override,$(origin MPY_DIR))
+IDF_GIVEN := $(filter command line environment environment override,$(origin IDF_PATH))
 MPY_DIR ?= $(if $(wildcard $(DEPS_DIR)/micropython/ports/esp32/Makefile),$(DEPS_DIR)/micropython)
 IDF_PATH ?= $(if $(wildcard $(DEPS_DIR)/esp-idf/export.sh),$(DEPS_DIR)/esp-idf)
 BAUD ?= 460800
@@ -50,6 +54,18 @@ ifneq ($(filter firmware,$(fw_goals)),)
     $(error IDF_PATH=$(IDF_PATH) has no export.sh: run `make deps` or point IDF_PATH at an ESP-IDF $(IDF_VERSION) checkout)
   endif
 endif
+ifneq ($(filter deps,$(fw_goals)),)
+  ifneq ($(MPY_GIVEN),)
+    ifeq ($(wildcard $(MPY_DIR)/ports/esp32/Makefile),)
+      $(error MPY_DIR=$(MPY_DIR) has no ports/esp32/Makefile: point it at a MicroPython $(MICROPY_VERSION) checkout, or leave it unset for `make deps` to clone one)
+    endif
+  endif
+  ifneq ($(IDF_GIVEN),)
+    ifeq ($(wildcard $(IDF_PATH)/export.sh),)
+      $(error IDF_PATH=$(IDF_PATH) has no export.sh: point it at an ESP-IDF $(IDF_VERSION) installed with `./install.sh esp32s3`, or leave it unset for `make deps` to clone one)
+    endif
+  endif
+endif
 ifneq ($(filter flash erase configure monitor,$(fw_goals)),)
   ifeq ($(PORT),)
     $(error PORT is not set: run `make $(firstword $(filter flash erase configure monitor,$(fw_goals))) PORT=/dev/ttyACM0` with the board's serial port (list them: $(BIN)/pyserial-ports))
@@ -66,20 +82,28 @@ endif
 boards:
 	@for b in $(FW_BOARDS); do echo $$b; done
 
-# Clones only what is missing; MPY_DIR / IDF_PATH given on the command line are used as they are.
+# Clones only what is missing and was not given; a given MPY_DIR / IDF_PATH is used as it is (its
+# mpy-cross is built and the port's submodules are fetched, as `make firmware` does anyway).
+DEPS_MPY := $(if $(MPY_GIVEN),$(MPY_DIR),$(DEPS_DIR)/micropython)
+DEPS_IDF := $(if $(IDF_GIVEN),$(IDF_PATH),$(DEPS_DIR)/esp-idf)
 deps:
 	@command -v git >/dev/null || { echo "error: git is missing: sudo apt-get install -y git"; exit 1; }
+	@command -v cc >/dev/null || { echo "error: no C compiler to build mpy-cross: sudo apt-get install -y build-essential"; exit 1; }
 	@mkdir -p $(DEPS_DIR)
-	@if [ ! -f $(DEPS_DIR)/micropython/ports/esp32/Makefile ]; then \
-	  echo "cloning MicroPython $(MICROPY_VERSION) into $(DEPS_DIR)/micropython"; \
-	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(DEPS_DIR)/micropython; fi
-	$(MPY_MAKE) -C $(DEPS_DIR)/micropython/mpy-cross
-	@if [ ! -f $(DEPS_DIR)/esp-idf/export.sh ]; then \
-	  echo "cloning ESP-IDF $(IDF_VERSION) into $(DEPS_DIR)/esp-idf"; \
-	  git clone --depth 1 --branch $(IDF_VERSION) --recursive --shallow-submodules $(IDF_REPO) $(DEPS_DIR)/esp-idf; fi
-	$(DEPS_DIR)/esp-idf/install.sh esp32s3
-	. $(DEPS_DIR)/esp-idf/export.sh >/dev/null && \
-	  $(MPY_MAKE) -C $(DEPS_DIR)/micropython/ports/esp32 BOARD_DIR=$(CURDIR)/boards/$(firstword $(FW_BOARDS)) \
+ifeq ($(MPY_GIVEN),)
+	@if [ ! -f $(DEPS_MPY)/ports/esp32/Makefile ]; then \
+	  echo "cloning MicroPython $(MICROPY_VERSION) into $(DEPS_MPY)"; \
+	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(DEPS_MPY); fi
+endif
+	$(MPY_MAKE) -C $(DEPS_MPY)/mpy-cross
+ifeq ($(IDF_GIVEN),)
+	@if [ ! -f $(DEPS_IDF)/export.sh ]; then \
+	  echo "cloning ESP-IDF $(IDF_VERSION) into $(DEPS_IDF)"; \
+	  git clone --depth 1 --branch $(IDF_VERSION) --recursive --shallow-submodules $(IDF_REPO) $(DEPS_IDF); fi
+	$(DEPS_IDF)/install.sh esp32s3
+endif
+	. $(DEPS_IDF)/export.sh >/dev/null && \
+	  $(MPY_MAKE) -C $(DEPS_MPY)/ports/esp32 BOARD_DIR=$(CURDIR)/boards/$(firstword $(FW_BOARDS)) \
 	    BUILD=$(CURDIR)/$(BUILD)/firmware/submodules submodules
 	@echo "deps ready: make firmware BOARD=<board> (boards: $(FW_BOARDS))"
 

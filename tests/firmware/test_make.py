@@ -56,6 +56,32 @@ def test_firmware_command_names_board_module_and_manifest(board, trees):
     assert "espressif/esp32-camera" in (glue / "idf_component.yml").read_text()
 
 
+def test_deps_clones_only_what_is_not_given(trees, tmp_path):
+    mpy, idf = trees
+    deps = tmp_path / "deps"
+    # Nothing given: both clones, ESP-IDF's install, then the submodules with the cloned trees.
+    out = make("-n", "deps", "DEPS_DIR=%s" % deps).stdout
+    assert "git clone --depth 1 --branch v" in out and "micropython.git %s/micropython" % deps in out
+    assert "esp-idf.git %s/esp-idf" % deps in out and "%s/esp-idf/install.sh esp32s3" % deps in out
+    assert "make -C %s/micropython/mpy-cross" % deps in out
+    assert ". %s/esp-idf/export.sh" % deps in out and "make -C %s/micropython/ports/esp32" % deps in out
+    # Both given (IDF_PATH as ESP-IDF's export.sh leaves it in the environment): used as they are.
+    proc = make("-n", "deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % mpy, env_extra={"IDF_PATH": str(idf)})
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "git clone" not in out and str(deps / "micropython") not in out
+    assert "%s/install.sh" % idf not in out  # the user's ESP-IDF is already installed
+    assert "make -C %s/mpy-cross" % mpy in out
+    assert ". %s/export.sh" % idf in out and "make -C %s/ports/esp32" % mpy in out
+    # One given: only the other is cloned.
+    out = make("-n", "deps", "DEPS_DIR=%s" % deps, "IDF_PATH=%s" % idf).stdout
+    assert "micropython.git %s/micropython" % deps in out and "esp-idf.git" not in out
+    # A given tree that is not one fails in one line, before anything runs.
+    proc = make("deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % idf, "IDF_PATH=%s" % idf)
+    assert "MPY_DIR=%s has no ports/esp32/Makefile" % idf in one_line_error(proc)
+    assert not deps.exists() or not any(deps.iterdir())
+
+
 def test_flash_erase_configure_monitor_commands():
     board = BOARDS[0]
     out = make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout
