@@ -124,6 +124,7 @@ firmware:
 	    FROZEN_MANIFEST=$(CURDIR)/firmware/manifest.py \
 	    BUILD=$(FW_DIR) \
 	    submodules all
+	python3 $(CURDIR)/firmware/app_size.py $(FW_DIR)/micropython.bin $(CURDIR)/partitions.csv
 	@echo "firmware image: $(FW_BIN)"
 	@echo "next: make flash BOARD=$(BOARD) PORT=/dev/ttyACM0"
 

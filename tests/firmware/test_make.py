@@ -82,6 +82,21 @@ def test_deps_clones_only_what_is_not_given(trees, tmp_path):
     assert not deps.exists() or not any(deps.iterdir())
 
 
+def test_firmware_checks_the_app_size_after_the_build(trees):
+    # firmware/app_size.py (tests/firmware/test_app_size.py): fails the build when the app
+    # outgrows its OTA slot in partitions.csv.
+    mpy, idf = trees
+    board = BOARDS[0]
+    out = make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf).stdout
+    check = "python3 %s/firmware/app_size.py %s/build/firmware/%s/micropython.bin %s/partitions.csv" % (
+        ROOT,
+        ROOT,
+        board,
+        ROOT,
+    )
+    assert check in out and out.index("submodules all") < out.index(check)
+
+
 def test_flash_erase_configure_monitor_commands():
     board = BOARDS[0]
     out = make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout
