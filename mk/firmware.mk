@@ -9,6 +9,8 @@
 #   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   write /settings.json with mpremote
 #                  (optional: CAMERA_HOSTNAME=name for http://name.local/, AP_PASSWORD=setup AP password)
 #   make monitor PORT=...                      the board's console (Ctrl-] leaves)
+#   make flash-manifest                        build/flash/: ESP Web Tools manifests + the browser flash page
+#                                              for the boards built (FLASH_IMAGES=dir of <BOARD>/firmware.bin)
 #   make boards                                list the boards
 
 include firmware/versions.env
@@ -77,7 +79,7 @@ ifneq ($(filter configure,$(fw_goals)),)
   endif
 endif
 
-.PHONY: deps firmware flash erase configure monitor boards
+.PHONY: deps firmware flash erase configure monitor boards flash-manifest
 
 boards:
 	@for b in $(FW_BOARDS); do echo $$b; done
@@ -148,3 +150,12 @@ configure: venv
 
 monitor: venv
 	$(BIN)/mpremote connect $(PORT) repl
+
+# The browser flash page: per built board a manifest in ESP Web Tools' format (version from git)
+# next to a copy of its image, and web/flash/index.html. CI's release job points FLASH_IMAGES at
+# the images its build jobs made. Serve FLASH_SITE over HTTPS and open it in Chrome or Edge.
+FLASH_IMAGES ?= $(CURDIR)/$(BUILD)/firmware
+FLASH_SITE ?= $(CURDIR)/$(BUILD)/flash
+FW_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+flash-manifest:
+	python3 $(CURDIR)/firmware/flash_manifest.py --images $(FLASH_IMAGES) --out $(FLASH_SITE) --version '$(FW_VERSION)'
