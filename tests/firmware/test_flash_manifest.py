@@ -14,8 +14,7 @@ import threading
 
 import pytest
 from esp_idf_defs.partitions import APP_TYPE, PartitionTable
-from fwtools import BOARDS, ROOT
-from test_make import make
+from fwtools import BOARDS, ROOT, make
 
 CSV = (ROOT / "partitions.csv").read_text()
 TABLE_OFFSET = 0x8000  # ESP-IDF's default, which the build keeps

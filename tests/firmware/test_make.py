@@ -6,17 +6,7 @@ import os
 import subprocess
 
 import pytest
-from fwtools import BIN, BOARDS, ROOT
-
-
-def make(*args, env_extra=None):
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("IDF_PATH", "MPY_DIR", "PORT", "BOARD", "MAKEFLAGS")
-    }
-    env.update(env_extra or {})
-    return subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+from fwtools import BIN, BOARDS, ROOT, make
 
 
 @pytest.fixture
