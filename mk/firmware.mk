@@ -2,12 +2,15 @@
 # Included by the Makefile (BIN, BUILD, PORT come from there). docs/firmware.md explains each step.
 #
 #   make deps                                  clone the pinned MicroPython and ESP-IDF into build/deps
+#                                              (not those given as MPY_DIR / IDF_PATH)
 #   make firmware BOARD=<board>                build/firmware/<board>/firmware.bin (one image, offset 0)
 #   make flash BOARD=<board> PORT=/dev/ttyACM0 write it with esptool
 #   make erase PORT=...                        erase the whole flash (settings too)
 #   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   write /settings.json with mpremote
 #                  (optional: CAMERA_HOSTNAME=name for http://name.local/, AP_PASSWORD=setup AP password)
 #   make monitor PORT=...                      the board's console (Ctrl-] leaves)
+#   make flash-manifest                        build/flash/: ESP Web Tools manifests + the browser flash page
+#                                              for the boards built (FLASH_IMAGES=dir of <BOARD>/firmware.bin)
 #   make boards                                list the boards
 
 include firmware/versions.env
@@ -17,6 +20,9 @@ DEPS_DIR := $(CURDIR)/$(BUILD)/deps
 MICROPY_REPO ?= https://github.com/micropython/micropython.git
 IDF_REPO ?= https://github.com/espressif/esp-idf.git
 # MPY_DIR and IDF_PATH (usually exported by ESP-IDF's export.sh) win; otherwise `make deps`'s clones.
+# Given (command line or environment), a tree is the user's: `make deps` neither clones nor installs it.
+MPY_GIVEN := $(filter command line environment environment override,$(origin MPY_DIR))
+IDF_GIVEN := $(filter command line environment environment override,$(origin IDF_PATH))
 MPY_DIR ?= $(if $(wildcard $(DEPS_DIR)/micropython/ports/esp32/Makefile),$(DEPS_DIR)/micropython)
 IDF_PATH ?= $(if $(wildcard $(DEPS_DIR)/esp-idf/export.sh),$(DEPS_DIR)/esp-idf)
 BAUD ?= 460800
@@ -50,6 +56,18 @@ ifneq ($(filter firmware,$(fw_goals)),)
     $(error IDF_PATH=$(IDF_PATH) has no export.sh: run `make deps` or point IDF_PATH at an ESP-IDF $(IDF_VERSION) checkout)
   endif
 endif
+ifneq ($(filter deps,$(fw_goals)),)
+  ifneq ($(MPY_GIVEN),)
+    ifeq ($(wildcard $(MPY_DIR)/ports/esp32/Makefile),)
+      $(error MPY_DIR=$(MPY_DIR) has no ports/esp32/Makefile: point it at a MicroPython $(MICROPY_VERSION) checkout, or leave it unset for `make deps` to clone one)
+    endif
+  endif
+  ifneq ($(IDF_GIVEN),)
+    ifeq ($(wildcard $(IDF_PATH)/export.sh),)
+      $(error IDF_PATH=$(IDF_PATH) has no export.sh: point it at an ESP-IDF $(IDF_VERSION) installed with `./install.sh esp32s3`, or leave it unset for `make deps` to clone one)
+    endif
+  endif
+endif
 ifneq ($(filter flash erase configure monitor,$(fw_goals)),)
   ifeq ($(PORT),)
     $(error PORT is not set: run `make $(firstword $(filter flash erase configure monitor,$(fw_goals))) PORT=/dev/ttyACM0` with the board's serial port (list them: $(BIN)/pyserial-ports))
@@ -61,25 +79,33 @@ ifneq ($(filter configure,$(fw_goals)),)
   endif
 endif
 
-.PHONY: deps firmware flash erase configure monitor boards
+.PHONY: deps firmware flash erase configure monitor boards flash-manifest
 
 boards:
 	@for b in $(FW_BOARDS); do echo $$b; done
 
-# Clones only what is missing; MPY_DIR / IDF_PATH given on the command line are used as they are.
+# Clones only what is missing and was not given; a given MPY_DIR / IDF_PATH is used as it is (its
+# mpy-cross is built and the port's submodules are fetched, as `make firmware` does anyway).
+DEPS_MPY := $(if $(MPY_GIVEN),$(MPY_DIR),$(DEPS_DIR)/micropython)
+DEPS_IDF := $(if $(IDF_GIVEN),$(IDF_PATH),$(DEPS_DIR)/esp-idf)
 deps:
 	@command -v git >/dev/null || { echo "error: git is missing: sudo apt-get install -y git"; exit 1; }
+	@command -v cc >/dev/null || { echo "error: no C compiler to build mpy-cross: sudo apt-get install -y build-essential"; exit 1; }
 	@mkdir -p $(DEPS_DIR)
-	@if [ ! -f $(DEPS_DIR)/micropython/ports/esp32/Makefile ]; then \
-	  echo "cloning MicroPython $(MICROPY_VERSION) into $(DEPS_DIR)/micropython"; \
-	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(DEPS_DIR)/micropython; fi
-	$(MPY_MAKE) -C $(DEPS_DIR)/micropython/mpy-cross
-	@if [ ! -f $(DEPS_DIR)/esp-idf/export.sh ]; then \
-	  echo "cloning ESP-IDF $(IDF_VERSION) into $(DEPS_DIR)/esp-idf"; \
-	  git clone --depth 1 --branch $(IDF_VERSION) --recursive --shallow-submodules $(IDF_REPO) $(DEPS_DIR)/esp-idf; fi
-	$(DEPS_DIR)/esp-idf/install.sh esp32s3
-	. $(DEPS_DIR)/esp-idf/export.sh >/dev/null && \
-	  $(MPY_MAKE) -C $(DEPS_DIR)/micropython/ports/esp32 BOARD_DIR=$(CURDIR)/boards/$(firstword $(FW_BOARDS)) \
+ifeq ($(MPY_GIVEN),)
+	@if [ ! -f $(DEPS_MPY)/ports/esp32/Makefile ]; then \
+	  echo "cloning MicroPython $(MICROPY_VERSION) into $(DEPS_MPY)"; \
+	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(DEPS_MPY); fi
+endif
+	$(MPY_MAKE) -C $(DEPS_MPY)/mpy-cross
+ifeq ($(IDF_GIVEN),)
+	@if [ ! -f $(DEPS_IDF)/export.sh ]; then \
+	  echo "cloning ESP-IDF $(IDF_VERSION) into $(DEPS_IDF)"; \
+	  git clone --depth 1 --branch $(IDF_VERSION) --recursive --shallow-submodules $(IDF_REPO) $(DEPS_IDF); fi
+	$(DEPS_IDF)/install.sh esp32s3
+endif
+	. $(DEPS_IDF)/export.sh >/dev/null && \
+	  $(MPY_MAKE) -C $(DEPS_MPY)/ports/esp32 BOARD_DIR=$(CURDIR)/boards/$(firstword $(FW_BOARDS)) \
 	    BUILD=$(CURDIR)/$(BUILD)/firmware/submodules submodules
 	@echo "deps ready: make firmware BOARD=<board> (boards: $(FW_BOARDS))"
 
@@ -100,15 +126,17 @@ firmware:
 	    FROZEN_MANIFEST=$(CURDIR)/firmware/manifest.py \
 	    BUILD=$(FW_DIR) \
 	    submodules all
+	python3 $(CURDIR)/firmware/app_size.py $(FW_DIR)/micropython.bin $(CURDIR)/partitions.csv
 	@echo "firmware image: $(FW_BIN)"
 	@echo "next: make flash BOARD=$(BOARD) PORT=/dev/ttyACM0"
 
 # The S3 image holds bootloader, partition table and app, and starts at offset 0.
-flash:
+# esptool, python and mpremote come from the project's venv: on a fresh clone these targets make it.
+flash: venv
 	@test -f $(FW_BIN) || { echo "error: no $(FW_BIN): run make firmware BOARD=$(BOARD) first"; exit 1; }
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) --baud $(BAUD) write-flash 0 $(FW_BIN)
 
-erase:
+erase: venv
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) erase-flash
 
 # The values travel in the environment, so quotes in a password need no escaping and no password
@@ -117,8 +145,17 @@ configure: export WIFI_SSID := $(WIFI_SSID)
 configure: export WIFI_PASSWORD := $(WIFI_PASSWORD)
 configure: export CAMERA_HOSTNAME := $(CAMERA_HOSTNAME)
 configure: export AP_PASSWORD := $(AP_PASSWORD)
-configure:
+configure: venv
 	$(BIN)/python firmware/configure.py --port $(PORT)
 
-monitor:
+monitor: venv
 	$(BIN)/mpremote connect $(PORT) repl
+
+# The browser flash page: per built board a manifest in ESP Web Tools' format (version from git)
+# next to a copy of its image, and web/flash/index.html. CI's release job points FLASH_IMAGES at
+# the images its build jobs made. Serve FLASH_SITE over HTTPS and open it in Chrome or Edge.
+FLASH_IMAGES ?= $(CURDIR)/$(BUILD)/firmware
+FLASH_SITE ?= $(CURDIR)/$(BUILD)/flash
+FW_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+flash-manifest:
+	python3 $(CURDIR)/firmware/flash_manifest.py --images $(FLASH_IMAGES) --out $(FLASH_SITE) --version '$(FW_VERSION)'

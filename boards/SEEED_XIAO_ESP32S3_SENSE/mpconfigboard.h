@@ -1,5 +1,6 @@
 // Seeed Studio XIAO ESP32S3 Sense: ESP32-S3R8 (8 MiB octal PSRAM in the package), 8 MiB flash,
-// OV2640 on the Sense expansion board. Console on the native USB port.
+// camera on the Sense expansion board: an OV2640, or an OV3660 on recent units (esp32-camera probes
+// both at init; both run at 20 MHz XCLK and reach UXGA). Console on the native USB port.
 
 #define MICROPY_HW_BOARD_NAME               "Seeed XIAO ESP32S3 Sense (camserver)"
 #define MICROPY_HW_MCU_NAME                 "ESP32S3"
@@ -28,7 +29,8 @@
 #define CAMERA_PIN_PCLK                     (13)
 // 20 MHz XCLK, as CameraWebServer uses for the OV2640.
 #define CAMERA_XCLK_FREQ_HZ                 (20000000)
-// framesize_t index of the largest size used: 15 = FRAMESIZE_UXGA (1600x1200), the OV2640's maximum.
+// framesize_t index of the largest size used: 15 = FRAMESIZE_UXGA (1600x1200), the OV2640's maximum;
+// the OV3660 reaches QXGA (2048x1536) but stays at UXGA here, so both get the same frame buffers.
 // esp32-camera sizes its frame buffers at init, so the camera is initialised at this size.
 #define CAMERA_MAX_FRAMESIZE                (15)
 // No flash LED on this board (GPIO21 is the user LED, shared with the Sense board's SD card CS).

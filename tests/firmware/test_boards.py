@@ -85,6 +85,11 @@ VENDOR_PINS = {
 }
 # PSRAM and flash as the vendors list them (all three carry 8 MiB octal PSRAM, 8 MiB flash).
 VENDOR_MEMORY = {board: ("octal", "8 MiB") for board in BOARDS}
+# The sensors each board ships with. Seeed's XIAO ESP32S3 Sense has carried an OV3660 instead of
+# the OV2640 on recent units; esp32-camera probes both (its sensor table: OV2640 up to UXGA,
+# OV3660 up to QXGA).
+VENDOR_SENSORS = {board: ["OV2640"] for board in BOARDS}
+VENDOR_SENSORS["SEEED_XIAO_ESP32S3_SENSE"] = ["OV2640", "OV3660"]
 REQUIRED_MACROS = [
     "MICROPY_HW_BOARD_NAME",
     *("CAMERA_PIN_" + name for name in S3_EYE_PINS),
@@ -197,6 +202,24 @@ def test_board_cmake_names_existing_fragments(board, tmp_path):
     assert merged["CONFIG_PARTITION_TABLE_CUSTOM_FILENAME"] == '"%s"' % (ROOT / "partitions.csv")
     assert values["EXTRA_COMPONENT_DIRS"] == [str(ROOT / "components" / "camera_glue")]
     assert values["MICROPY_FROZEN_MANIFEST"] == [str(ROOT / "firmware" / "manifest.py")]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_every_sensor_the_board_ships_with_is_named_and_built_in(board, tmp_path):
+    sensor = json.loads((ROOT / "boards" / board / "board.json").read_text())["camserver"]["sensor"]
+    assert re.findall(r"\bOV\d{4}\b", sensor) == VENDOR_SENSORS[board]
+    header = (ROOT / "boards" / board / "mpconfigboard.h").read_text()
+    readme = (ROOT / "README.md").read_text().splitlines()
+    readme_row = next(line for line in readme if "`%s`" % board in line)
+    for name in VENDOR_SENSORS[board]:
+        assert name in header and name in readme_row, name
+    # esp32-camera's driver for each is on (its Kconfig default): no fragment of the board turns it off.
+    merged = {}
+    for fragment in board_cmake(board, tmp_path)["SDKCONFIG_DEFAULTS"]:
+        if os.path.isabs(fragment):
+            merged.update(read_fragment(fragment))
+    for name in VENDOR_SENSORS[board]:
+        assert merged.get("CONFIG_%s_SUPPORT" % name, "y") == "y", name
 
 
 @pytest.mark.parametrize("board", BOARDS)

@@ -6,17 +6,7 @@ import os
 import subprocess
 
 import pytest
-from fwtools import BIN, BOARDS, ROOT
-
-
-def make(*args, env_extra=None):
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("IDF_PATH", "MPY_DIR", "PORT", "BOARD", "MAKEFLAGS")
-    }
-    env.update(env_extra or {})
-    return subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+from fwtools import BIN, BOARDS, ROOT, make
 
 
 @pytest.fixture
@@ -56,6 +46,47 @@ def test_firmware_command_names_board_module_and_manifest(board, trees):
     assert "espressif/esp32-camera" in (glue / "idf_component.yml").read_text()
 
 
+def test_deps_clones_only_what_is_not_given(trees, tmp_path):
+    mpy, idf = trees
+    deps = tmp_path / "deps"
+    # Nothing given: both clones, ESP-IDF's install, then the submodules with the cloned trees.
+    out = make("-n", "deps", "DEPS_DIR=%s" % deps).stdout
+    assert "git clone --depth 1 --branch v" in out and "micropython.git %s/micropython" % deps in out
+    assert "esp-idf.git %s/esp-idf" % deps in out and "%s/esp-idf/install.sh esp32s3" % deps in out
+    assert "make -C %s/micropython/mpy-cross" % deps in out
+    assert ". %s/esp-idf/export.sh" % deps in out and "make -C %s/micropython/ports/esp32" % deps in out
+    # Both given (IDF_PATH as ESP-IDF's export.sh leaves it in the environment): used as they are.
+    proc = make("-n", "deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % mpy, env_extra={"IDF_PATH": str(idf)})
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "git clone" not in out and str(deps / "micropython") not in out
+    assert "%s/install.sh" % idf not in out  # the user's ESP-IDF is already installed
+    assert "make -C %s/mpy-cross" % mpy in out
+    assert ". %s/export.sh" % idf in out and "make -C %s/ports/esp32" % mpy in out
+    # One given: only the other is cloned.
+    out = make("-n", "deps", "DEPS_DIR=%s" % deps, "IDF_PATH=%s" % idf).stdout
+    assert "micropython.git %s/micropython" % deps in out and "esp-idf.git" not in out
+    # A given tree that is not one fails in one line, before anything runs.
+    proc = make("deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % idf, "IDF_PATH=%s" % idf)
+    assert "MPY_DIR=%s has no ports/esp32/Makefile" % idf in one_line_error(proc)
+    assert not deps.exists() or not any(deps.iterdir())
+
+
+def test_firmware_checks_the_app_size_after_the_build(trees):
+    # firmware/app_size.py (tests/firmware/test_app_size.py): fails the build when the app
+    # outgrows its OTA slot in partitions.csv.
+    mpy, idf = trees
+    board = BOARDS[0]
+    out = make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf).stdout
+    check = "python3 %s/firmware/app_size.py %s/build/firmware/%s/micropython.bin %s/partitions.csv" % (
+        ROOT,
+        ROOT,
+        board,
+        ROOT,
+    )
+    assert check in out and out.index("submodules all") < out.index(check)
+
+
 def test_flash_erase_configure_monitor_commands():
     board = BOARDS[0]
     out = make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout
@@ -71,6 +102,27 @@ def test_flash_erase_configure_monitor_commands():
     assert "%s/python firmware/configure.py --port /dev/ttyACM7" % BIN in out
     assert "secret123" not in out  # the password travels in the environment
     assert "%s/mpremote connect /dev/ttyACM7 repl" % BIN in make("-n", "monitor", "PORT=/dev/ttyACM7").stdout
+
+
+@pytest.mark.parametrize(
+    "goal,args",
+    [
+        ("flash", ["BOARD=" + BOARDS[0]]),
+        ("erase", []),
+        ("configure", ["WIFI_SSID=home"]),
+        ("monitor", []),
+    ],
+)
+def test_board_targets_make_the_venv_first(goal, args):
+    # A fresh clone has no .venv: the target that runs esptool, python or mpremote from it must
+    # create it first (a venv folder that does not exist stands in for the fresh clone).
+    venv = "build/no-venv-here"
+    proc = make("-n", goal, "PORT=/dev/ttyACM7", "VENV=" + venv, *args)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    created = out.find("-m venv %s" % venv)
+    used = out.find("%s/%s/bin/" % (ROOT, venv), created)
+    assert 0 <= created < used, out
 
 
 def test_esptool_accepts_the_flash_command_line(tmp_path):
