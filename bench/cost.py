@@ -13,6 +13,7 @@ Xtensa instruction, and it ignores caches, PSRAM and Wi-Fi), but it orders costs
 in build/cost for callgrind_annotate.
 """
 
+import json
 import os
 import platform
 import socket
@@ -33,8 +34,14 @@ VIEWERS = 4
 SCENE_FPS = 25
 SCENE_PAGES = 4  # open camera pages, each polling /status once a second
 MAX_CONNECTIONS = 12
-# Idle connections are held open through the 503 phase, which under valgrind takes seconds.
-SETTINGS = {"idle_timeout_ms": 600000, "max_connections": MAX_CONNECTIONS}
+# The 503 phase holds every slot with streams (real work: nothing evicts them) while the camera
+# is paused (/test/pause, diagnostics), so they cost nothing but the hub's pulse.
+SETTINGS = {
+    "idle_timeout_ms": 600000,
+    "max_connections": MAX_CONNECTIONS,
+    "diagnostics": 1,
+    "stream_keepalive_ms": 0,
+}
 
 # What Chromium sends with the page's fetch("/status"): the parser's share of a real poll.
 BROWSER = {
@@ -133,7 +140,9 @@ class Viewers:
 
     def _watch(self, i, server):
         try:
-            with MjpegReader(server.host, server.port, timeout=60) as reader:
+            # Each from its own address: the measuring connections come from 127.0.0.1.
+            source = "127.0.0.%d" % (10 + i)
+            with MjpegReader(server.host, server.port, timeout=60, source=source) as reader:
                 while not self.stopping:
                     reader.next_part()
                     self.frames[i] += 1
@@ -158,7 +167,8 @@ class Viewers:
 
 def stream_phase(phase, conn, row, seconds):
     conn.request("GET", "/control?var=framesize&val=%d" % FRAMESIZE[row])
-    assert conn.read_reply().status == 200
+    reply = conn.read_reply()
+    assert reply.status == 200, reply.body
     viewers = Viewers(phase.server)
     try:
         viewers.wait(5)  # attached and past the size change
@@ -176,15 +186,33 @@ def stream_phase(phase, conn, row, seconds):
     return cost, box["after"] - box["before"]
 
 
+def _get(server, path):
+    conn = Conn(server.host, server.port, timeout=60)
+    try:
+        conn.request("GET", path)
+        return conn.read_reply()
+    finally:
+        conn.close()
+
+
 def refusal_phase(phase, server, count):
     held = []
+    assert _get(server, "/test/pause?ms=600000").status == 200
     try:
         while len(held) < MAX_CONNECTIONS:
-            held.append(socket.create_connection((server.host, server.port), timeout=30))
-        time.sleep(1.0)  # every held connection accepted
+            # Six per address (max_per_peer), two addresses; the first takes the slot of the
+            # measuring keep-alive connection (idle: evicted), which measure() then reopens.
+            source = "127.0.0.%d" % (2 + len(held) % 2)
+            sock = socket.create_connection(
+                (server.host, server.port), timeout=30, source_address=(source, 0)
+            )
+            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            held.append(sock)
+        time.sleep(1.0)  # every held connection accepted and streaming
 
         def refused():
-            with socket.create_connection((server.host, server.port), timeout=30) as s:
+            address = (server.host, server.port)
+            with socket.create_connection(address, timeout=30, source_address=("127.0.0.4", 0)) as s:
                 data = b""
                 while True:
                     more = s.recv(4096)
@@ -200,10 +228,24 @@ def refusal_phase(phase, server, count):
                 refused()
             return count
 
+        # The held streams cost something of their own (the hub's pulse wakes each once a
+        # second): measured alone first, as the background to take out.
+        held_phase = Phase(server, 0)
+        held_rate = held_phase.run(lambda: time.sleep(3.0) or 1) / held_phase.seconds
+        phase.idle_rate = held_rate
         return phase.run(run)
     finally:
         for s in held:
             s.close()
+        # The streams notice their clients left at the hub's next pulse: wait until they have.
+        deadline = time.monotonic() + 120
+        while True:
+            reply = _get(server, "/status")  # 503 while the slots are still held
+            if reply.status == 200 and json.loads(reply.body)["connections"] <= 1:
+                break
+            assert time.monotonic() < deadline, "the held streams did not go"
+            time.sleep(0.5)
+        _get(server, "/test/pause?ms=0")
 
 
 def measure(binary, tag, only, top, quick, extra):
@@ -244,6 +286,9 @@ def measure(binary, tag, only, top, quick, extra):
             else:
                 cost = plan[row](phase)
                 note = ""
+                if row == "refusal":  # the held streams evicted this idle keep-alive connection
+                    conn.close()
+                    conn = Conn(server.host, server.port, timeout=60)
             results[row] = (cost, note, phase.dump)
         conn.request("GET", "/control?var=framesize&val=10")
         conn.read_reply()
