@@ -38,7 +38,11 @@ int cg_setting_find(const char *name, size_t len);
 #define CG_FRAMESIZE_VGA 10
 #define CG_FRAMESIZE_SVGA 11
 #define CG_FRAMESIZE_UXGA 15
-#define CG_FRAMESIZE_COUNT 25 // FRAMESIZE_INVALID in the pinned driver
+// The largest framesize camera_glue takes. The pinned driver goes on to 5MP (24) for 3 and
+// 5 megapixel sensors, but the app names and sizes frames up to UXGA only
+// (camserver/camera/sensor.py FRAMESIZES), the largest size of the OV2640 every supported
+// board carries; a board with a bigger sensor needs those rows first.
+#define CG_FRAMESIZE_MAX CG_FRAMESIZE_UXGA
 #define CG_PIXFORMAT_JPEG 4   // PIXFORMAT_JPEG
 
 typedef struct {

@@ -33,6 +33,9 @@
 #if !defined(CAMERA_PIN_PCLK) || !defined(CAMERA_PIN_XCLK) || !defined(CAMERA_MAX_FRAMESIZE)
 #error "camera_glue: the board's mpconfigboard.h must define CAMERA_PIN_* (see docs/camera_glue.md)"
 #endif
+#if CAMERA_MAX_FRAMESIZE > CG_FRAMESIZE_MAX
+#error "camera_glue: CAMERA_MAX_FRAMESIZE is larger than the app supports (CG_FRAMESIZE_MAX, UXGA)"
+#endif
 #ifndef CAMERA_LED_PIN
 #define CAMERA_LED_PIN (-1)
 #endif

@@ -202,7 +202,7 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
     host.fb_count = cfg->fb_count;
     host.set_frames = frames;
     host.framesizes = 0;
-    for (int fs = 0; fs < CG_FRAMESIZE_COUNT; fs++) {
+    for (int fs = 0; fs <= CG_FRAMESIZE_MAX; fs++) {
         if (count_frames(fs, 10) > 0 || count_frames(fs, 30) > 0) {
             host.framesizes |= 1u << fs;
         }

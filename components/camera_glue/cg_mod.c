@@ -281,7 +281,7 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
         qstr key = mp_obj_str_get_qstr(kw_args->table[i].key);
         mp_obj_t v = kw_args->table[i].value;
         if (key == MP_QSTR_framesize) {
-            cfg.framesize = kw_int(v, "framesize", 0, CG_FRAMESIZE_COUNT - 1);
+            cfg.framesize = kw_int(v, "framesize", 0, CG_FRAMESIZE_MAX);
         } else if (key == MP_QSTR_quality) {
             cfg.quality = kw_int(v, "quality", 0, 63);
         } else if (key == MP_QSTR_fb_count) {
@@ -404,7 +404,7 @@ static mp_obj_t cg_status(void) {
     cg_info_t info = {0, 0, 0};
     cg_backend_info(&info);
     mp_obj_t sizes = mp_obj_new_list(0, NULL);
-    for (int fs = 0; fs < CG_FRAMESIZE_COUNT; fs++) {
+    for (int fs = 0; fs <= CG_FRAMESIZE_MAX; fs++) {
         if (info.framesizes & (1u << fs)) {
             mp_obj_list_append(sizes, MP_OBJ_NEW_SMALL_INT(fs));
         }

@@ -5,7 +5,7 @@
 #include "cg_backend.h"
 
 const cg_setting_info_t cg_settings[CG_NUM_SETTINGS] = {
-    [CG_FRAMESIZE] = {"framesize", 0, CG_FRAMESIZE_COUNT - 1, true},
+    [CG_FRAMESIZE] = {"framesize", 0, CG_FRAMESIZE_MAX, true},
     [CG_QUALITY] = {"quality", 0, 63, true},
     [CG_BRIGHTNESS] = {"brightness", -2, 2, true},
     [CG_CONTRAST] = {"contrast", -2, 2, true},

@@ -325,6 +325,24 @@ def test_set_ranges_match_the_sim():
     stop()
 
 
+def test_framesizes_end_where_the_app_names_them():
+    """The largest framesize camera_glue takes is the last one the app can name
+    (sensor.FRAMESIZES): the next one is refused by the range check, in the sim's words,
+    at set() and at init()."""
+    start()
+    sim.init(framesize=10, quality=12, fb_count=2, fps=FPS, frames_dir=FRAMES)
+    try:
+        past = len(sensor.FRAMESIZES)
+        c_error = str(check.raises(ValueError, cg.set, "framesize", past))
+        py_error = str(check.raises(ValueError, sim.set, "framesize", past))
+        assert c_error == py_error, (c_error, py_error)
+    finally:
+        sim.deinit()
+    stop()
+    e = check.raises(ValueError, lambda: cg.init(framesize=past, frames_dir=FRAMES))
+    assert str(past - 1) in str(e), str(e)
+
+
 def test_set_and_get_validate():
     start()
     cg.set("brightness", -2)
