@@ -217,43 +217,81 @@ static void check_ready(void) {
     }
 }
 
+// ---- settings: the table is cg_settings.h
+
+typedef struct {
+    qstr_short_t name;
+    int16_t min; // the accepted range; the backend may narrow it
+    int16_t max;
+} setting_info_t;
+
+#define SETTING_INFO(id, name, lo, hi, def) [CG_##id] = {MP_QSTR_##name, lo, hi},
+#define SETTING_NAME(id, name, value) [CG_##id] = {MP_QSTR_##name, 0, 0},
+static const setting_info_t settings[CG_NUM_SETTINGS] = {
+    CG_SETTINGS_WRITABLE(SETTING_INFO)
+    CG_SETTINGS_READ_ONLY(SETTING_NAME)
+};
+
+// camera_glue.RANGES: name -> (min, max, default) of every writable setting, in ROM; the
+// same shape as the sim's camserver.camera.sensor.RANGES.
+#define RANGE_TUPLE(id, name, lo, hi, def) \
+    static const mp_rom_obj_tuple_t range_##name = {{&mp_type_tuple}, 3, {MP_ROM_INT(lo), MP_ROM_INT(hi), MP_ROM_INT(def)}};
+CG_SETTINGS_WRITABLE(RANGE_TUPLE)
+#define RANGE_ENTRY(id, name, lo, hi, def) { MP_ROM_QSTR(MP_QSTR_##name), MP_ROM_PTR(&range_##name) },
+static const mp_rom_map_elem_t ranges_table[] = {
+    CG_SETTINGS_WRITABLE(RANGE_ENTRY)
+};
+static MP_DEFINE_CONST_DICT(ranges_dict, ranges_table);
+
+// The id of the setting called name, or -1. Every setting name is a static qstr, so a
+// name that is not interned is no setting: looking it up allocates nothing.
+static int setting_find(mp_obj_t name) {
+    size_t len;
+    const char *s = mp_obj_str_get_data(name, &len);
+    qstr q = mp_obj_is_qstr(name) ? MP_OBJ_QSTR_VALUE(name) : qstr_find_strn(s, len);
+    for (int id = 0; id < CG_NUM_SETTINGS; id++) {
+        if (settings[id].name == q) {
+            return id;
+        }
+    }
+    return -1;
+}
+
+static int setting_id(mp_obj_t name) {
+    int id = setting_find(name);
+    if (id < 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), mp_obj_str_get_str(name));
+    }
+    return id;
+}
+
 // An int setting value: ints and bools only, in range for the setting.
 static int setting_value(int id, mp_obj_t v) {
-    const cg_setting_info_t *info = &cg_settings[id];
+    const setting_info_t *info = &settings[id];
     if (mp_obj_is_bool(v)) {
         v = MP_OBJ_NEW_SMALL_INT(mp_obj_is_true(v));
     }
     if (!mp_obj_is_small_int(v)) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s needs an integer"), info->name);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q needs an integer"), info->name);
     }
     mp_int_t x = MP_OBJ_SMALL_INT_VALUE(v);
     if (x < info->min || x > info->max) {
         // Worded as the sim words it (camserver/camera/sensor.py), so the page shows one text.
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be between %d and %d, got %d"), info->name,
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be between %d and %d, got %d"), info->name,
             (int)info->min, (int)info->max, (int)x);
     }
     return (int)x;
 }
 
-static int setting_id(mp_obj_t name) {
-    size_t len;
-    const char *s = mp_obj_str_get_data(name, &len);
-    int id = cg_setting_find(s, len);
-    if (id < 0) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), s);
-    }
-    return id;
-}
-
 static void set_setting(int id, mp_obj_t value) {
-    if (!cg_settings[id].writable) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s is read-only"), cg_settings[id].name);
+    if (id >= CG_NUM_WRITABLE) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q is read-only"), settings[id].name);
     }
     int v = setting_value(id, value);
     const char *reason = "not supported";
     int err = cg_backend_set(id, v, &reason);
     if (err == EINVAL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d: %s"), cg_settings[id].name, v, reason);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q %d: %s"), settings[id].name, v, reason);
     } else if (err != 0) {
         mp_raise_OSError(err);
     }
@@ -297,11 +335,9 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
                 mp_raise_ValueError(MP_ERROR_TEXT("grab_mode must be \"latest\""));
             }
         } else {
-            size_t len;
-            const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
-            int id = cg_setting_find(name, len);
-            if (id < 0 || !cg_settings[id].writable) {
-                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), name);
+            int id = setting_find(kw_args->table[i].key);
+            if (id < 0 || id >= CG_NUM_WRITABLE) {
+                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %q"), key);
             }
             setting_value(id, v); // check before the camera starts
         }
@@ -319,10 +355,8 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
         if (!mp_map_slot_is_filled(kw_args, i)) {
             continue;
         }
-        size_t len;
-        const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
-        int id = cg_setting_find(name, len);
-        if (id >= 0 && id != CG_FRAMESIZE && id != CG_QUALITY && cg_settings[id].writable) {
+        int id = setting_find(kw_args->table[i].key);
+        if (id >= 0 && id != CG_FRAMESIZE && id != CG_QUALITY && id < CG_NUM_WRITABLE) {
             set_setting(id, kw_args->table[i].value);
         }
     }
@@ -394,13 +428,12 @@ static mp_obj_t cg_status(void) {
     for (int id = 0; id < CG_NUM_SETTINGS; id++) {
         int v = 0;
         if (cg_backend_get(id, &v) == 0) {
-            const char *n = cg_settings[id].name;
-            mp_obj_dict_store(d, mp_obj_new_str(n, strlen(n)), MP_OBJ_NEW_SMALL_INT(v));
+            mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(settings[id].name), MP_OBJ_NEW_SMALL_INT(v));
         }
     }
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_backend), MP_OBJ_NEW_QSTR(MP_QSTR_camera_glue));
-    const char *drv = cg_backend_name();
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), mp_obj_new_str(drv, strlen(drv)));
+    // Interned on the first status() only: later ones find the qstr and allocate nothing.
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), MP_OBJ_NEW_QSTR(qstr_from_str(cg_backend_name())));
     cg_info_t info = {0, 0, 0};
     cg_backend_info(&info);
     mp_obj_t sizes = mp_obj_new_list(0, NULL);
@@ -426,6 +459,7 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&cg_get_obj) },
     { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&cg_set_obj) },
     { MP_ROM_QSTR(MP_QSTR_status), MP_ROM_PTR(&cg_status_obj) },
+    { MP_ROM_QSTR(MP_QSTR_RANGES), MP_ROM_PTR(&ranges_dict) },
     { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
 };
 static MP_DEFINE_CONST_DICT(cg_module_globals, cg_module_globals_table);

@@ -300,6 +300,17 @@ def test_status_matches_the_sim():
     stop()
 
 
+def test_ranges_are_the_sims():
+    """camera_glue's table (cg_settings.h, exported as RANGES) and the sim's
+    (sensor.RANGES, which sim.RANGES is) have the same names, ranges and defaults."""
+    assert sim.RANGES is sensor.RANGES
+    c_ranges = dict(cg.RANGES)
+    assert sorted(c_ranges) == sorted(sensor.RANGES), (sorted(c_ranges), sorted(sensor.RANGES))
+    for name in sensor.RANGES:
+        assert c_ranges[name] == sensor.RANGES[name], (name, c_ranges[name], sensor.RANGES[name])
+    check.raises(TypeError, cg.RANGES.__setitem__, "quality", (0, 99, 12))  # in ROM
+
+
 def test_set_ranges_match_the_sim():
     """For every setting in sensor.RANGES, the values just outside and at both ends of its
     range are accepted or refused alike by camera_glue.set and sim.set (and read back alike);

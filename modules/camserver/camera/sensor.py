@@ -3,6 +3,8 @@
 Shared by the simulated camera (which validates with it) and the app (which
 publishes the ranges in /status so the page builds its controls from them).
 Ranges follow esp32-camera's camera_status_t comments (driver/include/sensor.h).
+camera_glue's C table (components/camera_glue/cg_settings.h, camera_glue.RANGES)
+says the same; tests/c/camera_glue_checks.py compares the two.
 """
 
 # framesize_t index -> (name, width, height), as in esp32-camera's sensor.h.
