@@ -27,8 +27,9 @@ FRAMESIZES = (
     ("UXGA", 1600, 1200),
 )
 
-# name -> (min, max, default). framesize's max is the sensor's largest; a backend
-# may support fewer sizes and says which in its status()["framesizes"].
+# name -> (min, max, default). framesize's max is the last of FRAMESIZES (the
+# OV2640's largest; camera_glue stops there too); a backend may support fewer sizes
+# and says which in its status()["framesizes"].
 RANGES = {
     "framesize": (0, 15, 10),
     "quality": (0, 63, 12),
