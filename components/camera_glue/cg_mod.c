@@ -105,12 +105,12 @@ static mp_obj_t frame_send(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw
     mp_int_t len = (mp_int_t)self->f.len;
     mp_int_t offset = args[ARG_offset].u_int;
     mp_int_t end = args[ARG_end].u_obj == mp_const_none ? len : mp_obj_get_int(args[ARG_end].u_obj);
-    mp_int_t chunk = args[ARG_chunk_size].u_int;
-    if (offset < 0 || offset > end || end > len || chunk <= 0) {
+    mp_int_t chunk_size = args[ARG_chunk_size].u_int;
+    if (offset < 0 || offset > end || end > len || chunk_size <= 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("need 0 <= offset <= end <= len(frame) and chunk_size > 0"));
     }
     size_t sent = 0;
-    int err = cg_send(self->f.buf, self->f.len, offset, end, chunk, sock_write, &s, &sent, NULL);
+    int err = cg_send(self->f.buf, self->f.len, offset, end, chunk_size, sock_write, &s, &sent, NULL);
     if (err != 0) {
         mp_raise_OSError(err);
     }

@@ -3,10 +3,10 @@
 
 #include "cg_send.h"
 
-int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t end, size_t chunk,
+int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t end, size_t chunk_size,
     cg_write_fn write_fn, void *ctx, size_t *sent, cg_send_stats_t *stats) {
     *sent = 0;
-    if (offset > end || end > len || chunk == 0 || write_fn == NULL || (buf == NULL && len != 0)) {
+    if (offset > end || end > len || chunk_size == 0 || write_fn == NULL || (buf == NULL && len != 0)) {
         return EINVAL;
     }
     size_t pos = offset;
@@ -14,8 +14,8 @@ int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t end, size_t ch
     // after at most end - offset passes.
     while (pos < end) {
         size_t want = end - pos;
-        if (want > chunk) {
-            want = chunk;
+        if (want > chunk_size) {
+            want = chunk_size;
         }
         size_t took = 0;
         int r = write_fn(ctx, buf + pos, want, &took);
