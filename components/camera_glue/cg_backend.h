@@ -12,34 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Sensor settings by their CameraWebServer names. The order is the order of status().
-typedef enum {
-    CG_FRAMESIZE, CG_QUALITY, CG_BRIGHTNESS, CG_CONTRAST, CG_SATURATION, CG_SHARPNESS,
-    CG_SPECIAL_EFFECT, CG_WB_MODE, CG_AWB, CG_AWB_GAIN, CG_AEC, CG_AEC2, CG_AE_LEVEL,
-    CG_AEC_VALUE, CG_AGC, CG_AGC_GAIN, CG_GAINCEILING, CG_BPC, CG_WPC, CG_RAW_GMA, CG_LENC,
-    CG_HMIRROR, CG_VFLIP, CG_DCW, CG_COLORBAR, CG_LED_INTENSITY, CG_XCLK, CG_PIXFORMAT,
-    CG_NUM_SETTINGS
-} cg_setting_t;
-
-typedef struct {
-    const char *name;
-    int16_t min;      // accepted range for set(); the backend may narrow it
-    int16_t max;
-    bool writable;    // xclk and pixformat are reported, not set through /control
-} cg_setting_info_t;
-
-extern const cg_setting_info_t cg_settings[CG_NUM_SETTINGS];
-
-// Index of a setting by name, or -1.
-int cg_setting_find(const char *name, size_t len);
-
-// esp32-camera's framesize_t values used here (driver/include/sensor.h).
-#define CG_FRAMESIZE_QVGA 6
-#define CG_FRAMESIZE_VGA 10
-#define CG_FRAMESIZE_SVGA 11
-#define CG_FRAMESIZE_UXGA 15
-#define CG_FRAMESIZE_COUNT 25 // FRAMESIZE_INVALID in the pinned driver
-#define CG_PIXFORMAT_JPEG 4   // PIXFORMAT_JPEG
+#include "cg_settings.h"
 
 typedef struct {
     int framesize;          // framesize_t index
@@ -106,7 +79,7 @@ uint32_t cg_backend_poll_ms(void);
 // Current value of a setting (0 or an errno).
 int cg_backend_get(cg_setting_t id, int *value);
 
-// Sets a setting already checked against cg_settings[] ranges. 0, or EINVAL with
+// Sets a setting already checked against its range in cg_settings.h. 0, or EINVAL with
 // *reason when the backend cannot take this value.
 int cg_backend_set(cg_setting_t id, int value, const char **reason);
 

@@ -188,21 +188,22 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
         *reason = "no rendered frames for this framesize and quality in frames_dir (run: make frames)";
         return ENOENT;
     }
+#define HOST_DEFAULT(id, name, min, max, value) [CG_##id] = value,
+#define HOST_REPORTED(id, name, value) [CG_##id] = value,
     static const int defaults[CG_NUM_SETTINGS] = {
-        // OV2640 values after esp32-camera's init, as CameraWebServer's /status shows them.
-        [CG_AWB] = 1, [CG_AWB_GAIN] = 1, [CG_AEC] = 1, [CG_AEC_VALUE] = 168, [CG_AGC] = 1,
-        [CG_WPC] = 1, [CG_RAW_GMA] = 1, [CG_LENC] = 1, [CG_DCW] = 1, [CG_XCLK] = 20,
-        [CG_PIXFORMAT] = CG_PIXFORMAT_JPEG,
-        [CG_LED_INTENSITY] = -1, // no LED on the simulated board, as the sim reports
+        CG_SETTINGS_WRITABLE(HOST_DEFAULT) CG_SETTINGS_READ_ONLY(HOST_REPORTED)
     };
+#undef HOST_DEFAULT
+#undef HOST_REPORTED
     memcpy(host.values, defaults, sizeof(defaults));
+    host.values[CG_LED_INTENSITY] = -1; // no LED on the simulated board, as the sim reports
     host.values[CG_FRAMESIZE] = cfg->framesize;
     host.values[CG_QUALITY] = cfg->quality;
     host.fps = cfg->fps;
     host.fb_count = cfg->fb_count;
     host.set_frames = frames;
     host.framesizes = 0;
-    for (int fs = 0; fs < CG_FRAMESIZE_COUNT; fs++) {
+    for (int fs = 0; fs <= CG_FRAMESIZE_MAX; fs++) {
         if (count_frames(fs, 10) > 0 || count_frames(fs, 30) > 0) {
             host.framesizes |= 1u << fs;
         }

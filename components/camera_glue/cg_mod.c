@@ -84,42 +84,39 @@ static int sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written
     return 0;
 }
 
-static size_t arg_size(mp_obj_t o, const char *what) {
-    mp_int_t v = mp_obj_get_int(o);
-    if (v < 0) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be >= 0"), what);
-    }
-    return (size_t)v;
-}
-
-// send(sock, offset, limit=len, chunk_size=4096): writes frame[offset:limit] through the
-// socket's stream protocol in writes of at most chunk_size bytes until limit or until a
+// send(sock, offset, end=len(frame), chunk_size=4096): writes frame[offset:end] through
+// the socket's stream protocol in writes of at most chunk_size bytes until end or until a
 // write would block. Returns the bytes written (0 on would-block: await writability and
 // call again with offset + written); a socket error raises OSError(errno).
-static mp_obj_t frame_send(size_t n_args, const mp_obj_t *args) {
-    cg_frame_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+static mp_obj_t frame_send(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_sock, ARG_offset, ARG_end, ARG_chunk_size };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_offset, MP_ARG_REQUIRED | MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_end, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_chunk_size, MP_ARG_INT, {.u_int = CG_DEFAULT_CHUNK} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    cg_frame_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     frame_check(self);
-    cg_sock_t s = {args[1], mp_get_stream_raise(args[1], MP_STREAM_OP_WRITE)};
-    size_t offset = arg_size(args[2], "offset");
-    size_t limit = self->f.len;
-    if (n_args > 3 && args[3] != mp_const_none) {
-        limit = arg_size(args[3], "limit");
-    }
-    size_t chunk = CG_DEFAULT_CHUNK;
-    if (n_args > 4) {
-        chunk = arg_size(args[4], "chunk_size");
-    }
-    if (limit > self->f.len || offset > limit || chunk == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("need 0 <= offset <= limit <= len(frame) and chunk_size > 0"));
+    mp_obj_t sock = args[ARG_sock].u_obj;
+    cg_sock_t s = {sock, mp_get_stream_raise(sock, MP_STREAM_OP_WRITE)};
+    mp_int_t len = (mp_int_t)self->f.len;
+    mp_int_t offset = args[ARG_offset].u_int;
+    mp_int_t end = args[ARG_end].u_obj == mp_const_none ? len : mp_obj_get_int(args[ARG_end].u_obj);
+    mp_int_t chunk_size = args[ARG_chunk_size].u_int;
+    if (offset < 0 || offset > end || end > len || chunk_size <= 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("need 0 <= offset <= end <= len(frame) and chunk_size > 0"));
     }
     size_t sent = 0;
-    int err = cg_send(self->f.buf, self->f.len, offset, limit, chunk, sock_write, &s, &sent, NULL);
+    int err = cg_send(self->f.buf, self->f.len, offset, end, chunk_size, sock_write, &s, &sent, NULL);
     if (err != 0) {
         mp_raise_OSError(err);
     }
     return mp_obj_new_int_from_uint(sent);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(frame_send_obj, 3, 5, frame_send);
+static MP_DEFINE_CONST_FUN_OBJ_KW(frame_send_obj, 1, frame_send);
 
 static const mp_rom_map_elem_t frame_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_release), MP_ROM_PTR(&frame_release_obj) },
@@ -217,94 +214,126 @@ static void check_ready(void) {
     }
 }
 
+// ---- settings: the table is cg_settings.h
+
+typedef struct {
+    qstr_short_t name;
+    int16_t min; // the accepted range; the backend may narrow it
+    int16_t max;
+    int16_t def; // what init() starts the camera with when not given
+} setting_info_t;
+
+#define SETTING_INFO(id, name, lo, hi, def) [CG_##id] = {MP_QSTR_##name, lo, hi, def},
+#define SETTING_NAME(id, name, value) [CG_##id] = {MP_QSTR_##name, 0, 0, value},
+static const setting_info_t settings[CG_NUM_SETTINGS] = {
+    CG_SETTINGS_WRITABLE(SETTING_INFO)
+    CG_SETTINGS_READ_ONLY(SETTING_NAME)
+};
+
+// camera_glue.RANGES: name -> (min, max, default) of every writable setting, in ROM; the
+// same shape as the sim's camserver.camera.sensor.RANGES.
+#define RANGE_TUPLE(id, name, lo, hi, def) \
+    static const mp_rom_obj_tuple_t range_##name = {{&mp_type_tuple}, 3, {MP_ROM_INT(lo), MP_ROM_INT(hi), MP_ROM_INT(def)}};
+CG_SETTINGS_WRITABLE(RANGE_TUPLE)
+#define RANGE_ENTRY(id, name, lo, hi, def) { MP_ROM_QSTR(MP_QSTR_##name), MP_ROM_PTR(&range_##name) },
+static const mp_rom_map_elem_t ranges_table[] = {
+    CG_SETTINGS_WRITABLE(RANGE_ENTRY)
+};
+static MP_DEFINE_CONST_DICT(ranges_dict, ranges_table);
+
+// The id of the setting called name, or -1. Every setting name is a static qstr, so a
+// name that is not interned is no setting: looking it up allocates nothing.
+static int setting_find(mp_obj_t name) {
+    size_t len;
+    const char *s = mp_obj_str_get_data(name, &len);
+    qstr q = mp_obj_is_qstr(name) ? MP_OBJ_QSTR_VALUE(name) : qstr_find_strn(s, len);
+    for (int id = 0; id < CG_NUM_SETTINGS; id++) {
+        if (settings[id].name == q) {
+            return id;
+        }
+    }
+    return -1;
+}
+
+static int setting_id(mp_obj_t name) {
+    int id = setting_find(name);
+    if (id < 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), mp_obj_str_get_str(name));
+    }
+    return id;
+}
+
 // An int setting value: ints and bools only, in range for the setting.
 static int setting_value(int id, mp_obj_t v) {
-    const cg_setting_info_t *info = &cg_settings[id];
+    const setting_info_t *info = &settings[id];
     if (mp_obj_is_bool(v)) {
         v = MP_OBJ_NEW_SMALL_INT(mp_obj_is_true(v));
     }
     if (!mp_obj_is_small_int(v)) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s needs an integer"), info->name);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q needs an integer"), info->name);
     }
     mp_int_t x = MP_OBJ_SMALL_INT_VALUE(v);
     if (x < info->min || x > info->max) {
         // Worded as the sim words it (camserver/camera/sensor.py), so the page shows one text.
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be between %d and %d, got %d"), info->name,
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be between %d and %d, got %d"), info->name,
             (int)info->min, (int)info->max, (int)x);
     }
     return (int)x;
 }
 
-static int setting_id(mp_obj_t name) {
-    size_t len;
-    const char *s = mp_obj_str_get_data(name, &len);
-    int id = cg_setting_find(s, len);
-    if (id < 0) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), s);
-    }
-    return id;
-}
-
 static void set_setting(int id, mp_obj_t value) {
-    if (!cg_settings[id].writable) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s is read-only"), cg_settings[id].name);
+    if (id >= CG_NUM_WRITABLE) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q is read-only"), settings[id].name);
     }
     int v = setting_value(id, value);
     const char *reason = "not supported";
     int err = cg_backend_set(id, v, &reason);
     if (err == EINVAL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d: %s"), cg_settings[id].name, v, reason);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q %d: %s"), settings[id].name, v, reason);
     } else if (err != 0) {
         mp_raise_OSError(err);
     }
 }
 
-static mp_int_t kw_int(mp_obj_t v, const char *name, mp_int_t lo, mp_int_t hi) {
-    if (!mp_obj_is_small_int(v) || MP_OBJ_SMALL_INT_VALUE(v) < lo || MP_OBJ_SMALL_INT_VALUE(v) > hi) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be an integer %d..%d"), name, (int)lo, (int)hi);
-    }
-    return MP_OBJ_SMALL_INT_VALUE(v);
-}
+// init()'s keyword arguments: every writable setting, in table order (so an argument's
+// index is its setting id; MP_OBJ_NULL when not given), then the camera configuration.
+enum { ARG_fb_count = CG_NUM_WRITABLE, ARG_grab_mode, ARG_fps, ARG_frames_dir };
+#define INIT_SETTING_ARG(id, name, lo, hi, def) { MP_QSTR_##name, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+static const mp_arg_t init_args[] = {
+    CG_SETTINGS_WRITABLE(INIT_SETTING_ARG)
+    { MP_QSTR_fb_count, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 2} },
+    { MP_QSTR_grab_mode, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+    // The host backend plays the rendered frames at this rate and checks it (1..120); the
+    // board's sensor sets its own rate and ignores it, so an app setting never stops the
+    // camera from starting there.
+    { MP_QSTR_fps, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 25} },
+    { MP_QSTR_frames_dir, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+};
 
 // init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25,
-//      frames_dir="build/frames", **sensor_settings)
+//      frames_dir="build/frames", **sensor_settings): starts the camera, then applies the
+// sensor settings given. Every value is checked before the camera starts.
 static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    if (n_args != 0) {
-        mp_raise_TypeError(MP_ERROR_TEXT("init() takes keyword arguments only"));
+    mp_arg_val_t args[MP_ARRAY_SIZE(init_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(init_args), init_args, args);
+    cg_config_t cfg = {settings[CG_FRAMESIZE].def, settings[CG_QUALITY].def, args[ARG_fb_count].u_int,
+                       args[ARG_fps].u_int, "build/frames"};
+    for (int id = 0; id < CG_NUM_WRITABLE; id++) {
+        if (args[id].u_obj != MP_OBJ_NULL) {
+            int v = setting_value(id, args[id].u_obj);
+            if (id == CG_FRAMESIZE) {
+                cfg.framesize = v;
+            } else if (id == CG_QUALITY) {
+                cfg.quality = v;
+            }
+        }
     }
-    cg_config_t cfg = {CG_FRAMESIZE_VGA, 12, 2, 25, "build/frames"};
-    // First pass: the camera configuration; sensor settings are applied after init.
-    for (size_t i = 0; i < kw_args->alloc; i++) {
-        if (!mp_map_slot_is_filled(kw_args, i)) {
-            continue;
-        }
-        qstr key = mp_obj_str_get_qstr(kw_args->table[i].key);
-        mp_obj_t v = kw_args->table[i].value;
-        if (key == MP_QSTR_framesize) {
-            cfg.framesize = kw_int(v, "framesize", 0, CG_FRAMESIZE_COUNT - 1);
-        } else if (key == MP_QSTR_quality) {
-            cfg.quality = kw_int(v, "quality", 0, 63);
-        } else if (key == MP_QSTR_fb_count) {
-            cfg.fb_count = kw_int(v, "fb_count", 1, 4);
-        } else if (key == MP_QSTR_fps) {
-            // Checked by the host backend (1..120); the board's sensor sets its own rate and
-            // ignores it, so an app setting never stops the camera from starting there.
-            cfg.fps = kw_int(v, "fps", 0, 10000);
-        } else if (key == MP_QSTR_frames_dir) {
-            cfg.frames_dir = mp_obj_str_get_str(v);
-        } else if (key == MP_QSTR_grab_mode) {
-            if (!mp_obj_is_str(v) || strcmp(mp_obj_str_get_str(v), "latest") != 0) {
-                mp_raise_ValueError(MP_ERROR_TEXT("grab_mode must be \"latest\""));
-            }
-        } else {
-            size_t len;
-            const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
-            int id = cg_setting_find(name, len);
-            if (id < 0 || !cg_settings[id].writable) {
-                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown setting: %s"), name);
-            }
-            setting_value(id, v); // check before the camera starts
-        }
+    mp_obj_t mode = args[ARG_grab_mode].u_obj;
+    if (mode != MP_OBJ_NULL && (!mp_obj_is_str(mode) || strcmp(mp_obj_str_get_str(mode), "latest") != 0)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("grab_mode must be \"latest\""));
+    }
+    if (args[ARG_frames_dir].u_obj != MP_OBJ_NULL) {
+        cfg.frames_dir = mp_obj_str_get_str(args[ARG_frames_dir].u_obj);
     }
     const char *reason = "camera init failed";
     int err = cg_backend_init(&cfg, &reason);
@@ -312,18 +341,13 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("init: %s"), reason);
     } else if (err != 0) {
         // OSError(errno, reason): e.errno stays the number the app can test.
-        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str(reason, strlen(reason))};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+        mp_obj_t exc_args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str(reason, strlen(reason))};
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, exc_args));
     }
-    for (size_t i = 0; i < kw_args->alloc; i++) {
-        if (!mp_map_slot_is_filled(kw_args, i)) {
-            continue;
-        }
-        size_t len;
-        const char *name = mp_obj_str_get_data(kw_args->table[i].key, &len);
-        int id = cg_setting_find(name, len);
-        if (id >= 0 && id != CG_FRAMESIZE && id != CG_QUALITY && cg_settings[id].writable) {
-            set_setting(id, kw_args->table[i].value);
+    // The camera started with framesize and quality; the other settings go to the sensor.
+    for (int id = 0; id < CG_NUM_WRITABLE; id++) {
+        if (args[id].u_obj != MP_OBJ_NULL && id != CG_FRAMESIZE && id != CG_QUALITY) {
+            set_setting(id, args[id].u_obj);
         }
     }
     return mp_const_none;
@@ -394,17 +418,16 @@ static mp_obj_t cg_status(void) {
     for (int id = 0; id < CG_NUM_SETTINGS; id++) {
         int v = 0;
         if (cg_backend_get(id, &v) == 0) {
-            const char *n = cg_settings[id].name;
-            mp_obj_dict_store(d, mp_obj_new_str(n, strlen(n)), MP_OBJ_NEW_SMALL_INT(v));
+            mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(settings[id].name), MP_OBJ_NEW_SMALL_INT(v));
         }
     }
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_backend), MP_OBJ_NEW_QSTR(MP_QSTR_camera_glue));
-    const char *drv = cg_backend_name();
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), mp_obj_new_str(drv, strlen(drv)));
+    // Interned on the first status() only: later ones find the qstr and allocate nothing.
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), MP_OBJ_NEW_QSTR(qstr_from_str(cg_backend_name())));
     cg_info_t info = {0, 0, 0};
     cg_backend_info(&info);
     mp_obj_t sizes = mp_obj_new_list(0, NULL);
-    for (int fs = 0; fs < CG_FRAMESIZE_COUNT; fs++) {
+    for (int fs = 0; fs <= CG_FRAMESIZE_MAX; fs++) {
         if (info.framesizes & (1u << fs)) {
             mp_obj_list_append(sizes, MP_OBJ_NEW_SMALL_INT(fs));
         }
@@ -426,6 +449,7 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&cg_get_obj) },
     { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&cg_set_obj) },
     { MP_ROM_QSTR(MP_QSTR_status), MP_ROM_PTR(&cg_status_obj) },
+    { MP_ROM_QSTR(MP_QSTR_RANGES), MP_ROM_PTR(&ranges_dict) },
     { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
 };
 static MP_DEFINE_CONST_DICT(cg_module_globals, cg_module_globals_table);

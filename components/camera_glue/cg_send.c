@@ -3,19 +3,19 @@
 
 #include "cg_send.h"
 
-int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t limit, size_t chunk,
+int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t end, size_t chunk_size,
     cg_write_fn write_fn, void *ctx, size_t *sent, cg_send_stats_t *stats) {
     *sent = 0;
-    if (offset > limit || limit > len || chunk == 0 || write_fn == NULL || (buf == NULL && len != 0)) {
+    if (offset > end || end > len || chunk_size == 0 || write_fn == NULL || (buf == NULL && len != 0)) {
         return EINVAL;
     }
     size_t pos = offset;
     // Every pass either advances pos by at least one byte or returns, so the loop ends
-    // after at most limit - offset passes.
-    while (pos < limit) {
-        size_t want = limit - pos;
-        if (want > chunk) {
-            want = chunk;
+    // after at most end - offset passes.
+    while (pos < end) {
+        size_t want = end - pos;
+        if (want > chunk_size) {
+            want = chunk_size;
         }
         size_t took = 0;
         int r = write_fn(ctx, buf + pos, want, &took);
@@ -31,7 +31,7 @@ int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t limit, size_t 
             return r > 0 ? r : EIO;
         }
         if (took > want) {
-            // A callback claiming more than it was offered is a bug; never step past limit.
+            // A callback claiming more than it was offered is a bug; never step past end.
             *sent = pos - offset;
             return EIO;
         }

@@ -1,7 +1,7 @@
 // cg_send: the chunked-send loop of camera_glue, in plain C.
 //
-// It writes buf[offset:limit] through a caller-supplied write callback in pieces of at
-// most chunk bytes and stops at limit, at the first would-block, or at the first error.
+// It writes buf[offset:end] through a caller-supplied write callback in pieces of at
+// most chunk_size bytes and stops at end, at the first would-block, or at the first error.
 // Nothing here knows about MicroPython: the binding (cg_mod.c) plugs in the socket's
 // stream protocol, the gcc tests (tests/c/) plug in write(2) on real sockets, so the
 // loop that runs on the board is the loop the tests exercise.
@@ -26,13 +26,13 @@ typedef struct {
     size_t max_write;   // largest number of bytes offered in one call
 } cg_send_stats_t;
 
-// Writes buf[offset:limit] (len is the size of buf) in calls of at most chunk bytes.
-// Stops when limit is reached, when a write would block, or on an error.
+// Writes buf[offset:end] (len is the size of buf) in calls of at most chunk_size bytes.
+// Stops when end is reached, when a write would block, or on an error.
 // Returns 0 with *sent = bytes written by this call (0 when the very first write would
-// block; less than limit - offset when a later one did), or a positive errno with *sent
-// = bytes written before the error. EINVAL when offset > limit, limit > len or chunk is 0.
+// block; less than end - offset when a later one did), or a positive errno with *sent
+// = bytes written before the error. EINVAL when offset > end, end > len or chunk_size is 0.
 // stats may be NULL.
-int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t limit, size_t chunk,
+int cg_send(const uint8_t *buf, size_t len, size_t offset, size_t end, size_t chunk_size,
     cg_write_fn write_fn, void *ctx, size_t *sent, cg_send_stats_t *stats);
 
 #endif // CG_SEND_H

@@ -16,8 +16,9 @@ add_library(usermod_camera_glue INTERFACE)
 target_sources(usermod_camera_glue INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/cg_mod.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_send.c
-    ${CMAKE_CURRENT_LIST_DIR}/cg_settings.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_backend_esp32.c
+    ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_grabber.c
+    ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_sensor.c
 )
 
 # The component manager names managed components <namespace>__<name>; a local copy of the

@@ -6,7 +6,6 @@ CAMERA_GLUE_DIR := $(USERMOD_DIR)
 # The binding is scanned for qstrs; the plain-C parts are not MicroPython code.
 SRC_USERMOD_C += $(CAMERA_GLUE_DIR)/cg_mod.c
 SRC_USERMOD_LIB_C += $(CAMERA_GLUE_DIR)/cg_send.c
-SRC_USERMOD_LIB_C += $(CAMERA_GLUE_DIR)/cg_settings.c
 SRC_USERMOD_LIB_C += $(CAMERA_GLUE_DIR)/cg_backend_host.c
 
 CFLAGS_USERMOD += -I$(CAMERA_GLUE_DIR)

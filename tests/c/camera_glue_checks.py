@@ -97,17 +97,17 @@ def drain(client, into):
         got += len(data)
 
 
-def send_all(frame, conn, client, chunk=4096, offset=0, limit=None):
+def send_all(frame, conn, client, chunk=4096, offset=0, end=None):
     """Frame.send until done, reading the peer whenever a call would block (one task
     plays both sides). Returns (received bytes, number of would-blocks)."""
-    limit = len(frame) if limit is None else limit
-    want = limit - offset
+    end = len(frame) if end is None else end
+    want = end - offset
     parts = []
     blocked = 0
     for _ in range(100000):
-        if offset >= limit:
+        if offset >= end:
             break
-        n = frame.send(conn, offset, limit, chunk)
+        n = frame.send(conn, offset, end, chunk)
         offset += n
         if n == 0:
             blocked += 1
@@ -250,7 +250,10 @@ def test_init_rejects_bad_values():
     check.raises(ValueError, lambda: cg.init(framesize=10, quality=99, frames_dir=FRAMES))
     check.raises(ValueError, lambda: cg.init(framesize=10, fb_count=0, frames_dir=FRAMES))
     check.raises(ValueError, lambda: cg.init(framesize=10, grab_mode="when_empty", frames_dir=FRAMES))
-    check.raises(ValueError, lambda: cg.init(framesize=10, bogus=1, frames_dir=FRAMES))
+    # An unknown keyword is a TypeError, as for the sim's init() (a Python function).
+    check.raises(TypeError, lambda: cg.init(framesize=10, bogus=1, frames_dir=FRAMES))
+    check.raises(TypeError, lambda: sim.init(framesize=10, bogus=1, frames_dir=FRAMES))
+    check.raises(TypeError, lambda: cg.init(10))  # keywords only
     check.raises(ValueError, lambda: cg.init(framesize=10, brightness=7, frames_dir=FRAMES))
     e = check.raises(OSError, lambda: cg.init(framesize=10, frames_dir="/nonexistent/frames"))
     assert e.errno == 2, e.args
@@ -300,6 +303,17 @@ def test_status_matches_the_sim():
     stop()
 
 
+def test_ranges_are_the_sims():
+    """camera_glue's table (cg_settings.h, exported as RANGES) and the sim's
+    (sensor.RANGES, which sim.RANGES is) have the same names, ranges and defaults."""
+    assert sim.RANGES is sensor.RANGES
+    c_ranges = dict(cg.RANGES)
+    assert sorted(c_ranges) == sorted(sensor.RANGES), (sorted(c_ranges), sorted(sensor.RANGES))
+    for name in sensor.RANGES:
+        assert c_ranges[name] == sensor.RANGES[name], (name, c_ranges[name], sensor.RANGES[name])
+    check.raises(TypeError, cg.RANGES.__setitem__, "quality", (0, 99, 12))  # in ROM
+
+
 def test_set_ranges_match_the_sim():
     """For every setting in sensor.RANGES, the values just outside and at both ends of its
     range are accepted or refused alike by camera_glue.set and sim.set (and read back alike);
@@ -323,6 +337,24 @@ def test_set_ranges_match_the_sim():
     finally:
         sim.deinit()
     stop()
+
+
+def test_framesizes_end_where_the_app_names_them():
+    """The largest framesize camera_glue takes is the last one the app can name
+    (sensor.FRAMESIZES): the next one is refused by the range check, in the sim's words,
+    at set() and at init()."""
+    start()
+    sim.init(framesize=10, quality=12, fb_count=2, fps=FPS, frames_dir=FRAMES)
+    try:
+        past = len(sensor.FRAMESIZES)
+        c_error = str(check.raises(ValueError, cg.set, "framesize", past))
+        py_error = str(check.raises(ValueError, sim.set, "framesize", past))
+        assert c_error == py_error, (c_error, py_error)
+    finally:
+        sim.deinit()
+    stop()
+    e = check.raises(ValueError, lambda: cg.init(framesize=past, frames_dir=FRAMES))
+    assert str(past - 1) in str(e), str(e)
 
 
 def test_set_and_get_validate():
@@ -421,7 +453,7 @@ def test_send_to_a_reset_peer_raises_oserror():
     stop()
 
 
-def test_send_rejects_bad_arguments():
+def test_send_arguments():
     start()
     frame = wait_grab()
     conn, client = pair()
@@ -430,6 +462,9 @@ def test_send_rejects_bad_arguments():
     check.raises(ValueError, frame.send, conn, 0, None, 0)
     check.raises(ValueError, frame.send, conn, -1)
     check.raises(OSError, frame.send, 123, 0)  # not a stream
+    check.raises(TypeError, lambda: frame.send(conn, 0, limit=5))  # the argument is `end`
+    assert frame.send(conn, offset=0, end=5, chunk_size=2) == 5
+    assert frame.send(sock=conn, offset=5, end=5) == 0  # an empty range writes nothing
     frame.release()
     conn.close()
     client.close()

@@ -31,7 +31,7 @@ def test_binding_inside_micropython():
     out = result.stdout + result.stderr
     match = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
     assert match, out
-    assert int(match.group(2)) == 0 and int(match.group(1)) >= 18, out
+    assert int(match.group(2)) == 0 and int(match.group(1)) >= 20, out
     assert result.returncode == 0, out
 
 

@@ -174,17 +174,17 @@ static void wait_writable(int fd) {
     CHECK(r == 1);
 }
 
-// Sends frame[offset:limit] to completion the way the app does: call, and when a call
+// Sends frame[offset:end] to completion the way the app does: call, and when a call
 // returns 0 bytes, wait for writability and call again. Returns 0 or the errno that
 // ended it; *total = bytes written.
-static int send_all(const uint8_t *frame, size_t len, size_t offset, size_t limit, size_t chunk,
+static int send_all(const uint8_t *frame, size_t len, size_t offset, size_t end, size_t chunk,
     fd_writer_t *w, cg_send_stats_t *st, size_t *total) {
     size_t pos = offset;
     *total = 0;
-    for (int rounds = 0; pos < limit; rounds++) {
+    for (int rounds = 0; pos < end; rounds++) {
         CHECK(rounds < 1000000);
         size_t sent = 0;
-        int r = cg_send(frame, len, pos, limit, chunk, fd_write, w, &sent, st);
+        int r = cg_send(frame, len, pos, end, chunk, fd_write, w, &sent, st);
         pos += sent;
         *total = pos - offset;
         if (r != 0) {
@@ -453,7 +453,7 @@ static void test_frame_160k_tcp(void) {
     fx_free(&fx);
 }
 
-// Sending a frame as consecutive [offset, limit) ranges (a head, an empty range, the
+// Sending a frame as consecutive [offset, end) ranges (a head, an empty range, the
 // rest) delivers it exactly once; an empty range makes no write at all.
 static void test_resume_from_offset(void) {
     fixture_t fx;

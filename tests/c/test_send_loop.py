@@ -74,6 +74,5 @@ def test_host_backend(out_dir):
     sources = [
         os.path.join(HERE, "test_host_backend.c"),
         os.path.join(GLUE, "cg_backend_host.c"),
-        os.path.join(GLUE, "cg_settings.c"),
     ]
     run(build(out_dir, "test_host_backend", sources))

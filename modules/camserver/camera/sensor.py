@@ -3,6 +3,8 @@
 Shared by the simulated camera (which validates with it) and the app (which
 publishes the ranges in /status so the page builds its controls from them).
 Ranges follow esp32-camera's camera_status_t comments (driver/include/sensor.h).
+camera_glue's C table (components/camera_glue/cg_settings.h, camera_glue.RANGES)
+says the same; tests/c/camera_glue_checks.py compares the two.
 """
 
 # framesize_t index -> (name, width, height), as in esp32-camera's sensor.h.
@@ -25,8 +27,9 @@ FRAMESIZES = (
     ("UXGA", 1600, 1200),
 )
 
-# name -> (min, max, default). framesize's max is the sensor's largest; a backend
-# may support fewer sizes and says which in its status()["framesizes"].
+# name -> (min, max, default). framesize's max is the last of FRAMESIZES (the
+# OV2640's largest; camera_glue stops there too); a backend may support fewer sizes
+# and says which in its status()["framesizes"].
 RANGES = {
     "framesize": (0, 15, 10),
     "quality": (0, 63, 12),

@@ -13,6 +13,9 @@ import time
 
 from camserver.camera import sensor
 
+# name -> (min, max, default) of the settable settings, as camera_glue.RANGES has them.
+RANGES = sensor.RANGES
+
 _state = None
 
 
