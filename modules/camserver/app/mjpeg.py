@@ -81,7 +81,8 @@ class MjpegStream(StreamBody):
                 wait = self.interval - time.ticks_diff(time.ticks_ms(), last)
                 if wait > 0:
                     await asyncio.sleep_ms(wait)
-            shared = hub.take_newer(seq, conn)
+            # (Nothing newer yet, as after most frames: straight to the wait, no call.)
+            shared = hub.take_newer(seq, conn) if buffers.seq > seq else None
             while shared is None:  # (waiting here, not in a helper coroutine: one allocation fewer per frame)
                 await hub.new_frame.wait()
                 shared = hub.take_newer(seq, conn)

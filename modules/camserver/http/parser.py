@@ -25,6 +25,21 @@ def _is_token(text):
     return True
 
 
+def _name_map():
+    # byte -> the byte a header name keeps (lower-cased), or 0 for a byte no token may hold
+    table = bytearray(256)
+    for c in range(256):
+        ch = chr(c)
+        if 48 <= c <= 57 or 97 <= c <= 122 or (c < 128 and ch in _TOKEN_EXTRA):
+            table[c] = c
+        elif 65 <= c <= 90:
+            table[c] = c + 32
+    return bytes(table)
+
+
+_NAME_MAP = _name_map()
+
+
 class Limits:
     """Size limits from the settings (max_request_line, max_header_bytes, max_headers, max_body)."""
 
@@ -143,15 +158,16 @@ def _headers(buf, mv, pos, stop, limits, headers):
         colon = buf.find(b":", pos, eol)
         if colon <= pos:
             raise HTTPError(400, "malformed header line", close=True)
-        # Lower-case the name in the buffer, so only one string is made for it.
+        # Check and lower-case the name in the buffer, one table look-up a byte, so only one
+        # string is made for it. A space before the colon is a smuggling vector (RFC 9112 5.1),
+        # not a typo to forgive.
+        name_map = _NAME_MAP
         for i in range(pos, colon):
-            c = buf[i]
-            if 65 <= c <= 90:
-                buf[i] = c + 32
+            c = name_map[buf[i]]
+            if not c:
+                raise HTTPError(400, "malformed header name", close=True)
+            buf[i] = c
         name = str(mv[pos:colon], "latin-1")
-        if not _is_token(name):
-            # A space before the colon is a smuggling vector (RFC 9112 5.1), not a typo to forgive.
-            raise HTTPError(400, "malformed header name", close=True)
         # Trim the optional white space in the buffer: no extra string for strip().
         first = colon + 1
         while first < eol and buf[first] in (32, 9):

@@ -25,7 +25,9 @@ from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
 
-_WATCHDOG_MS = 100
+# Every timeout is a second or more, so a quarter-second tick is precise enough; with no
+# connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
+_WATCHDOG_MS = 250
 # 503 replies in flight at once. Small, because each lingering refusal holds an lwIP socket (the
 # board is built for 20: 12 clients, these, listeners). Past that the oldest lingering one is
 # closed, so clients that never read their 503 cannot keep the newest refused ones from theirs.
@@ -59,6 +61,7 @@ class Listener:
         self.evicted = 0
         self.requests = 0
         self._lingering = []  # refused sockets whose 503 is still being read
+        self._accepted = asyncio.Event()  # wakes the watchdog when a first connection comes
         self._refusal = _refusal(extra_headers)
         self.sockets = []  # (listening socket, the router its clients get)
 
@@ -122,6 +125,7 @@ class Listener:
                 continue
             self.connections.append(conn)
             self.accepted += 1
+            self._accepted.set()
             if log.level <= log.TRACE:
                 log.trace("%s connected (%d open)", conn.peer, len(self.connections))
 
@@ -191,6 +195,9 @@ class Listener:
 
     async def _watchdog(self):
         while True:
+            if not self.connections:
+                self._accepted.clear()
+                await self._accepted.wait()
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
