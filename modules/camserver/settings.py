@@ -43,6 +43,7 @@ DEFAULTS = {
     "cors_origin": "",  # "" same-origin only; one origin (http://host:port) or "*" may read
     "auth_user": "",  # Basic/Digest auth guards every route when either is set
     "auth_password": "",
+    "auth_guesses": 5,  # wrong credentials in a row before an address must wait (0: no limit)
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
     # -- device (Wi-Fi) --

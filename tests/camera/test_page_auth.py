@@ -64,7 +64,9 @@ def _auth(user, password):
 
 def test_basic_auth_guards_every_route_and_the_stream_port(sim):
     port = free_port_pair()
-    server = sim(port=port, auth_user="admin", auth_password="s3cret", stream_port=1)
+    # (auth_guesses=0: this test tries wrong credentials on every route, which the guess
+    # limit would otherwise answer with 429 after the fifth)
+    server = sim(port=port, auth_user="admin", auth_password="s3cret", stream_port=1, auth_guesses=0)
     for path in ROUTES:
         reply = get(server, path, {"Accept-Encoding": "gzip"})
         assert reply.status == 401, path
@@ -139,7 +141,9 @@ def test_auth_with_one_half_configured_fails_closed(sim):
 
 def test_status_shows_viewers_only_to_authenticated_requests(sim):
     port = free_port_pair()
-    server = sim(port=port, auth_user="admin", auth_password="s3cret", stream_port=1)
+    # (auth_guesses=0: this test tries wrong credentials on every route, which the guess
+    # limit would otherwise answer with 429 after the fifth)
+    server = sim(port=port, auth_user="admin", auth_password="s3cret", stream_port=1, auth_guesses=0)
     viewer = Conn(server.host, server.port)
     viewer.request("GET", "/stream", _auth("admin", "s3cret"))
     assert viewer.read_reply(head_only=True).status == 200

@@ -6,7 +6,7 @@ import hashlib
 import check
 from camserver import settings
 from camserver.http.request import Request
-from camserver.security import digest
+from camserver.security import auth, digest
 from camserver.security.auth import scheme_is
 from camserver.security.compare import same
 from camserver.security.hosts import Hosts, host_name
@@ -120,10 +120,10 @@ def test_digest_nonces_expire_and_nc_is_never_accepted_twice():
 def test_digest_remembers_a_bounded_number_of_nonces():
     dg = digest.Digest("u", "pw", "camera", Clock(), b"k" * 16)
     early = dg.nonce()
-    nonces = [dg.nonce() for _ in range(20)]
+    nonces = [dg.nonce() for _ in range(digest._TRACKED + 12)]
     for nonce in nonces:
         assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
-    assert len(dg._nonces) == 8
+    assert len(dg._nonces) == digest._TRACKED
     # Forgotten nonces, and any older one never used, can no longer be told apart from replays: stale.
     assert dg.verify(_answer(dg, nonces[0], 2), "GET", "/status") == digest.STALE
     assert dg.verify(_answer(dg, early, 1), "GET", "/status") == digest.STALE
@@ -140,6 +140,40 @@ def test_credentials_compare():
     assert same("abc", "abc") and not same("abc", "abd") and not same("abc", "ab")
     assert scheme_is("Basic xyz", "basic") and scheme_is("DIGEST a=b", "digest")
     assert not scheme_is("Basicxyz", "basic") and not scheme_is("Basic", "basic")
+
+
+class Ticks:
+    def __init__(self):
+        self.now = 5000
+
+    def __call__(self):
+        return self.now
+
+
+def test_throttle_makes_an_address_wait_after_wrong_guesses_and_forgets_on_success():
+    clock = Ticks()
+    throttle = auth.Throttle(5, clock)
+    for _ in range(4):
+        throttle.failed("a")
+    assert throttle.wait_ms("a") == 0
+    throttle.failed("a")
+    assert throttle.wait_ms("a") == auth.LOCK_MS and throttle.wait_ms("b") == 0
+    clock.now += auth.LOCK_MS
+    assert throttle.wait_ms("a") == 0
+    throttle.failed("a")  # one more wrong: twice as long
+    assert throttle.wait_ms("a") == 2 * auth.LOCK_MS
+    for _ in range(20):
+        throttle.failed("a")
+    assert throttle.wait_ms("a") == auth.LOCK_MAX_MS
+    throttle.passed("a")
+    assert throttle.wait_ms("a") == 0
+
+
+def test_throttle_table_stays_bounded():
+    throttle = auth.Throttle(5, Ticks())
+    for i in range(100):
+        throttle.failed("10.0.0.%d" % i)
+    assert len(throttle._seen) <= 16
 
 
 check.run(globals())

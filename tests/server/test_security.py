@@ -189,3 +189,41 @@ def test_saved_wifi_answer_is_not_stored(sim, tmp_path):
     reply = request(server, "POST", "/wifi", dict(FORM, **login), b"ssid=home&password=long-enough-pass")
     assert reply.status == 200 and reply.header("cache-control") == "no-store", (reply.status, reply.body)
     assert os.path.exists(path)
+
+
+def test_password_guessing_is_slowed_per_address(sim):
+    """Five wrong passwords from one address: the sixth try gets 429 with Retry-After (and the
+    right password is not even looked at until then); another address is not affected; after
+    the wait the right password works and clears the count."""
+    import base64
+    import time
+
+    server = sim(auth_user="admin", auth_password="right-one")
+
+    def basic(password, source):
+        token = base64.b64encode(("admin:" + password).encode()).decode()
+        conn = Conn(server.host, server.port, source=source)
+        try:
+            conn.request("GET", "/status", {"Authorization": "Basic " + token, "Connection": "close"})
+            return conn.read_reply()
+        finally:
+            conn.close()
+
+    for _ in range(5):
+        assert basic("wrong", "127.0.0.2").status == 401
+    locked = basic("right-one", "127.0.0.2")
+    assert locked.status == 429 and locked.header("retry-after") == "1", locked.raw_head
+    assert basic("right-one", "127.0.0.3").status == 200
+    time.sleep(1.1)
+    assert basic("right-one", "127.0.0.2").status == 200
+    assert basic("wrong", "127.0.0.2").status == 401  # the count started again
+
+
+def test_the_page_refuses_to_be_framed(sim):
+    """A hostile page must not frame the camera page to trick clicks onto its controls."""
+    server = sim()
+    for encoding in ("gzip", "identity"):
+        reply = get(server, "/", headers={"Accept-Encoding": encoding})
+        assert reply.status == 200
+        assert reply.header("x-frame-options") == "DENY"
+        assert "frame-ancestors 'none'" in reply.header("content-security-policy")

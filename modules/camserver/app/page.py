@@ -31,11 +31,16 @@ def _inflate(data):
         yield memoryview(piece)[:n]
 
 
+# Never inside another site's frame: a hostile page could frame the camera page and trick a
+# click onto its controls (its own requests are same-origin, so the cross-site rule lets them by).
+_NO_FRAMING = [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors 'none'")]
+
+
 def index(request):
     """The page for GET /."""
     if page_data is None:
-        return Response(_FALLBACK, content_type="text/html; charset=utf-8")
-    headers = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+        return Response(_FALLBACK, content_type="text/html; charset=utf-8", headers=_NO_FRAMING)
+    headers = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")] + _NO_FRAMING
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers.append(("Content-Encoding", "gzip"))
         return Response(page_data.PAGE_GZ, content_type="text/html; charset=utf-8", headers=headers)

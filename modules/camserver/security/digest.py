@@ -23,7 +23,7 @@ import time
 from camserver.security.compare import same
 
 NONCE_TTL_S = 300
-_TRACKED = 8
+_TRACKED = 32  # ~2 KB at most; fewer made nine clients taking turns see a stale nonce each time
 _WINDOW = 24  # bits: stays a small int on the board (no allocation)
 _MASK = (1 << _WINDOW) - 1
 
