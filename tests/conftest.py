@@ -10,8 +10,8 @@ def sim():
     """Factory: sim(**settings) -> SimServer; every server started is stopped at teardown."""
     started = []
 
-    def start(command=None, **settings):
-        server = SimServer(dict(settings), command)
+    def start(command=None, binary=None, **settings):
+        server = SimServer(dict(settings), command, binary=binary)
         started.append(server)
         return server
 

@@ -17,6 +17,12 @@ MPY_OUT = os.path.join(ROOT, "build", "mpy")
 FRAMES = os.path.join(ROOT, "build", "frames")
 
 
+def sim_binary():
+    """The pinned PyPI binary, whose camera is always the simulated one (for tests that need
+    the sim's own knobs, such as /test/pause, whatever MICROPYTHON says)."""
+    return os.path.join(ROOT, ".venv", "bin", "micropython")
+
+
 def micropython_binary():
     path = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
     return path if os.path.isabs(path) else os.path.join(ROOT, path)

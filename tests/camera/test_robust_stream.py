@@ -12,6 +12,7 @@ import time
 
 from frames import crc, crcs
 from httpclient import Conn, MjpegReader, get, stalled_stream
+from simserver import sim_binary
 
 PERIOD = 1 / 25  # the sim's default frame rate
 
@@ -202,7 +203,7 @@ def test_gstreamer_multipartdemux_has_every_frame_sent(sim, tmp_path):
     """GStreamer's multipartdemux emits a part only when the next boundary arrives. With the
     camera paused, every frame the server has sent must already be decoded: with the
     delimiter sent one frame late, the last one would still be stuck in the demuxer."""
-    server = sim(diagnostics=1, stream_keepalive_ms=0)
+    server = sim(diagnostics=1, stream_keepalive_ms=0, binary=sim_binary())  # (/test/pause)
     pattern = str(tmp_path / "frame%05d.jpg")
     gst = subprocess.Popen(
         ["gst-launch-1.0", "-q", "souphttpsrc", "location=%s/stream?fps=2" % server.url]
@@ -243,7 +244,7 @@ def test_gstreamer_multipartdemux_has_every_frame_sent(sim, tmp_path):
 def test_stalled_camera_stream_gets_keepalive_copies(sim):
     """With the camera delivering nothing, the last frame is sent again every
     stream_keepalive_ms (rounded up to the hub's one-second pulse)."""
-    server = sim(diagnostics=1, stream_keepalive_ms=500)
+    server = sim(diagnostics=1, stream_keepalive_ms=500, binary=sim_binary())  # (/test/pause)
     with MjpegReader(server.host, server.port) as reader:
         for _ in range(3):
             _, jpeg = reader.next_part()

@@ -118,7 +118,7 @@ def _fixed_json(framesizes):
     name, width, height] for each size the camera offers), as JSON members."""
     limits = {}
     for name in sensor.RANGES:
-        limits[name] = sensor.RANGES[name][:2]
+        limits[name] = sensor.RANGES[name][:2]  # (camera_glue.RANGES is the same table: tests/c checks)
     sizes = []
     for index in framesizes:
         name, width, height = sensor.FRAMESIZES[index]
