@@ -83,6 +83,7 @@ def test_bare_cr_lf_and_control_bytes_are_refused():
         b"GET /\r HTTP/1.1\r\nHost: c\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x00b\r\n\r\n",  # NUL
         b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x1bb\r\n\r\n",  # ESC
+        b"GET / HTTP/1.1\r\nHost: c\r\nX: a\tb\x01c\r\n\r\n",  # a tab, and then a control byte
         b"GET / HTTP/1.1\r\nHost: c\r\nX: a\x7fb\r\n\r\n",  # DEL
         b"GET / HTTP/1.1\r\nHost: c\r\nX\x01: a\r\n\r\n",  # in a name
         b"GET / HTTP/1.1\r\nHost: c\r\nX\t: a\r\n\r\n",  # HTAB in a name
