@@ -11,7 +11,7 @@ import threading
 import time
 
 from frames import crc, crcs
-from httpclient import Conn, MjpegReader, get, stalled_stream
+from httpclient import Conn, MjpegReader, get, stalled_stream, timed
 from simserver import sim_binary
 
 PERIOD = 1 / 25  # the sim's default frame rate
@@ -312,3 +312,18 @@ def test_responses_nobody_reads_do_not_lock_out_newcomers(sim):
     assert json.loads(reply.body)["evicted"] == 1
     for sock in stuck:
         sock.close()
+
+
+def test_capture_from_a_stalled_camera_gives_up_with_503(sim):
+    """No frame comes (the camera is paused): /capture answers 503 with Retry-After after its
+    5 s timeout (seen at the hub's next once-a-second pulse), and works again afterwards."""
+    server = sim(diagnostics=1, binary=sim_binary())  # (/test/pause)
+    assert get(server, "/test/pause?ms=8000").status == 200
+    conn = Conn(server.host, server.port, timeout=15)
+    conn.request("GET", "/capture")
+    reply, seconds = timed(conn.read_reply)
+    conn.close()
+    assert reply.status == 503 and reply.header("retry-after"), reply.raw_head
+    assert 4.5 <= seconds <= 7.5, seconds
+    assert get(server, "/test/pause?ms=0").status == 200
+    assert get(server, "/capture").status == 200

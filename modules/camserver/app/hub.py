@@ -48,8 +48,9 @@ class FrameHub:
 
     async def fresh(self, since_us, timeout_ms, holder):
         """A frame captured at or after since_us (wall clock, us) taken by holder, or None
-        after timeout_ms. The timeout only ever cancels an Event wait, never a call that
-        holds a frame."""
+        after timeout_ms. No timer of its own: the grabber wakes every waiter with each frame,
+        and at least once a second while the camera delivers nothing (its pulse), so a plain
+        Event wait sees the deadline pass; nothing that holds a frame is ever interrupted."""
         self.captures += 1
         deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
         try:
@@ -62,13 +63,9 @@ class FrameHub:
                     seq = shared.seq
                     self.buffers.drop(shared, holder)
                     continue
-                left = time.ticks_diff(deadline, time.ticks_ms())
-                if left <= 0:
+                if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                     return None
-                try:
-                    await asyncio.wait_for_ms(self.new_frame.wait(), left)
-                except asyncio.TimeoutError:
-                    pass
+                await self.new_frame.wait()
         finally:
             self.captures -= 1
 
