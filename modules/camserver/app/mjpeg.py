@@ -35,15 +35,16 @@ class Viewer:
         self._window_start = time.ticks_ms()
         self._window_frames = 0
 
-    def sent(self, length):
+    def sent(self, length, now):
+        """A part of length bytes went out at now (ticks_ms)."""
         self.frames += 1
         self.bytes += length
         self._window_frames += 1
-        elapsed = time.ticks_diff(time.ticks_ms(), self._window_start)
+        elapsed = time.ticks_diff(now, self._window_start)
         if elapsed >= 1000:  # fps over the last second or so
             self.fps = self._window_frames * 1000 / elapsed
             self._window_frames = 0
-            self._window_start = time.ticks_ms()
+            self._window_start = now
 
     def stats(self):
         return {
@@ -74,46 +75,57 @@ class MjpegStream(StreamBody):
         conn = out.conn  # the holder of every frame this stream takes
         hub.add_viewer(viewer)
         await out.write(_OPENING)
+        # This loop runs per frame per viewer: what it uses is looked up once, here.
+        take = hub.take_newer
+        drop = buffers.drop
+        new_frame = hub.new_frame
+        write_now = out.write_now
+        ticks_ms = time.ticks_ms
+        ticks_diff = time.ticks_diff
+        interval = self.interval
+        keepalive_ms = self.keepalive_ms
+        delimiter = DELIMITER
         seq = 0
-        last = time.ticks_ms()  # when the last part went out
+        last = ticks_ms()  # when the last part went out
         while True:
-            if self.interval and seq:  # the first frame goes at once; the cap paces the rest
-                wait = self.interval - time.ticks_diff(time.ticks_ms(), last)
+            if interval and seq:  # the first frame goes at once; the cap paces the rest
+                wait = interval - ticks_diff(ticks_ms(), last)
                 if wait > 0:
                     await asyncio.sleep_ms(wait)
             # (Nothing newer yet, as after most frames: straight to the wait, no call.)
-            shared = hub.take_newer(seq, conn) if buffers.seq > seq else None
+            shared = take(seq, conn) if buffers.seq > seq else None
             while shared is None:  # (waiting here, not in a helper coroutine: one allocation fewer per frame)
-                await hub.new_frame.wait()
-                shared = hub.take_newer(seq, conn)
+                await new_frame.wait()
+                shared = take(seq, conn)
                 if shared is None:
                     # Woken by the hub's pulse while the camera delivers nothing.
                     if self._client_gone(out.sock):
                         return
-                    if self.keepalive_ms and time.ticks_diff(time.ticks_ms(), last) >= self.keepalive_ms:
-                        shared = hub.take_newer(-1, conn)  # the newest frame again, if there is one
+                    if keepalive_ms and ticks_diff(ticks_ms(), last) >= keepalive_ms:
+                        shared = take(-1, conn)  # the newest frame again, if there is one
             try:
                 # Try without waiting first: awaiting the sender allocates a coroutine,
                 # and most parts fit the socket buffer at once.
                 head = shared.part_head
-                off = out.write_now(head, 0, len(head))
+                off = write_now(head, 0, len(head))
                 if off < len(head):
                     await out.finish(head, off, len(head))
-                off = out.write_now(shared.payload, 0, shared.length)
-                if off < shared.length:
-                    await out.finish(shared.payload, off, shared.length)
-                off = out.write_now(DELIMITER, 0, len(DELIMITER))
-                if off < len(DELIMITER):
-                    await out.finish(DELIMITER, off, len(DELIMITER))
+                length = shared.length
+                off = write_now(shared.payload, 0, length)
+                if off < length:
+                    await out.finish(shared.payload, off, length)
+                off = write_now(delimiter, 0, len(delimiter))
+                if off < len(delimiter):
+                    await out.finish(delimiter, off, len(delimiter))
             finally:
-                buffers.drop(shared, conn)
-            last = time.ticks_ms()
+                drop(shared, conn)
+            last = ticks_ms()
             if shared.seq > seq:
                 if seq and shared.seq > seq + 1:
                     hub.skipped += shared.seq - seq - 1
                 seq = shared.seq
             hub.sent += 1
-            viewer.sent(shared.length)
+            viewer.sent(length, last)
 
     def _client_gone(self, sock):
         """Non-blocking check whether the client closed or reset its connection."""
