@@ -15,7 +15,6 @@ in build/cost for callgrind_annotate.
 
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
 from httpclient import Conn, MjpegReader  # noqa: E402
+from run import machine  # noqa: E402  (bench/run.py: the machine line both tables carry)
 from simserver import ROOT, sim_env  # noqa: E402
 
 CORE_HZ = 240e6
@@ -76,19 +76,6 @@ ROWS = {
     "uxga": ("one MJPEG frame to one of 4 viewers, UXGA", None, None),
 }
 FRAMESIZE = {"vga": 10, "svga": 11, "uxga": 15}
-
-
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%s, %d cores, %s" % (cpu, os.cpu_count(), platform.system())
 
 
 class Phase:
