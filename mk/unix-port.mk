@@ -1,6 +1,5 @@
 # The MicroPython unix port with the camera_glue C module (host backend): the C path on a PC.
-# Included by the Makefile (BUILD comes from there; MICROPY_VERSION from firmware/versions.env,
-# which mk/firmware.mk includes). docs/camera_glue.md explains it.
+# Included by the Makefile (BUILD and MPY_MAKE come from there). docs/camera_glue.md explains it.
 #
 #   make unix-port MPY_DIR=/path/to/micropython   build build/unix/micropython
 #   make sim MICROPYTHON=build/unix/micropython   the camera server on it (/status: "camera_glue")
@@ -11,6 +10,9 @@
 # submodule is needed: btree, ssl and ffi are left out, and the frozen manifest below holds
 # only asyncio (the standard variant's manifest would need lib/micropython-lib). The binary
 # keeps its symbols (STRIP=): `make cost` names the C functions from them.
+
+# MICROPY_VERSION: the pin the firmware build uses too.
+include firmware/versions.env
 
 UNIX_OUT := $(abspath $(BUILD))/unix
 UNIX_BIN := $(UNIX_OUT)/micropython
@@ -49,8 +51,8 @@ unix-port:
 	@# mpy-cross first, on its own: when the unix build has to make it, the nested make inherits
 	@# BUILD and mixes both programs' objects. `env -u` keeps this make's command line
 	@# (MPY_DIR=..., BUILD=..., which make exports) out of MicroPython's makes.
-	$(UNIX_ENV) make -C "$(abspath $(MPY_DIR))/mpy-cross" -j$(UNIX_JOBS)
-	$(UNIX_ENV) make -C "$(abspath $(MPY_DIR))/ports/unix" -j$(UNIX_JOBS) \
+	$(UNIX_ENV) $(MPY_MAKE) -C "$(abspath $(MPY_DIR))/mpy-cross" -j$(UNIX_JOBS)
+	$(UNIX_ENV) $(MPY_MAKE) -C "$(abspath $(MPY_DIR))/ports/unix" -j$(UNIX_JOBS) \
 	  BUILD=$(UNIX_OUT)/obj \
 	  USER_C_MODULES=$(CURDIR)/components \
 	  FROZEN_MANIFEST=$(UNIX_OUT)/manifest.py \

@@ -24,7 +24,7 @@ WEB = ROOT / "web"
 OUT = ROOT / "modules" / "camserver" / "app" / "page_data.py"
 FAVICON_NAME = "favicon.svg"
 FAVICON_TYPE = "image/svg+xml"
-LIMIT_GZ = 16 * 1024  # the budget for the gzipped page
+LIMIT_GZ = 16 * 1024  # budget for the gzipped page, which every firmware image freezes
 WIDTH = 96  # characters of escaped bytes per source line (the project's line limit is 110)
 
 

@@ -52,18 +52,6 @@ static mp_obj_t frame_release_meth(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(frame_release_obj, frame_release_meth);
 
-static mp_obj_t frame_enter(mp_obj_t self_in) {
-    return self_in;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(frame_enter_obj, frame_enter);
-
-static mp_obj_t frame_exit(size_t n_args, const mp_obj_t *args) {
-    (void)n_args;
-    frame_release(MP_OBJ_TO_PTR(args[0]));
-    return mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(frame_exit_obj, 4, 4, frame_exit);
-
 // The stream write of one socket, in the shape cg_send() calls.
 typedef struct {
     mp_obj_t sock;
@@ -121,10 +109,8 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(frame_send_obj, 1, frame_send);
 static const mp_rom_map_elem_t frame_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_release), MP_ROM_PTR(&frame_release_obj) },
     { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&frame_send_obj) },
-    { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&frame_enter_obj) },
-    { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&frame_exit_obj) },
     // The finaliser: a frame the app dropped without release() (its connection died
-    // in a way no `with` covered) still goes back to the driver when the GC frees it.
+    // on a path no `finally` covered) still goes back to the driver when the GC frees it.
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&frame_release_obj) },
 };
 static MP_DEFINE_CONST_DICT(frame_locals, frame_locals_table);

@@ -18,9 +18,11 @@ DEFAULTS = {
     # -- server (transport and HTTP limits) --
     "host": "0.0.0.0",
     "port": 80,
-    "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (ANCHORS: hardening 3)
-    "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2)
-    "max_connections": 12,  # lwIP on the board is built for 16 sockets
+    "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (hardening 3 in the README)
+    "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2 in the README)
+    # The board's lwIP has 20 sockets (CONFIG_LWIP_MAX_SOCKETS, firmware/sdkconfig.streaming):
+    # these 12, the one that gets the 503, the listeners on 80 and 81, spare.
+    "max_connections": 12,
     "max_per_peer": 6,  # connections one client address may hold, so one host cannot take every slot
     "backlog": 4,
     "send_buffer": 0,  # SO_SNDBUF for accepted sockets, host only (0: the system's; see sockopts.py)

@@ -16,8 +16,8 @@ from simserver import expected_backend
 
 VIEWERS = 8
 WINDOW_S = 2.5
-# Bytes of GC heap per frame per viewer: the camera_glue issue's target for the C path, and
-# the streaming issue's (3) for the Python sim, which reads each frame into its buffer in Python.
+# Bytes of GC heap per frame per viewer: the C path hands out the driver's buffer (target 256), the
+# Python sim reads each frame into its buffer in Python (target 1024).
 LIMITS = {"camera_glue": 256, "sim": 1024}
 
 

@@ -1,4 +1,4 @@
-"""The four hardenings (ANCHORS.md), each shown against the real MicroPython server."""
+"""The four hardenings (README), each shown against the real MicroPython server."""
 
 import socket
 import statistics

@@ -40,12 +40,6 @@ class Frame:
             self.held = False
             _state.out -= 1
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
-
 
 class _Sim:
     def __init__(self, manifest, frames_dir, fb_count, fps):
@@ -188,14 +182,6 @@ def pause(ms):
     keep-alive; reached through the diagnostics route /test/pause)."""
     sim = _need()
     sim.paused_until = time.ticks_add(time.ticks_ms(), ms)
-
-
-def set_fps(fps):
-    """Change the simulated sensor's frame rate (the sim's only extra knob)."""
-    sim = _need()
-    sim.start_ms = time.ticks_ms()
-    sim.last_n = -1
-    sim.fps = fps
 
 
 def status():

@@ -1,19 +1,15 @@
-"""Status codes the server sends, with their reason phrases (RFC 9110)."""
+"""The status codes the server sends (every one something in modules/ can send), with their
+reason phrases (RFC 9110)."""
 
 REASONS = {
     200: "OK",
     204: "No Content",
-    206: "Partial Content",
-    301: "Moved Permanently",
-    302: "Found",
-    304: "Not Modified",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
-    411: "Length Required",
     413: "Content Too Large",
     414: "URI Too Long",
     415: "Unsupported Media Type",

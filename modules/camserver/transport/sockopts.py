@@ -26,14 +26,3 @@ def apply(sock, config):
         sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
     if config["send_buffer"]:
         sock.setsockopt(socket.SOL_SOCKET, SO_SNDBUF, config["send_buffer"])
-
-
-def nodelay_enabled(sock):
-    """Read TCP_NODELAY back where the port supports getsockopt (tests use it); None if not."""
-    get = getattr(sock, "getsockopt", None)
-    if get is None:
-        return None
-    try:
-        return bool(get(IPPROTO_TCP, TCP_NODELAY))
-    except OSError:
-        return None
