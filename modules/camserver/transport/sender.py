@@ -24,23 +24,26 @@ class Sender:
     def __init__(self, conn, chunk_size):
         self.conn = conn
         self.sock = conn.sock
+        self._write = conn.sock.write
         self.chunk_size = chunk_size
 
     def write_now(self, buf, off, end):
         """Write buf[off:end] as far as the socket takes it without waiting; returns
         the new offset."""
-        send = getattr(buf, "send", None)
+        # Looked up on the type: on the object it would make a bound method (a heap
+        # allocation) per call, and this runs three times per frame per viewer.
+        send = getattr(type(buf), "send", None)
         if send is not None:
             # A camera_glue frame: its C loop makes the chunk_size writes from PSRAM itself,
             # until end or would-block, so one call is all it takes.
-            written = send(self.sock, off, end, self.chunk_size)
+            written = send(buf, self.sock, off, end, self.chunk_size)
             if written and log.level <= log.TRACE:
                 log.trace("send %d bytes to %s", written, self.conn.peer)
             return off + written
         # This loop runs per chunk (30 times for 120 kB), so what can be is looked up
         # before it: finding a method on the socket's type costs more than the call that
-        # writes the chunk.
-        write = self.sock.write
+        # writes the chunk (and the bound method itself is made once per connection).
+        write = self._write
         chunk = self.chunk_size
         last = end - chunk  # past this offset, what is left is less than a chunk
         trace = log.level <= log.TRACE
