@@ -140,7 +140,9 @@ def viewers_run(server, viewers, seconds):
 
     def watch(i):
         try:
-            with MjpegReader(server.host, server.port, timeout=10) as reader:
+            # Each viewer from its own address, as on a LAN (max_per_peer caps one address at 6).
+            source = "127.0.0.%d" % (10 + i)
+            with MjpegReader(server.host, server.port, timeout=10, source=source) as reader:
                 frames = 0
                 start = time.perf_counter()
                 while time.monotonic() < stop:
