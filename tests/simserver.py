@@ -71,12 +71,15 @@ def ensure_built():
 
 
 def run_micropython(script, *args, timeout=60):
-    """Run a MicroPython script with the compiled modules on its path; returns CompletedProcess."""
+    """Run a MicroPython script with the compiled modules and tests/mpy (its `check` runner) on
+    its path; returns CompletedProcess."""
     ensure_built()
+    env = sim_env()
+    env["MICROPYPATH"] += ":" + os.path.join(ROOT, "tests", "mpy")
     return subprocess.run(
         [micropython_binary(), "-X", "heapsize=4M", script, *args],
         cwd=ROOT,
-        env=sim_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,6 +1,7 @@
 """The camera page module (modules/camserver/app/page_data.py): generated from web/, small, frozen-ready."""
 
 import gzip
+import importlib.util
 import os
 import re
 import shutil
@@ -16,8 +17,10 @@ TOOL = ROOT / "tools" / "build_page.py"
 MODULE = ROOT / "modules" / "camserver" / "app" / "page_data.py"
 BIN = Path(sys.executable).parent
 
-sys.path.insert(0, str(ROOT / "tools"))
-import build_page  # noqa: E402
+# The page tool, loaded from its file (tools/ is not a package, and the path stays as it is).
+_spec = importlib.util.spec_from_file_location("build_page", TOOL)
+build_page = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_page)
 
 
 def tool(name):

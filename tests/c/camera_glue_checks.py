@@ -14,10 +14,8 @@ import sys
 import time
 
 import camera_glue as cg
-
-sys.path.append("tests/mpy")
-import check  # noqa: E402  (tests/mpy is on the path only from here)
-from camserver.camera import sensor, sim  # noqa: E402  (the Python camera, for the parity checks)
+import check  # (tests/mpy: run_micropython puts it on the path)
+from camserver.camera import sensor, sim  # the Python camera, for the parity checks
 
 FRAMES = "build/frames"
 FPS = 25

@@ -17,6 +17,13 @@ def raises(exc_type, fn, *args):
     raise AssertionError("%s not raised" % exc_type.__name__)
 
 
+def tmp(name):
+    """A path for a scratch file, in the folder the test runner passes as the first argument."""
+    if len(sys.argv) < 2:
+        raise AssertionError("no scratch folder given: run these through tests/test_on_micropython.py")
+    return sys.argv[1] + "/" + name
+
+
 def run(namespace):
     passed = failed = 0
     for name in sorted(namespace):

@@ -51,11 +51,11 @@ def test_settings_overrides_are_coerced():
 
 
 def test_settings_file_broken_or_missing_gives_defaults():
-    path = "/tmp/camserver-settings-check.json"
+    path = check.tmp("settings-check.json")
     with open(path, "w") as f:
         f.write("{not json")
     assert settings.load(path) == settings.DEFAULTS
-    assert settings.load("/tmp/does-not-exist.json") == settings.DEFAULTS
+    assert settings.load(check.tmp("does-not-exist.json")) == settings.DEFAULTS
     with open(path, "w") as f:
         f.write('{"chunk_size": 2048, "bogus": 1, "nodelay": "maybe"}')
     config = settings.load(path)
@@ -63,7 +63,7 @@ def test_settings_file_broken_or_missing_gives_defaults():
 
 
 def test_settings_save_round_trip():
-    path = "/tmp/camserver-settings-save.json"
+    path = check.tmp("settings-save.json")
     config = dict(settings.DEFAULTS)
     config["wifi_ssid"] = "home"
     settings.save(config, path)
