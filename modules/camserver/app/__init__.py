@@ -10,7 +10,6 @@ from camserver.app import diagnostics, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.http.errors import HTTPError
-from camserver.http.response import NO_STORE
 from camserver.router import Router
 from camserver.security import Guards
 from camserver.server import Server
@@ -53,7 +52,7 @@ def build(config, camera, wifi_changes=None):
     router.add("GET", "/control", routes.control, changes_state=True)
     diagnostics.add_routes(router, config, camera)
     if wifi_changes is not None:
-        router.add("POST", "/wifi", no_store(wifi_form.wifi_route(config, wifi_changes)), changes_state=True)
+        router.add("POST", "/wifi", wifi_form.wifi_route(config, wifi_changes), changes_state=True)
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing
         # else, behind the same guards (Host check, auth) as the main one.
@@ -63,18 +62,6 @@ def build(config, camera, wifi_changes=None):
         stream_router.add("GET", "/", stream_root)
         server.add_port(config["port"] + 1, stream_router)
     return server, hub
-
-
-def no_store(handler):
-    """handler, with Cache-Control: no-store added to its response (an answer that changed
-    the device must never be replayed from a cache)."""
-
-    async def wrapped(request):
-        response = await handler(request)
-        response.headers = (response.headers or []) + NO_STORE
-        return response
-
-    return wrapped
 
 
 async def serve(config, camera, address, wifi_changes=None):

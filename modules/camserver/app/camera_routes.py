@@ -13,14 +13,11 @@ from camserver.app import mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.http.errors import HTTPError
-from camserver.http.response import Response, text
+from camserver.http.response import NO_STORE, Response, text
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 # Headers of the hot routes in wire form (see http/response.py Response).
-_NO_STORE = b"Cache-Control: no-store\r\n"
-_CAPTURE_HEADERS = (
-    b"Content-Disposition: inline; filename=capture.jpg\r\nX-Timestamp: %d.%06d\r\n" + _NO_STORE
-)
+_CAPTURE_HEADERS = b"Content-Disposition: inline; filename=capture.jpg\r\nX-Timestamp: %d.%06d\r\n" + NO_STORE
 
 
 class CameraRoutes:
@@ -31,6 +28,7 @@ class CameraRoutes:
         self.hub = hub
         self.server = server
         self.keepalive_ms = config["stream_keepalive_ms"]
+        self._stream_headers = NO_STORE + b"X-Framerate: %d\r\n" % hub.fps
         # /status in parts, as JSON members (bytes): the camera's settings until a /control
         # changes them, and the ranges and frame sizes, which never change (see status).
         self._settings_json = None
@@ -62,7 +60,7 @@ class CameraRoutes:
         return Response(
             body,
             content_type=mjpeg.CONTENT_TYPE,
-            headers=[("Cache-Control", "no-store"), ("X-Framerate", str(self.hub.fps))],
+            headers=self._stream_headers,
         )
 
     async def status(self, request):
@@ -92,7 +90,7 @@ class CameraRoutes:
                 b"}",
             )
         )
-        return Response(body, content_type="application/json", headers=_NO_STORE)
+        return Response(body, content_type="application/json", headers=NO_STORE)
 
     async def control(self, request):
         query = request.query
@@ -110,7 +108,7 @@ class CameraRoutes:
             raise HTTPError(400, str(e))
         finally:
             self._settings_json = None  # /status reads the settings afresh
-        return text(200, "ok", _NO_STORE)
+        return text(200, "ok", NO_STORE)
 
 
 def _fixed_json(framesizes):

@@ -11,7 +11,7 @@ way that always works: `make configure` over USB.
 
 from camserver.http.errors import HTTPError
 from camserver.http.request import parse_query
-from camserver.http.response import text
+from camserver.http.response import NO_STORE, text
 
 REFUSED = (
     "Wi-Fi can be changed here only on the camera's access point or with auth_user/auth_password set;"
@@ -39,6 +39,6 @@ def wifi_route(config, changes):
             raise HTTPError(400, str(e))
         except OSError as e:
             raise HTTPError(500, "could not save the settings: %s" % e)
-        return text(200, message)
+        return text(200, message, NO_STORE)
 
     return wifi

@@ -55,7 +55,9 @@ class Response:
             hold.close()
 
 
-NO_STORE = [("Cache-Control", "no-store")]  # shared: never append to it
+# In wire form (see Response): for answers that change the device or show it as it is now,
+# which no cache may keep or replay.
+NO_STORE = b"Cache-Control: no-store\r\n"
 
 
 def text(status, message, headers=None):
