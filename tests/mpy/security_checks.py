@@ -169,6 +169,13 @@ def test_throttle_makes_an_address_wait_after_wrong_guesses_and_forgets_on_succe
     assert throttle.wait_ms("a") == 0
 
 
+def test_throttle_off_never_waits_nor_remembers():
+    throttle = auth.Throttle(0, Ticks())
+    for _ in range(50):
+        throttle.failed("a")
+    assert throttle.wait_ms("a") == 0 and not throttle._seen
+
+
 def test_throttle_table_stays_bounded():
     throttle = auth.Throttle(5, Ticks())
     for i in range(100):

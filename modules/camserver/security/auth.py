@@ -35,7 +35,7 @@ class Throttle:
     """Wrong guesses per client address (see the module docstring)."""
 
     def __init__(self, guesses, ticks_ms=time.ticks_ms):
-        self.guesses = guesses  # wrong credentials in a row before an address has to wait
+        self.guesses = guesses  # wrong credentials in a row before an address has to wait; 0: never
         self.ticks_ms = ticks_ms
         self._seen = {}  # address -> [wrong guesses in a row, locked until (ticks_ms)]
 
@@ -48,6 +48,8 @@ class Throttle:
         return left if left > 0 else 0
 
     def failed(self, address):
+        if self.guesses <= 0:
+            return  # no limit: nothing to remember
         entry = self._seen.get(address)
         if entry is None:
             if len(self._seen) >= _ADDRESSES:
@@ -78,29 +80,13 @@ def scheme_is(value, scheme):
     return len(value) > n and value[n] == " " and value[:n].lower() == scheme
 
 
-class _Unlimited:
-    """The throttle when auth_guesses is 0."""
-
-    def wait_ms(self, address):
-        return 0
-
-    def failed(self, address):
-        pass
-
-    def passed(self, address):
-        pass
-
-
-_UNLIMITED = _Unlimited()
-
-
 class Auth:
     """The before-hook: None for a request with valid credentials, else the 401."""
 
     def __init__(self, user, password, guesses=5):
         self.basic = binascii.b2a_base64((user + ":" + password).encode()).decode().strip()
         self.digest = digest.Digest(user, password, REALM)
-        self.throttle = Throttle(guesses) if guesses > 0 else None
+        self.throttle = Throttle(guesses)
 
     def check(self, request):
         if request.method == "OPTIONS":
@@ -108,7 +94,7 @@ class Auth:
         value = request.headers.get("authorization")
         stale = False
         if value is not None:
-            throttle = self.throttle or _UNLIMITED
+            throttle = self.throttle
             address = request.conn.host if request.conn is not None else None
             wait = throttle.wait_ms(address)
             if wait:
