@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
-from httpclient import Conn, MjpegReader  # noqa: E402
+from httpclient import Conn, MjpegReader, get  # noqa: E402
 from run import machine  # noqa: E402  (bench/run.py: the machine line both tables carry)
 from simserver import ROOT, sim_env  # noqa: E402
 
@@ -173,18 +173,9 @@ def stream_phase(phase, conn, row, seconds):
     return cost, box["after"] - box["before"]
 
 
-def _get(server, path):
-    conn = Conn(server.host, server.port, timeout=60)
-    try:
-        conn.request("GET", path)
-        return conn.read_reply()
-    finally:
-        conn.close()
-
-
 def refusal_phase(phase, server, count):
     held = []
-    assert _get(server, "/test/pause?ms=600000").status == 200
+    assert get(server, "/test/pause?ms=600000", timeout=60).status == 200
     try:
         while len(held) < MAX_CONNECTIONS:
             # Six per address (max_per_peer), two addresses; the first takes the slot of the
@@ -198,15 +189,13 @@ def refusal_phase(phase, server, count):
         time.sleep(1.0)  # every held connection accepted and streaming
 
         def refused():
-            address = (server.host, server.port)
-            with socket.create_connection(address, timeout=30, source_address=("127.0.0.4", 0)) as s:
-                data = b""
-                while True:
-                    more = s.recv(4096)
-                    if not more:
-                        break
-                    data += more
-            assert data.startswith(b"HTTP/1.1 503"), data[:100]
+            # The 503 comes on accept, before any request: read it on a bare connection.
+            conn = Conn(server.host, server.port, timeout=30, source="127.0.0.4")
+            try:
+                reply = conn.read_reply()
+            finally:
+                conn.close()
+            assert reply.status == 503, reply.raw_head
 
         refused()  # warm-up, and proof that the slots are full
 
@@ -227,12 +216,12 @@ def refusal_phase(phase, server, count):
         # The streams notice their clients left at the hub's next pulse: wait until they have.
         deadline = time.monotonic() + 120
         while True:
-            reply = _get(server, "/status")  # 503 while the slots are still held
+            reply = get(server, "/status", timeout=60)  # 503 while the slots are still held
             if reply.status == 200 and json.loads(reply.body)["connections"] <= 1:
                 break
             assert time.monotonic() < deadline, "the held streams did not go"
             time.sleep(0.5)
-        _get(server, "/test/pause?ms=0")
+        get(server, "/test/pause?ms=0", timeout=60)
 
 
 def measure(binary, tag, only, top, quick, extra):

@@ -104,9 +104,9 @@ class Conn:
         self.sock.close()
 
 
-def get(server, path, headers=None, method="GET", source=None):
+def get(server, path, headers=None, method="GET", source=None, timeout=5.0):
     """One request on its own connection; source: the local address (127.0.0.x plays another host)."""
-    conn = Conn(server.host, server.port, source=source)
+    conn = Conn(server.host, server.port, timeout=timeout, source=source)
     try:
         conn.request(method, path, headers=dict(headers or {}, Connection="close"))
         return conn.read_reply(head_only=(method == "HEAD"))
