@@ -14,7 +14,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
-from httpclient import Conn, MjpegReader, get, stalled_stream  # noqa: E402
+from httpclient import MjpegReader, get, stalled_stream, timed  # noqa: E402
 from simserver import SimServer  # noqa: E402
 
 
@@ -26,15 +26,6 @@ def watch(server, seconds, out, source="127.0.0.3"):
             reader.next_part()
             frames += 1
         out.append(frames / (time.perf_counter() - start))
-
-
-def capture_ms(server):
-    conn = Conn(server.host, server.port, source="127.0.0.4")
-    start = time.perf_counter()
-    conn.request("GET", "/capture")
-    status = conn.read_reply().status
-    conn.close()
-    return status, (time.perf_counter() - start) * 1000
 
 
 def stalls(server, count):
@@ -50,14 +41,14 @@ def stalls(server, count):
     for t in threads:
         t.start()
     time.sleep(0.5)
-    caps = [capture_ms(server) for _ in range(10)]
+    caps = [timed(lambda: get(server, "/capture", source="127.0.0.4")) for _ in range(10)]
     for t in threads:
         t.join()
     for sock in stalled:
         sock.close()
     time.sleep(0.5)
-    ok = sum(1 for status, _ in caps if status == 200)
-    ms = [m for _, m in caps]
+    ok = sum(1 for reply, _ in caps if reply.status == 200)
+    ms = [seconds * 1000 for _, seconds in caps]
     print(
         "%d stalled: honest viewers %.1f-%.1f fps (6 viewers), /capture %d/10 ok, median %.0f ms, max %.0f ms"
         % (count, min(fps), max(fps), ok, statistics.median(ms), max(ms))

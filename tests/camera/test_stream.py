@@ -7,34 +7,14 @@ import subprocess
 import threading
 import time
 
-from frames import crc, crcs
+from frames import crc, crcs, watch
 from httpclient import MjpegReader, get
-
-
-def _watch(server, seconds, result, known, path="/stream"):
-    reader = MjpegReader(server.host, server.port, path)
-    frames = bad = 0
-    last_stamp = 0.0
-    start = time.perf_counter()
-    try:
-        while time.perf_counter() - start < seconds:
-            headers, jpeg = reader.next_part()
-            assert headers["content-type"] == "image/jpeg"
-            stamp = float(headers["x-timestamp"])
-            assert stamp > last_stamp, "a frame repeated or went back in time"
-            last_stamp = stamp
-            if crc(jpeg) not in known:
-                bad += 1
-            frames += 1
-    finally:
-        reader.close()
-    result.append((frames / (time.perf_counter() - start), bad))
 
 
 def test_one_viewer_gets_the_sim_rate_with_exact_bytes(sim):
     server = sim()
     result = []
-    _watch(server, 2.0, result, crcs(10))
+    watch(server, 2.0, result, crcs(10))
     fps, bad = result[0]
     assert bad == 0
     assert 20 <= fps <= 27, fps
@@ -44,7 +24,7 @@ def test_eight_viewers_plus_a_stalled_one(sim):
     server = sim(send_timeout_ms=2500, max_per_peer=12)  # nine clients from one address
     known = crcs(10)
     single = []
-    _watch(server, 2.0, single, known)
+    watch(server, 2.0, single, known)
     single_fps = single[0][0]
     # A ninth client asks for the stream and never reads.
     stalled = server.connect()
@@ -52,7 +32,7 @@ def test_eight_viewers_plus_a_stalled_one(sim):
     stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     mark = server.mark()
     results = []
-    threads = [threading.Thread(target=_watch, args=(server, 4.0, results, known)) for _ in range(8)]
+    threads = [threading.Thread(target=watch, args=(server, 4.0, results, known)) for _ in range(8)]
     for t in threads:
         t.start()
     time.sleep(1.0)
@@ -74,7 +54,7 @@ def test_eight_viewers_plus_a_stalled_one(sim):
 def test_one_grab_feeds_every_viewer(sim):
     server = sim()
     results = []
-    threads = [threading.Thread(target=_watch, args=(server, 2.0, results, crcs(10))) for _ in range(4)]
+    threads = [threading.Thread(target=watch, args=(server, 2.0, results, crcs(10))) for _ in range(4)]
     before = json.loads(get(server, "/status").body)["frames"]["grabbed"]
     for t in threads:
         t.start()
@@ -88,10 +68,10 @@ def test_one_grab_feeds_every_viewer(sim):
 def test_stream_alias_and_fps_cap(sim):
     server = sim()
     result = []
-    _watch(server, 2.0, result, crcs(10), path="/?action=stream")
+    watch(server, 2.0, result, crcs(10), path="/?action=stream")
     assert result[0][0] > 15
     capped = []
-    _watch(server, 2.5, capped, crcs(10), path="/stream?fps=5")
+    watch(server, 2.5, capped, crcs(10), path="/stream?fps=5")
     assert 3.5 <= capped[0][0] <= 5.5, capped
     assert get(server, "/stream?fps=abc").status == 400
 
