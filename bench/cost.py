@@ -207,7 +207,7 @@ def refusal_phase(phase, server, count):
         # The held streams cost something of their own (the hub's pulse wakes each once a
         # second): measured alone first, as the background to take out.
         held_phase = Phase(server, 0)
-        held_rate = held_phase.run(lambda: time.sleep(3.0) or 1) / held_phase.seconds
+        held_rate = held_phase.run(lambda: time.sleep(5.0) or 1) / held_phase.seconds
         phase.idle_rate = held_rate
         return phase.run(run)
     finally:
@@ -250,7 +250,9 @@ def measure(binary, tag, only, top, quick, extra):
             "capture": lambda p: requests(p, conn, [("/capture", 200)], 10 * scale),
             "404": lambda p: requests(p, conn, [("/nope", 404)], 20 * scale),
             "control": lambda p: requests(p, conn, control, 20 * scale),
-            "refusal": lambda p: refusal_phase(p, server, 5 * scale),
+            # Many refusals: the held streams' background (the pulse wakes all twelve each
+            # second) is taken out as a rate, and its jitter must be small per refusal.
+            "refusal": lambda p: refusal_phase(p, server, 40 * scale),
         }
         for row in ROWS:
             if row == "idle" or (only and row not in only):
