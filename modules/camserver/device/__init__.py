@@ -22,12 +22,14 @@ class WifiChanges:
     """What the page's Wi-Fi form (app/wifi_form.py) needs from the device: mode() is "ap" while
     the access point is the way in (setup), "sta" on a network (the running Wifi's access_mode on
     the board, the mode camserver.host was started with on the host); save() keeps new
-    credentials in the settings file this boot read."""
+    credentials in the settings file this boot read. keeps_settings: /control changes are saved
+    to that file too (app/persist.py); the host without a settings= file saves only Wi-Fi."""
 
-    def __init__(self, config, path, mode):
+    def __init__(self, config, path, mode, keeps_settings=True):
         self.config = config
         self.path = path
         self.mode = mode
+        self.keeps_settings = keeps_settings
 
     def save(self, ssid, password):
         return save_wifi(self.config, ssid, password, self.path)
