@@ -12,6 +12,7 @@ import sys
 import time
 
 CLOCK_SET_YEAR = 2024
+HOST = sys.platform != "esp32"  # the unix port: the host keeps the clock right, no SNTP here
 # /status shows unix seconds whatever the port's epoch (time.gmtime(0) is 2000 on esp32).
 UNIX_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
 
@@ -25,7 +26,7 @@ class WallClock:
         self.syncs = 0  # successful SNTP syncs
         self._set_after = time.mktime((CLOCK_SET_YEAR, 1, 1, 0, 0, 0, 0, 0))
         # A clock found set without a sync: the host's own, or the RTC kept over a soft reset.
-        self._assumed = assumed or ("rtc" if sys.platform == "esp32" else "host")
+        self._assumed = assumed or ("host" if HOST else "rtc")
 
     def real(self, now_s=None):
         """True once the wall clock can be trusted (now_s: the wall clock in seconds, if the
