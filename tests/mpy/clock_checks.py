@@ -4,7 +4,6 @@ fake clock, and the rotate EXIF segment (app/exif.py), inside MicroPython."""
 import asyncio
 import errno
 import struct
-import time
 
 import check
 from camserver.app import exif
