@@ -8,6 +8,7 @@ The Date header (http/date.py) is sent only once the clock is real. X-Timestamp 
 time once it is real and time since boot before, never a date in 2000 that looks real.
 """
 
+import json
 import sys
 import time
 
@@ -24,6 +25,7 @@ class WallClock:
         self.source = None  # "ntp", "host" or "rtc" once real
         self.since = 0  # when it became real (port-epoch seconds)
         self.syncs = 0  # successful SNTP syncs
+        self._json = None  # status() as JSON bytes, once real (it changes only with the source)
         self._set_after = time.mktime((CLOCK_SET_YEAR, 1, 1, 0, 0, 0, 0, 0))
         # A clock found set without a sync: the host's own, or the RTC kept over a soft reset.
         self._assumed = assumed or ("host" if HOST else "rtc")
@@ -45,6 +47,7 @@ class WallClock:
         if self.source != source:
             self.source = source
             self.since = now
+            self._json = None
         self.syncs += 1
 
     def stamp_us(self, us):
@@ -58,6 +61,15 @@ class WallClock:
         """/status "clock": {synced, since (unix seconds or null), source}."""
         real = self.real()
         return {"synced": real, "since": self.since + UNIX_OFFSET if real else None, "source": self.source}
+
+    def status_json(self):
+        """status() as JSON bytes (kept once the clock is real: then only a sync changes it)."""
+        text = self._json
+        if text is None:
+            text = json.dumps(self.status()).encode()
+            if self.source is not None:
+                self._json = text
+        return text
 
 
 wall = WallClock()  # the device's one clock

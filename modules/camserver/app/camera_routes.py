@@ -96,14 +96,16 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
-        stats["settings"] = self.persist.status()
-        stats["clock"] = wall.status()
         body = b"".join(
             (
                 b"{",
                 self._settings_json,
                 b", ",
                 json.dumps(stats)[1:-1].encode(),
+                b', "settings": ',
+                self.persist.status_json(),
+                b', "clock": ',
+                wall.status_json(),
                 b", ",
                 self._fixed_json,
                 b"}",

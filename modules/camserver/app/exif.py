@@ -38,10 +38,20 @@ def segment(rotate):
 
 async def send(out, payload, length, prefix):
     """Write the JPEG payload[0:length] through out (transport/sender.py) with prefix right
-    after its SOI: three writes straight from the buffers, the frame is never copied."""
-    await out.write(payload, 0, 2)
-    await out.write(prefix)
-    await out.write(payload, 2, length)
+    after its SOI: three writes straight from the buffers, the frame is never copied. Each
+    is tried without waiting first (awaiting the sender allocates a coroutine; this runs per
+    frame per viewer)."""
+    write_now = out.write_now
+    off = write_now(payload, 0, 2)
+    if off < 2:
+        await out.finish(payload, off, 2)
+    end = len(prefix)
+    off = write_now(prefix, 0, end)
+    if off < end:
+        await out.finish(prefix, off, end)
+    off = write_now(payload, 2, length)
+    if off < length:
+        await out.finish(payload, off, length)
 
 
 class RotatedFrame(StreamBody):

@@ -10,6 +10,7 @@ owner (camserver.device) at once, as before; both write the same running setting
 """
 
 import asyncio
+import json
 import time
 
 from camserver import log, settings
@@ -31,6 +32,7 @@ class Persist:
         self._last = 0  # ticks_ms of the newest change
         self._written = None  # ticks_ms of the last write
         self._wake = asyncio.Event()
+        self._json = None  # status() as JSON bytes, until the state changes
 
     def changed(self):
         """A setting in config changed: write it soon."""
@@ -40,6 +42,7 @@ class Persist:
         if not self.pending:
             self.pending = True
             self._first = now
+            self._json = None
         self._last = now
         self._wake.set()
 
@@ -64,6 +67,7 @@ class Persist:
         if not self.pending:
             return False
         self._written = self._ticks_ms()
+        self._json = None
         try:
             self._save(self.config, self.path)
         except OSError as e:  # a full or broken filesystem: keep serving, try again later
@@ -92,3 +96,10 @@ class Persist:
     def status(self):
         """/status "settings": saved (nothing pending), writes, error."""
         return {"saved": not self.pending, "writes": self.writes, "error": self.error}
+
+    def status_json(self):
+        """status() as JSON bytes, serialised again only after a change or a write (every open
+        page polls /status once a second)."""
+        if self._json is None:
+            self._json = json.dumps(self.status()).encode()
+        return self._json
