@@ -37,7 +37,8 @@ def main(argv):
 
     camera = open_camera(config)
     # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode)
+    # /control changes are saved (and survive a restart) only with settings=PATH.
+    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode, bool(path))
     asyncio.run(app.serve(config, camera, config["host"], changes))
 
 

@@ -9,6 +9,7 @@ import asyncio
 from camserver.app import diagnostics, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
+from camserver.app.persist import Persist
 from camserver.http.errors import HTTPError
 from camserver.router import Router
 from camserver.security import Guards
@@ -16,9 +17,10 @@ from camserver.server import Server
 
 
 def build(config, camera, wifi_changes=None):
-    """The server (main port, and port + 1 when stream_port is on) and the hub.
-    camera None (the board's camera failed) serves the page and /status, and 503 for frames;
-    wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form (None: no form)."""
+    """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
+    Persist. camera None (the board's camera failed) serves the page and /status, and 503 for
+    frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and names the
+    settings file /control changes are saved to (None: no form, nothing saved)."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
@@ -26,7 +28,9 @@ def build(config, camera, wifi_changes=None):
     guards.install(router)
     server = Server(config, router)
     hub = FrameHub(camera, config)
-    routes = CameraRoutes(camera, hub, server, config)
+    keeps = wifi_changes is not None and wifi_changes.keeps_settings
+    persist = Persist(config, wifi_changes.path if keeps else None)
+    routes = CameraRoutes(camera, hub, server, config, persist)
 
     async def root(request):
         # mjpg-streamer clients ask for /?action=stream and /?action=snapshot.
@@ -50,6 +54,7 @@ def build(config, camera, wifi_changes=None):
     router.add("GET", "/stream", routes.stream)
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control, changes_state=True)
+    router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera)
     if wifi_changes is not None:
         router.add("POST", "/wifi", wifi_form.wifi_route(config, wifi_changes), changes_state=True)
@@ -61,17 +66,20 @@ def build(config, camera, wifi_changes=None):
         stream_router.add("GET", "/stream", routes.stream)
         stream_router.add("GET", "/", stream_root)
         server.add_port(config["port"] + 1, stream_router)
-    return server, hub
+    return server, hub, persist
 
 
 async def serve(config, camera, address, wifi_changes=None):
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    server, hub = build(config, camera, wifi_changes)
+    server, hub, persist = build(config, camera, wifi_changes)
     grabber = asyncio.create_task(hub.run())
+    saver = asyncio.create_task(persist.run())
     try:
         await server.run(address)
     finally:
         grabber.cancel()
+        saver.cancel()
+        persist.flush()  # a change not yet written is not lost when the server stops
         server.listener.close()
