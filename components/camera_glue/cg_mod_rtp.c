@@ -115,9 +115,10 @@ static mp_obj_t rtp_send(mp_obj_t self_in, mp_obj_t sock, mp_obj_t channel_in) {
     cg_sock_t s = cg_sock(sock);
     if (self->r.active) {
         mp_buffer_info_t frame;
-        mp_get_buffer_raise(self->frame, &frame, MP_BUFFER_READ); // a released Frame raises here
-        if (frame.len < self->r.end) {
-            mp_raise_ValueError(MP_ERROR_TEXT("frame buffer shrank since start()"));
+        // A camera_glue Frame released since start() (or from before deinit()) has no
+        // buffer any more; a bytearray may have shrunk.
+        if (!mp_get_buffer(self->frame, &frame, MP_BUFFER_READ) || frame.len < self->r.end) {
+            mp_raise_ValueError(MP_ERROR_TEXT("frame buffer released or shrunk since start()"));
         }
         self->r.frame = frame.buf;
     }
