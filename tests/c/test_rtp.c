@@ -20,27 +20,11 @@
 
 #include "cg_rtp.h"
 #include "check.h"
+#include "sockets.h"
 
 #define MAXP 1400
 
 static uint8_t pktbuf[CG_RTP_BUF_LEN(CG_RTP_MAX_PAYLOAD_MAX)];
-
-// Bytes that depend on their position, so a dropped, repeated or shifted byte shows.
-static void fill_pattern(uint8_t *buf, size_t len, uint32_t seed) {
-    uint32_t x = seed;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        buf[i] = (uint8_t)(x ^ (i >> 8));
-    }
-}
-
-static void set_nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    CHECK(flags >= 0);
-    CHECK(fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0);
-}
 
 static uint32_t get16(const uint8_t *p) {
     return (uint32_t)p[0] << 8 | p[1];
@@ -144,36 +128,6 @@ static void *reader_main(void *arg) {
 
 // ---- sockets
 
-static void tcp_pair(int *writer, int *peer, int sndbuf, int rcvbuf) {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(ls >= 0);
-    if (rcvbuf > 0) {
-        CHECK(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == 0);
-    }
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK(bind(ls, (struct sockaddr *)&a, sizeof(a)) == 0);
-    CHECK(listen(ls, 1) == 0);
-    socklen_t al = sizeof(a);
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(c >= 0);
-    if (sndbuf > 0) {
-        CHECK(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == 0);
-    }
-    CHECK(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0);
-    int s = accept(ls, NULL, NULL);
-    CHECK(s >= 0);
-    close(ls);
-    int one = 1;
-    CHECK(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
-    set_nonblocking(c);
-    *writer = c;
-    *peer = s;
-}
-
 // Two UDP sockets on loopback, connected to each other (the RTSP session's UDP case).
 static void udp_pair(int *writer, int *peer) {
     int fds[2];
@@ -197,21 +151,10 @@ static void udp_pair(int *writer, int *peer) {
     *peer = fds[1];
 }
 
+// An AF_UNIX pair of type whose writer end is non-blocking.
 static void pair(int type, int *writer, int *peer) {
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, type, 0, sv) == 0);
-    set_nonblocking(sv[0]);
-    *writer = sv[0];
-    *peer = sv[1];
-}
-
-static void wait_writable(int fd) {
-    struct pollfd p = {fd, POLLOUT, 0};
-    int r;
-    do {
-        r = poll(&p, 1, 5000);
-    } while (r < 0 && errno == EINTR);
-    CHECK(r == 1);
+    unix_pair_of(type, writer, peer);
+    set_nonblocking(*writer);
 }
 
 // Sends the current frame to the end the way the RTSP session does: on would-block,
@@ -521,6 +464,7 @@ static void test_resume_mid_packet_tcp(void) {
     r.seq = 65000;
     int w, peer;
     tcp_pair(&w, &peer, 4096, 4096);
+    set_nonblocking(w);
     fd_writer_t fw = {w, 0, 0, 0, &r, 0};
     size_t scan = 600, end = len - 2;
     expect_t e = expect_for(frame, scan, end, 1, 0, qt, 128, &r);
@@ -733,12 +677,6 @@ static void test_bad_arguments(void) {
 
 // Callbacks that break the contract end the send with EIO instead of overrunning the
 // packet or sending half a datagram; a pending TCP packet refuses another channel.
-static int cb_overclaim(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
-    (void)buf;
-    (*(int *)ctx)++;
-    *written = len + 1;
-    return 0;
-}
 static int cb_half(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
     (void)buf;
     (*(int *)ctx)++;
