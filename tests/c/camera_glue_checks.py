@@ -563,6 +563,10 @@ def test_rtp_jpeg_arguments():
     check.raises(ValueError, p.send, conn, -2)
     check.raises(OSError, p.send, 123, 0)  # not a stream
     assert p.seq == 65535  # nothing was sent by the refused calls
+    shrinking = bytearray(1000)
+    rtp_start(p, shrinking)
+    shrinking[500:] = b""  # shrunk under the packetizer: refused, not read past its end
+    check.raises(ValueError, p.send, conn, 0)
     time.sleep_ms(20)
     assert drain(client, []) == 0
     conn.close()
@@ -619,6 +623,7 @@ def test_rtp_jpeg_refuses_a_released_frame():
     rtp_start(p, frame, scan=600, end=len(frame) - 2)
     cg.deinit()
     check.raises(ValueError, p.send, conn, 1)
+    check.raises(ValueError, rtp_start, p, frame)  # nor can a new frame start from it
     frame.release()  # a no-op after deinit()
     conn.close()
     client.close()
