@@ -9,14 +9,17 @@ False wait for writability (select.poll) and call again. Between the calls the s
 collects the GC heap and fills it with junk: the frame buffer handed to start() is a fresh
 bytearray whose only reference is the RtpJpeg object, so a binding that did not keep it
 would send junk. Prints one JSON line: would-blocks, GC bytes start()/send() allocated, the
-object's counters.
+object's counters. With "stop_file" in the job it sends one frame per "gap_ms" (no GC
+churn) until that file exists or the timestamps run out: a receiver (ffmpeg) may join late.
 """
 
 import gc
 import json
+import os
 import select
 import socket
 import sys
+import time
 
 from camera_glue import RtpJpeg
 
@@ -47,14 +50,26 @@ s.setblocking(False)
 poller = select.poll()
 poller.register(s, select.POLLOUT)
 
+stop_file = job.get("stop_file")
+refused = 0
 blocked = 0
 alloc_start = 0
 alloc_send = 0
 junk = []
 
 
+def stopped():
+    try:
+        os.stat(stop_file)
+        return True
+    except OSError:
+        return False
+
+
 def churn():
     # Whatever the GC can free is freed and its memory reused, filled with 0x55.
+    if stop_file:
+        return
     junk.clear()
     gc.collect()
     for _ in range(8):
@@ -72,20 +87,37 @@ for ts in job["timestamps"]:
     while True:
         churn()
         m = gc.mem_alloc()
-        done = p.send(s, channel)
+        try:
+            done = p.send(s, channel)
+        except OSError as e:
+            # A receiver not listening yet: the ICMP port unreachable comes back as
+            # ECONNREFUSED on the next write to the connected UDP socket. Only the
+            # late-joiner job expects it; the packet stays pending and goes out again.
+            if not (stop_file and e.errno == 111):
+                raise
+            refused += 1
+            if stopped():
+                break
+            time.sleep_ms(job["gap_ms"])
+            continue
         alloc_send += gc.mem_alloc() - m
         if done:
             break
         blocked += 1
         poller.poll(5000)
+    if stop_file:
+        if stopped():
+            break
+        time.sleep_ms(job["gap_ms"])
 gc.enable()
-# Done: another send writes nothing and says so.
-again = p.send(s, channel)
+# Done: another send writes nothing and says so (the late-joiner job may stop mid-frame).
+again = None if stop_file else p.send(s, channel)
 s.close()
 print(
     json.dumps(
         {
             "blocked": blocked,
+            "refused": refused,
             "alloc_start": alloc_start,
             "alloc_send": alloc_send,
             "again": again,

@@ -5,7 +5,9 @@ Pillow renders a VGA picture; the CPython side parses start()'s arguments from i
 sends two frames of it over loopback TCP (interleaved, to a reader that reads slowly, so
 send() returns False and resumes) or UDP. The CPython side depayloads per RFC 2435
 (tests/rtpdepay.py), checks every header field, and Pillow decodes the rebuilt JPEG to the
-same pixels as the original. Skipped without camera_glue (see test_camera_glue.py).
+same pixels as the original. A second opinion on the format: ffmpeg receives the UDP stream
+with its own RTP/JPEG depayloader and decodes it to the pixels it decodes the original file
+to. Skipped without camera_glue (see test_camera_glue.py).
 """
 
 import io
@@ -13,6 +15,7 @@ import json
 import os
 import random
 import socket
+import subprocess
 import threading
 import time
 
@@ -43,7 +46,7 @@ def picture(subsampling, restart):
     return out.getvalue()
 
 
-def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0):
+def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra):
     path = os.path.join(str(tmp_path), "frame.jpg")
     with open(path, "wb") as f:
         f.write(jpeg)
@@ -58,6 +61,7 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0):
         sndbuf=sndbuf,
         timestamps=TIMESTAMPS,
     )
+    job.update(extra)
     job_path = os.path.join(str(tmp_path), "job.json")
     with open(job_path, "w") as f:
         json.dump(job, f)
@@ -174,3 +178,53 @@ def test_udp_one_datagram_per_packet(tmp_path):
         packets = receive_udp(sock, len(TIMESTAMPS))
     status = report(thread, box)
     check_frames(packets, jpeg, args, ssrc, seq, status)
+
+
+def ffmpeg_png(args, out):
+    done = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", *args, "-frames:v", "1", "-y", out],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return Image.open(out).convert("RGB").tobytes()
+
+
+def test_ffmpeg_receives_the_udp_stream(tmp_path):
+    jpeg = picture(2, 4)  # 4:2:0 with restart markers: type 65, restart header in every packet
+    args = rtpdepay.jpeg_args(jpeg)
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    sdp = os.path.join(str(tmp_path), "stream.sdp")
+    with open(sdp, "w") as f:
+        f.write("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=camserver\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n")
+        f.write("m=video %d RTP/AVP 26\r\n" % port)
+    original = os.path.join(str(tmp_path), "original.jpg")
+    with open(original, "wb") as f:
+        f.write(jpeg)
+    stop = os.path.join(str(tmp_path), "stop")
+    # The sender repeats the frame until ffmpeg has one: ffmpeg may start listening late.
+    thread, box = run_sender(
+        tmp_path,
+        jpeg,
+        args,
+        port,
+        -1,
+        1,
+        0,
+        stop_file=stop,
+        gap_ms=20,
+        timestamps=[i * 3600 for i in range(3000)],
+    )
+    try:
+        received = ffmpeg_png(
+            ["-protocol_whitelist", "file,udp,rtp", "-i", sdp], os.path.join(str(tmp_path), "rtp.png")
+        )
+    finally:
+        open(stop, "w").close()
+    status = report(thread, box)
+    assert status["sent_packets"] > 0
+    assert received == ffmpeg_png(["-i", original], os.path.join(str(tmp_path), "original.png"))
