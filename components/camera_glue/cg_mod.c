@@ -1,5 +1,5 @@
 // camera_glue: MicroPython binding of the camera backends (cg_backend.h) and of the
-// chunked-send loop (cg_send.h). The same source builds into the esp32 firmware and the
+// chunked-send loop (cg_send.h); the RTP/JPEG packetizer's is cg_mod_rtp.c. The same source builds into the esp32 firmware and the
 // unix port; everything port-specific lives in the backends. The API is the camera
 // interface of docs/camera-interface.md; docs/camera_glue.md explains the design.
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "py/stream.h"
 
 #include "cg_backend.h"
+#include "cg_mod.h"
 #include "cg_send.h"
 
 #define CG_DEFAULT_CHUNK 4096
@@ -52,13 +53,12 @@ static mp_obj_t frame_release_meth(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(frame_release_obj, frame_release_meth);
 
-// The stream write of one socket, in the shape cg_send() calls.
-typedef struct {
-    mp_obj_t sock;
-    const mp_stream_p_t *stream;
-} cg_sock_t;
+cg_sock_t cg_sock(mp_obj_t sock) {
+    cg_sock_t s = {sock, mp_get_stream_raise(sock, MP_STREAM_OP_WRITE)};
+    return s;
+}
 
-static int sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
+int cg_sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
     cg_sock_t *s = ctx;
     int err = 0;
     mp_uint_t r = s->stream->write(s->sock, buf, len, &err);
@@ -89,7 +89,7 @@ static mp_obj_t frame_send(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw
     cg_frame_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     frame_check(self);
     mp_obj_t sock = args[ARG_sock].u_obj;
-    cg_sock_t s = {sock, mp_get_stream_raise(sock, MP_STREAM_OP_WRITE)};
+    cg_sock_t s = cg_sock(sock);
     mp_int_t len = (mp_int_t)self->f.len;
     mp_int_t offset = args[ARG_offset].u_int;
     mp_int_t end = args[ARG_end].u_obj == mp_const_none ? len : mp_obj_get_int(args[ARG_end].u_obj);
@@ -98,7 +98,7 @@ static mp_obj_t frame_send(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw
         mp_raise_ValueError(MP_ERROR_TEXT("need 0 <= offset <= end <= len(frame) and chunk_size > 0"));
     }
     size_t sent = 0;
-    int err = cg_send(self->f.buf, self->f.len, offset, end, chunk_size, sock_write, &s, &sent, NULL);
+    int err = cg_send(self->f.buf, self->f.len, offset, end, chunk_size, cg_sock_write, &s, &sent, NULL);
     if (err != 0) {
         mp_raise_OSError(err);
     }
@@ -437,6 +437,7 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_status), MP_ROM_PTR(&cg_status_obj) },
     { MP_ROM_QSTR(MP_QSTR_RANGES), MP_ROM_PTR(&ranges_dict) },
     { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
+    { MP_ROM_QSTR(MP_QSTR_RtpJpeg), MP_ROM_PTR(&cg_rtp_jpeg_type) },
 };
 static MP_DEFINE_CONST_DICT(cg_module_globals, cg_module_globals_table);
 

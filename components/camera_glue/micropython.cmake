@@ -15,7 +15,9 @@ add_library(usermod_camera_glue INTERFACE)
 
 target_sources(usermod_camera_glue INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/cg_mod.c
+    ${CMAKE_CURRENT_LIST_DIR}/cg_mod_rtp.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_send.c
+    ${CMAKE_CURRENT_LIST_DIR}/cg_rtp.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_backend_esp32.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_grabber.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_sensor.c

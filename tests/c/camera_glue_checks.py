@@ -487,4 +487,167 @@ def test_send_allocates_nothing_on_the_heap():
     stop()
 
 
+# ---- RtpJpeg (the end-to-end pixel check is tests/c/test_rtp_module.py)
+
+QT = bytes(range(128))
+
+
+def rtp_start(p, buf, **kw):
+    args = {"scan": 0, "end": len(buf), "jpeg_type": 1, "width": 640, "height": 480, "dri": 0}
+    args.update(kw)
+    qtables = args.pop("qtables", QT)
+    timestamp = args.pop("timestamp", 0)
+    p.start(
+        buf,
+        args["scan"],
+        args["end"],
+        args["jpeg_type"],
+        args["width"],
+        args["height"],
+        args["dri"],
+        qtables,
+        timestamp,
+    )
+
+
+def rtp_payloads(stream, channel):
+    """The RTP packets of a TCP interleaved stream, checking the $ framing."""
+    out = []
+    pos = 0
+    while pos < len(stream):
+        assert stream[pos] == 0x24 and stream[pos + 1] == channel, (pos, stream[pos : pos + 2])
+        n = stream[pos + 2] << 8 | stream[pos + 3]
+        out.append(stream[pos + 4 : pos + 4 + n])
+        pos += 4 + n
+    assert pos == len(stream)
+    return out
+
+
+def test_rtp_jpeg_arguments():
+    check.raises(ValueError, cg.RtpJpeg, 63)
+    check.raises(ValueError, cg.RtpJpeg, 1461)
+    check.raises(TypeError, lambda: cg.RtpJpeg(payload=100))
+    p = cg.RtpJpeg(max_payload=64)
+    assert (p.ssrc, p.seq, p.sent_packets, p.sent_bytes) == (0, 0, 0, 0)
+    p.ssrc = 0xFFFFFFFF
+    p.seq = 65535
+    assert (p.ssrc, p.seq) == (0xFFFFFFFF, 65535)
+    for name, value in (("ssrc", -1), ("ssrc", 1 << 32), ("seq", 65536), ("seq", -1)):
+        check.raises(ValueError, setattr, p, name, value)
+    check.raises(TypeError, setattr, p, "seq", "1")
+    check.raises(AttributeError, setattr, p, "sent_packets", 5)
+    buf = bytes(1000)
+    for bad in (
+        {"scan": 10, "end": 5},
+        {"end": 1001},
+        {"scan": -1},
+        {"scan": 5, "end": 5},
+        {"width": 644},
+        {"height": 2048},
+        {"width": 0},
+        {"jpeg_type": 2},
+        {"jpeg_type": 65},  # restart type without dri
+        {"dri": 8},  # dri without restart type
+        {"jpeg_type": 65, "dri": 65536},
+        {"qtables": bytes(100)},
+        {"timestamp": -1},
+        {"timestamp": 1 << 32},
+    ):
+        e = check.raises(ValueError, lambda: rtp_start(p, buf, **bad))  # noqa: B023
+        assert str(e), bad  # a one-line reason
+    check.raises(TypeError, rtp_start, p, 12345)  # no buffer
+    conn, client = pair()
+    assert p.send(conn, 0) is True  # no frame started: done, nothing written
+    rtp_start(p, buf, timestamp=0xFFFFFFFF)
+    check.raises(ValueError, p.send, conn, 256)
+    check.raises(ValueError, p.send, conn, -2)
+    check.raises(OSError, p.send, 123, 0)  # not a stream
+    assert p.seq == 65535  # nothing was sent by the refused calls
+    shrinking = bytearray(1000)
+    rtp_start(p, shrinking)
+    shrinking[500:] = b""  # shrunk under the packetizer: refused, not read past its end
+    check.raises(ValueError, p.send, conn, 0)
+    time.sleep_ms(20)
+    assert drain(client, []) == 0
+    conn.close()
+    client.close()
+
+
+def test_rtp_jpeg_sends_a_camera_frame():
+    # The Frame itself goes into start() (buffer protocol, no copy): the packets carry its bytes.
+    start()
+    frame = wait_grab()
+    data = bytes(frame)
+    scan = data.find(b"\xff\xda")
+    scan += 2 + (data[scan + 2] << 8 | data[scan + 3])
+    p = cg.RtpJpeg()
+    p.seq = 65534
+    conn, client = pair(sndbuf=8192, rcvbuf=8192)
+    rtp_start(p, frame, scan=scan, end=len(frame) - 2, timestamp=1234)
+    parts = []
+    blocked = 0
+    while not p.send(conn, 0):
+        blocked += 1
+        drain(client, parts)
+    deadline = time.ticks_add(time.ticks_ms(), 2000)
+    while time.ticks_diff(deadline, time.ticks_ms()) > 0 and p.sent_bytes + 4 * p.sent_packets > sum(
+        len(x) for x in parts
+    ):
+        drain(client, parts)
+    packets = rtp_payloads(b"".join(parts), 0)
+    assert blocked > 0
+    assert len(packets) == p.sent_packets == (len(frame) - 2 - scan + 1399) // 1400
+    got = packets[0][12 + 8 + 4 + 128 :] + b"".join(x[12 + 8 :] for x in packets[1:])
+    assert got == data[scan:-2]
+    assert [x[1] >> 7 for x in packets] == [0] * (len(packets) - 1) + [1]
+    assert [x[2] << 8 | x[3] for x in packets[:3]] == [65534, 65535, 0]
+    assert p.send(conn, 0) is True
+    frame.release()
+    conn.close()
+    client.close()
+    stop()
+
+
+def test_rtp_jpeg_refuses_a_released_frame():
+    # The packetizer reads the frame on every send(): a frame released (its buffer back with
+    # the driver) or from before deinit() raises instead of being read.
+    start()
+    frame = wait_grab()
+    p = cg.RtpJpeg()
+    conn, client = pair(sndbuf=8192, rcvbuf=8192)
+    rtp_start(p, frame, scan=600, end=len(frame) - 2)
+    assert p.send(conn, 1) is False  # the socket filled mid-frame
+    frame.release()
+    check.raises(ValueError, p.send, conn, 1)
+    frame = wait_grab()
+    rtp_start(p, frame, scan=600, end=len(frame) - 2)
+    cg.deinit()
+    check.raises(ValueError, p.send, conn, 1)
+    check.raises(ValueError, rtp_start, p, frame)  # nor can a new frame start from it
+    frame.release()  # a no-op after deinit()
+    conn.close()
+    client.close()
+
+
+def test_rtp_jpeg_allocates_nothing_per_frame():
+    p = cg.RtpJpeg(max_payload=100)
+    conn, client = pair()
+    buf = bytes(range(256)) * 4
+    sink = []
+    rtp_start(p, buf)
+    assert p.send(conn, 0) is True  # warm up
+    drain(client, sink)
+    sink = None
+    gc.collect()
+    before = gc.mem_alloc()
+    for i in range(20):
+        p.start(buf, 0, 1000, 65, 640, 480, 16, QT, i)
+        assert p.send(conn, 0) is True
+    used = gc.mem_alloc() - before
+    assert used == 0, used
+    assert p.sent_packets == 11 + 20 * 10  # 1024 bytes in the warm-up, then 1000 a frame
+    conn.close()
+    client.close()
+
+
 check.run(globals())

@@ -20,26 +20,9 @@
 
 #include "cg_send.h"
 #include "check.h"
+#include "sockets.h"
 
 #define FRAME_LEN (160 * 1024)
-
-// A frame whose every byte depends on its position, so a duplicated, dropped or shifted
-// byte anywhere shows up in the comparison.
-static void fill_pattern(uint8_t *buf, size_t len) {
-    uint32_t x = 2463534242u;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        buf[i] = (uint8_t)(x ^ (i >> 8));
-    }
-}
-
-static void set_nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    CHECK(flags >= 0);
-    CHECK(fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0);
-}
 
 // ---- the write(2) callback: the same contract the MicroPython stream callback follows
 
@@ -122,57 +105,7 @@ static void *reader_main(void *arg) {
     return NULL;
 }
 
-// ---- socket helpers
-
-static void unix_pair(int *writer, int *peer) {
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-    *writer = sv[0];
-    *peer = sv[1];
-}
-
-static void tcp_pair(int *writer, int *peer, int sndbuf, int rcvbuf) {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(ls >= 0);
-    if (rcvbuf > 0) {
-        // Set on the listener so the accepted socket starts with it (the window scale is
-        // chosen at the handshake; shrinking it later makes TCP stall on zero windows).
-        CHECK(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == 0);
-    }
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    CHECK(bind(ls, (struct sockaddr *)&a, sizeof(a)) == 0);
-    CHECK(listen(ls, 1) == 0);
-    socklen_t al = sizeof(a);
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(c >= 0);
-    if (sndbuf > 0) {
-        // Set before connect so the window is sized for it from the start.
-        CHECK(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == 0);
-    }
-    CHECK(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0);
-    int s = accept(ls, NULL, NULL);
-    CHECK(s >= 0);
-    close(ls);
-    int one = 1;
-    CHECK(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
-    *writer = c;
-    *peer = s;
-}
-
-// Waits until fd is writable (or reports an error/hangup); fails the test after 5 s.
-static void wait_writable(int fd) {
-    struct pollfd p = {fd, POLLOUT, 0};
-    int r;
-    do {
-        r = poll(&p, 1, 5000);
-    } while (r < 0 && errno == EINTR);
-    CHECK(r == 1);
-}
+// ---- socket helpers (sockets.h has the pairs)
 
 // Sends frame[offset:end] to completion the way the app does: call, and when a call
 // returns 0 bytes, wait for writability and call again. Returns 0 or the errno that
@@ -218,11 +151,11 @@ static void fx_buffers(fixture_t *fx, size_t len) {
     fx->frame = malloc(len);
     fx->got = malloc(len);
     CHECK(fx->frame && fx->got);
-    fill_pattern(fx->frame, len);
+    fill_pattern(fx->frame, len, 2463534242u);
     fx->len = len;
 }
 
-// After unix_pair or tcp_pair filled in fx->wfd and fx->pfd: makes the writer end
+// After unix_pair_of or tcp_pair filled in fx->wfd and fx->pfd: makes the writer end
 // non-blocking and puts a fresh callback context on it.
 static void fx_connect(fixture_t *fx) {
     set_nonblocking(fx->wfd);
@@ -233,7 +166,7 @@ static void fx_connect(fixture_t *fx) {
 // The usual start of a test: fx_buffers, then a connected pair for fx_connect.
 static void fx_open_unix(fixture_t *fx, size_t len) {
     fx_buffers(fx, len);
-    unix_pair(&fx->wfd, &fx->pfd);
+    unix_pair_of(SOCK_STREAM, &fx->wfd, &fx->pfd);
     fx_connect(fx);
 }
 
@@ -305,7 +238,7 @@ static void test_exact_chunk_boundaries(void) {
     fx_buffers(&fx, 200000);
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         size_t len = cases[k].len, chunk = cases[k].chunk;
-        unix_pair(&fx.wfd, &fx.pfd);
+        unix_pair_of(SOCK_STREAM, &fx.wfd, &fx.pfd);
         int big = 1 << 20;
         setsockopt(fx.wfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
         fx_connect(&fx);
@@ -394,7 +327,7 @@ static void test_peer_closed_mid_frame(void) {
     fx_buffers(&fx, FRAME_LEN);
     for (int transport = 0; transport < 2; transport++) {
         if (transport == 0) {
-            unix_pair(&fx.wfd, &fx.pfd);
+            unix_pair_of(SOCK_STREAM, &fx.wfd, &fx.pfd);
             // Small enough that the frame cannot sit in the socket before the peer leaves.
             int small = 8192;
             CHECK(setsockopt(fx.wfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
@@ -498,12 +431,6 @@ static int cb_zero(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
     *written = 0;
     return 0;
 }
-static int cb_overclaim(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
-    (void)buf;
-    (*(int *)ctx)++;
-    *written = len + 1;
-    return 0;
-}
 static int cb_negative(void *ctx, const uint8_t *buf, size_t len, size_t *written) {
     (void)buf;
     (void)len;
@@ -513,7 +440,7 @@ static int cb_negative(void *ctx, const uint8_t *buf, size_t len, size_t *writte
 }
 static void test_misbehaving_callbacks(void) {
     uint8_t frame[1000];
-    fill_pattern(frame, sizeof(frame));
+    fill_pattern(frame, sizeof(frame), 2463534242u);
     int calls = 0;
     size_t sent = 9;
     CHECK_EQ(cg_send(frame, 1000, 0, 1000, 100, cb_zero, &calls, &sent, NULL), 0);

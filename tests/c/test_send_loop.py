@@ -1,8 +1,10 @@
 """camera_glue's plain-C parts, built with gcc and run under AddressSanitizer and UBSan.
 
 test_send.c drives the chunked-send loop (cg_send.c, the loop Frame.send runs on the
-board) against real socketpairs and loopback TCP sockets; test_host_backend.c drives the
-unix port's camera backend against real files. Both are compiled with -Wall -Wextra
+board) against real socketpairs and loopback TCP sockets; test_rtp.c drives the RTP/JPEG
+packetizer (cg_rtp.c, behind camera_glue.RtpJpeg) against stream and datagram socketpairs
+and loopback TCP and UDP sockets; test_host_backend.c drives the unix port's camera
+backend against real files. Both are compiled with -Wall -Wextra
 -Werror -pedantic and no MicroPython include path: a warning (a test function that main()
 no longer runs is an unused static function) or a MicroPython header fails the build, and
 so the test. A failed C check exits non-zero; gcc missing fails the test too.
@@ -67,6 +69,11 @@ def out_dir(tmp_path_factory):
 
 def test_send_loop_on_real_sockets(out_dir):
     exe = build(out_dir, "test_send", [os.path.join(HERE, "test_send.c"), os.path.join(GLUE, "cg_send.c")])
+    run(exe)
+
+
+def test_rtp_packetizer_on_real_sockets(out_dir):
+    exe = build(out_dir, "test_rtp", [os.path.join(HERE, "test_rtp.c"), os.path.join(GLUE, "cg_rtp.c")])
     run(exe)
 
 

@@ -1,0 +1,24 @@
+// What the files of camera_glue's binding share (cg_mod.c, cg_mod_rtp.c): the socket
+// write in the shape of cg_write_fn, and the types the module's globals table lists.
+#ifndef CG_MOD_H
+#define CG_MOD_H
+
+#include "py/obj.h"
+#include "py/stream.h"
+
+// The stream write of one socket, in the shape cg_send() and cg_rtp_send() call.
+typedef struct {
+    mp_obj_t sock;
+    const mp_stream_p_t *stream;
+} cg_sock_t;
+
+// sock's stream protocol (raises TypeError when it has no write).
+cg_sock_t cg_sock(mp_obj_t sock);
+
+// A cg_write_fn over a cg_sock_t: would-block (mp_is_nonblocking_error) is
+// CG_WOULD_BLOCK, any other stream error its errno.
+int cg_sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written);
+
+extern const mp_obj_type_t cg_rtp_jpeg_type;
+
+#endif // CG_MOD_H
