@@ -33,10 +33,13 @@ class CameraRoutes:
         # changes them, and the ranges and frame sizes, which never change (see status).
         self._settings_json = None
         self._fixed_json = None
+        self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
-            raise HTTPError(503, "camera not available", headers=[("Retry-After", "10")])
+            raise HTTPError(503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")])
+        if self.hub.held:
+            raise HTTPError(503, self.hub.held, headers=[("Retry-After", "30")])
 
     async def capture(self, request):
         """One JPEG captured after the request arrived (never a stale buffer)."""
@@ -79,6 +82,8 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
+        if self.extra is not None:
+            stats.update(self.extra())
         body = b"".join(
             (
                 b"{",

@@ -26,6 +26,7 @@ class FrameHub:
         self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
         self.viewers = []
         self.captures = 0  # /capture requests waiting for a frame
+        self.held = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
         self.sent = 0
         self.skipped = 0
@@ -77,6 +78,19 @@ class FrameHub:
         if viewer in self.viewers:
             self.viewers.remove(viewer)
 
+    def hold(self, reason):
+        """Stop grabbing and close every stream, until release(): flash writes must not share
+        the device with a camera filling its buffers. reason is what frame routes answer."""
+        self.held = reason
+        for viewer in self.viewers:
+            if viewer.conn is not None:
+                viewer.conn.revoke()
+        self.wake.set()
+
+    def release(self):
+        self.held = None
+        self.wake.set()
+
     # -- the grabber task --
 
     def _publish(self, frame):
@@ -116,7 +130,7 @@ class FrameHub:
     async def _grab_loop(self):
         camera = self.camera
         while True:
-            if not self.viewers and not self.captures:
+            if self.held or (not self.viewers and not self.captures):
                 await self._idle()
                 continue
             if self.fps:
@@ -145,7 +159,7 @@ class FrameHub:
         # Nobody watches: give the newest buffer back and grab at most idle_fps.
         self.buffers.drop_current()
         self.wake.clear()
-        if self.idle_fps <= 0:
+        if self.held or self.idle_fps <= 0:
             await self.wake.wait()
             return
         try:
