@@ -14,8 +14,8 @@ its boot record (device/boots.py). A reset (after POST /ota, or a rollback) ends
 the process with exit code REBOOT_EXIT; `make sim` and the tests start it again,
 which is the next boot. crash=camera simulates a crash at camera start (safe mode
 tests), fail=camera a camera that does not start (the device serves without it and
-the health check fails: the rollback tests); healthy_ms is how long the server must run before the boot counts as
-healthy (device/health.py).
+the health check fails: the rollback tests); healthy_ms is how long the server must
+run before the boot counts as healthy (device/health.py).
 """
 
 import asyncio

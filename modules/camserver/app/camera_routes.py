@@ -37,7 +37,9 @@ class CameraRoutes:
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
-            raise HTTPError(503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")])
+            raise HTTPError(
+                503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")]
+            )
         if self.hub.held:
             raise HTTPError(503, self.hub.held, headers=[("Retry-After", "30")])
 

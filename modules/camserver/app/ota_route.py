@@ -47,6 +47,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             raise HTTPError(409, "an update is already running", close=True)
         log.info("ota: receiving %d bytes for %s from %s", total, updater.target_name, request.peer)
         hub.hold("firmware update in progress")
+        reason = None  # why it failed, when the client may still read it
         done = False
         try:
             block = bytearray(BLOCK)
@@ -59,16 +60,21 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             writer.finish(sha)
             done = True
         except ValueError as e:
-            raise HTTPError(400, str(e), close=True)
+            reason = str(e)
+            raise HTTPError(400, reason, close=True)
+        except HTTPError as e:
+            reason = e.reason
+            raise
         except OSError as e:
             if disconnect.is_peer_gone(e):
                 raise
-            raise HTTPError(500, "flash write failed: %s" % e, close=True)
+            reason = "flash write failed: %s" % e
+            raise HTTPError(500, reason, close=True)
         finally:
             if not done:
                 # Whatever ended it (a bad image, the client gone, the watchdog), nothing was
                 # switched: the camera comes back and the next upload may start.
-                updater.failed(_reason(updater))
+                updater.failed(reason or _reason(updater))
                 hub.release()
         updater.succeeded()
         log.info("ota: %s written and verified, rebooting into it", updater.target_name)

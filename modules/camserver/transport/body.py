@@ -53,7 +53,8 @@ class BodyReader:
                 if n == 0:
                     raise HTTPError(
                         400,
-                        "request body ended after %d of %d bytes" % (self.length - self.left + got, self.length),
+                        "request body ended after %d of %d bytes"
+                        % (self.length - self.left + got, self.length),
                         close=True,
                     )
                 if n:
