@@ -8,9 +8,11 @@ has it compiled in, the simulated camera otherwise. The host has no Wi-Fi:
 wifi_mode=ap or wifi_mode=sta (the default, like a board on its network) says
 which mode POST /wifi sees, so that the tests and the page can try both.
 
-The sim is a device that can be updated and reset: device_dir=PATH (default
-build/sim-device) holds its two app slots and otadata (device/partition_host.py) and
-its boot record (device/boots.py). A reset (after POST /ota, or a rollback) ends
+With device_dir=PATH (`make sim` passes build/sim-device) the sim is a device that
+can be updated and reset: the folder holds its two app slots and otadata
+(device/partition_host.py) and its boot record (device/boots.py), and POST /ota,
+the health check and safe mode are on. Without it there is none of these (each
+test's server is its own device, or none). A reset (after POST /ota, or a rollback) ends
 the process with exit code REBOOT_EXIT; `make sim` and the tests start it again,
 which is the next boot. crash=camera simulates a crash at camera start (safe mode
 tests), fail=camera a camera that does not start (the device serves without it and
@@ -36,7 +38,7 @@ def main(argv):
     overrides = settings.parse_overrides(argv)
     path = overrides.pop("settings", None)
     wifi_mode = overrides.pop("wifi_mode", "sta")
-    device_dir = overrides.pop("device_dir", "build/sim-device")
+    device_dir = overrides.pop("device_dir", "")
     crash = overrides.pop("crash", "")
     fail = overrides.pop("fail", "")
     healthy_ms = int(overrides.pop("healthy_ms", "20000"))
@@ -55,6 +57,12 @@ def main(argv):
 
     from camserver import app, device
     from camserver.camera import open_camera
+
+    # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
+    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode)
+    if not device_dir:
+        asyncio.run(app.serve(config, open_camera(config), config["host"], changes))
+        return
     from camserver.device import boots, health, partition_host
     from camserver.device.ota import Updater
 
@@ -86,14 +94,16 @@ def main(argv):
         return None if safe else device.camera_problem(camera)
 
     boot = health.BootCheck(record, updater, checks, healthy_ms, _reset)
-    # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode)
 
     async def run():
         asyncio.create_task(boot.run())
         await app.serve(config, camera, config["host"], changes, updater, boot)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        record.healthy()  # a person stopped it (Ctrl-C): not a failed boot
+        raise
 
 
 try:
