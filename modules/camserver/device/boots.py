@@ -52,7 +52,7 @@ class NvsStore:
             return None
 
     def save(self, data):
-        self.nvs.set_blob(self.key, json.dumps(data))
+        self.nvs.set_blob(self.key, json.dumps(data).encode())
         self.nvs.commit()
 
 
