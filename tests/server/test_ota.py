@@ -272,3 +272,18 @@ def test_make_ota_uploads_with_progress(sim, tmp_path):
         timeout=60,
     )
     assert done.returncode == 1 and done.stdout.startswith("401")
+
+
+def test_upload_waiting_for_its_next_block_is_not_evicted_for_a_newcomer(sim, tmp_path):
+    server = device(sim, tmp_path, max_connections=1)
+    image = app_image(20 * 1024)
+    conn = post_head(server, len(image), sha256(image))
+    conn.send(image[:BLOCK])
+    time.sleep(0.5)  # older than the eviction's grace for a half-sent head
+    newcomer = Conn(server.host, server.port)
+    newcomer.request("GET", "/status", {"Connection": "close"})
+    assert newcomer.read_reply().status == 503
+    newcomer.close()
+    conn.send(image[BLOCK:])
+    assert conn.read_reply().status == 200
+    conn.close()

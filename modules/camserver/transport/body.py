@@ -1,9 +1,10 @@
 """A request body the handler reads itself, block by block (routes added with stream_body=True).
 
 The connection hands over the body bytes already read with the head and the socket; the handler
-calls `await request.read_into(buf)` and gets buf filled. Each call is one READING phase of the
+calls `await request.read_into(buf)` and gets buf filled. Each call is one UPLOADING phase of the
 watchdog: a block must arrive within header_timeout_ms, so an uploader that dribbles is dropped
-(408) and its slot given back, while a long upload at a sane rate is never cut off. A client
+(408) and its slot given back, while a long upload at a sane rate is never cut off (nor taken for
+a half-sent head when a newcomer needs a slot: transport/eviction.py). A client
 that expects 100 Continue gets it at the first read, that is only once the handler (after the
 Host, auth and cross-site checks) has accepted the request.
 """
@@ -11,7 +12,7 @@ Host, auth and cross-site checks) has accepted the request.
 from asyncio import core
 
 from camserver.http.errors import HTTPError
-from camserver.transport.phases import READING
+from camserver.transport.phases import UPLOADING
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -44,7 +45,7 @@ class BodyReader:
             buf[0:got] = pending[0:got]
             self.pending = pending[got:] if got < len(pending) else None
         if got < want:
-            conn.arm(READING)
+            conn.arm(UPLOADING)
             sock = conn.sock
             mv = memoryview(buf)
             while got < want:

@@ -29,7 +29,7 @@ from camserver.http.response import (
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
 from camserver.transport.body import BodyReader
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UPLOADING
 from camserver.transport.sender import Sender
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -297,7 +297,7 @@ class Connection:
 
     def _expired(self):
         phase = self.expired
-        if phase == READING:
+        if phase == READING or phase == UPLOADING:
             log.debug("%s: request not received in time", self.peer)
             self._send_now(self._error_bytes(HTTPError(408, "request not received in time", close=True)))
         elif phase == SENDING:
