@@ -7,6 +7,7 @@ check is rolled back; three crashed boots start safe mode."""
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -123,6 +124,16 @@ def test_truncated_upload_switches_nothing_and_frees_the_slot(sim, tmp_path):
     assert ota["error"] == "request body ended after 51207 of 204800 bytes"
     assert otadata(tmp_path)["boot"] == "ota_0"
     assert status(server)["connections"] == 1  # the /status request itself
+    # A client whose connection is reset mid-upload: the same, and not a line above TRACE.
+    mark = server.mark()
+    conn = post_head(server, len(image), sha256(image))
+    conn.send(image[: 20 * 1024])
+    wait_until(lambda: status(server)["ota"]["bytes"] >= 16 * 1024)
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+    ota = wait_until(lambda: (lambda o: o if o["state"] == "failed" else None)(status(server)["ota"]))
+    assert ota["error"] == "upload ended after 20480 of 204800 bytes", ota
+    assert not [x for x in server.lines_since(mark) if "WARNING" in x or "ERROR" in x], server.lines()
     # The next upload may start, and the camera is back.
     assert get(server, "/capture").status == 200
     assert upload(server, image).status == 200
