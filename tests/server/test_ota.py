@@ -132,7 +132,7 @@ def test_truncated_upload_switches_nothing_and_frees_the_slot(sim, tmp_path):
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()
     ota = wait_until(lambda: (lambda o: o if o["state"] == "failed" else None)(status(server)["ota"]))
-    assert ota["error"] == "upload ended after 20480 of 204800 bytes", ota
+    assert ota["error"] == "request body ended after 20480 of 204800 bytes", ota
     assert not [x for x in server.lines_since(mark) if "WARNING" in x or "ERROR" in x], server.lines()
     # The next upload may start, and the camera is back.
     assert get(server, "/capture").status == 200

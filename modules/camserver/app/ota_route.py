@@ -16,7 +16,6 @@ from camserver import log
 from camserver.device.ota import BLOCK, Busy
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, text
-from camserver.transport import disconnect
 
 _HEX = "0123456789abcdef"
 
@@ -65,9 +64,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
         except HTTPError as e:
             reason = e.reason
             raise
-        except OSError as e:
-            if disconnect.is_peer_gone(e):
-                raise
+        except OSError as e:  # (a client gone is an HTTPError from read_into)
             reason = "flash write failed: %s" % e
             raise HTTPError(500, reason, close=True)
         finally:

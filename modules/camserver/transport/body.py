@@ -12,6 +12,7 @@ Host, auth and cross-site checks) has accepted the request.
 from asyncio import core
 
 from camserver.http.errors import HTTPError
+from camserver.transport import disconnect
 from camserver.transport.phases import UPLOADING
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -27,8 +28,8 @@ class BodyReader:
 
     async def read_into(self, buf):
         """Fill buf with the next body bytes. Returns how many: len(buf), less only for the
-        body's last block, 0 once the body is all read. HTTPError 400 when the client closes
-        before sending all of it."""
+        body's last block, 0 once the body is all read. HTTPError 400 when the client closes or
+        resets the connection before sending all of it."""
         want = len(buf)
         if want > self.left:
             want = self.left
@@ -50,7 +51,12 @@ class BodyReader:
             mv = memoryview(buf)
             while got < want:
                 yield core._io_queue.queue_read(sock)
-                n = sock.readinto(mv[got:want])
+                try:
+                    n = sock.readinto(mv[got:want])
+                except OSError as e:
+                    if not disconnect.is_peer_gone(e):
+                        raise
+                    n = 0  # reset by the client: as good as closed
                 if n == 0:
                     raise HTTPError(
                         400,
