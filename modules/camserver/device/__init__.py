@@ -151,6 +151,7 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
 
     config = boot_config(path, overrides)
     record = updater = boot = None
+    safe = False
     if net is None:  # the board (tests pass a simulated network and skip the boot record)
         import esp32
         import machine
@@ -161,7 +162,7 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
         record = boots.BootRecord(boots.NvsStore())
         # (MicroPython v1.28.0 reports a brownout reset as PWRON_RESET: esp32 modmachine.c)
         safe = record.starting(machine.reset_cause() == machine.PWRON_RESET)
-    if record is not None and safe:
+    if safe:
         camera = safe_mode_camera()
     else:
         if record is not None:

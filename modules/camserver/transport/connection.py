@@ -173,8 +173,10 @@ class Connection:
                 # The handler reads the body (transport/body.py), starting with what came with
                 # the head; the connection ends with this request (see _respond).
                 pending = mv[start:end] if end > start else None
+                # (100 Continue only to a client that waits for it: none of the body came yet)
+                expects = request.version == 11 and "expect" in request.headers and pending is None
                 start = end = 0
-                request.stream = BodyReader(self, length, pending, "expect" in request.headers)
+                request.stream = BodyReader(self, length, pending, expects)
             elif length:
                 body = bytearray(length)
                 have = end - start
