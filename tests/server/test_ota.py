@@ -298,3 +298,22 @@ def test_upload_waiting_for_its_next_block_is_not_evicted_for_a_newcomer(sim, tm
     conn.send(image[BLOCK:])
     assert conn.read_reply().status == 200
     conn.close()
+
+
+def test_still_waiting_for_a_frame_when_an_update_begins_gets_503_at_once(sim, tmp_path):
+    # The upload's next block must come within 3 s: the still waiting out its own 5 s timeout
+    # first would cost the upload (408).
+    server = device(sim, tmp_path, diagnostics=1, header_timeout_ms=3000)
+    assert get(server, "/test/pause?ms=8000").status == 200
+    waiting = Conn(server.host, server.port, timeout=10)
+    waiting.request("GET", "/capture")
+    wait_until(lambda: status(server)["connections"] >= 2)
+    image = app_image(20 * 1024)
+    conn = post_head(server, len(image), sha256(image))
+    conn.send(image[:BLOCK])
+    reply = waiting.read_reply()
+    assert reply.status == 503 and reply.body == b"firmware update in progress\n"
+    waiting.close()
+    conn.send(image[BLOCK:])
+    assert conn.read_reply().status == 200
+    conn.close()

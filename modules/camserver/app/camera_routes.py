@@ -50,6 +50,7 @@ class CameraRoutes:
         holder = request.conn
         shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS, holder)
         if shared is None:
+            self._need_camera()  # (an update that began meanwhile says so)
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = divmod(shared.us, 1000000)
         response = Response(shared.payload, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))

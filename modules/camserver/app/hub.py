@@ -64,7 +64,7 @@ class FrameHub:
                     seq = shared.seq
                     self.buffers.drop(shared, holder)
                     continue
-                if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                if self.held or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                     return None
                 await self.new_frame.wait()
         finally:
@@ -85,6 +85,7 @@ class FrameHub:
         for viewer in self.viewers:
             if viewer.conn is not None:
                 viewer.conn.revoke()
+        self._wake_senders()  # a /capture waiting for a frame gives up (503) instead of waiting on
         self.wake.set()
 
     def release(self):
