@@ -135,7 +135,7 @@ def test_header_refusals_name_the_reason():
     bad[1] = 17
     assert "17 segments" in str(check.raises(ValueError, ota.check_header, bad))
     e = check.raises(ValueError, ota.check_header, image(BLOCK, chip=5))  # ESP32-C3
-    assert str(e) == "image is for chip id 5, this is chip id 9 (ESP32-S3)"
+    assert str(e) == "image is for chip id 5; this device needs chip id 9 (ESP32-S3 is 9)"
     assert "0xE9" in str(check.raises(ValueError, ota.check_header, bytearray(10)))
 
 
@@ -177,6 +177,13 @@ def test_bad_first_block_writes_nothing():
     writer = ota.Updater(MemoryPartition).begin(2 * BLOCK)
     check.raises(ValueError, writer.feed, image(BLOCK, chip=0), BLOCK)
     assert MemoryPartition.slots["ota_1"] == bytearray(8 * BLOCK)
+
+
+def test_the_updater_checks_for_its_own_chip():
+    fresh_partitions()
+    writer = ota.Updater(MemoryPartition, chip_id=5).begin(BLOCK)
+    e = check.raises(ValueError, writer.feed, image(BLOCK), BLOCK)
+    assert str(e) == "image is for chip id 9; this device needs chip id 5 (ESP32-S3 is 9)"
 
 
 def test_incomplete_image_or_more_than_announced_is_refused():

@@ -44,6 +44,8 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             writer = updater.begin(total)
         except Busy:
             raise HTTPError(409, "an update is already running", close=True)
+        except ValueError as e:  # a partition this writer cannot use
+            raise HTTPError(500, str(e), close=True)
         log.info("ota: receiving %d bytes for %s from %s", total, updater.target_name, request.peer)
         hub.hold("firmware update in progress")
         reason = None  # why it failed, when the client may still read it

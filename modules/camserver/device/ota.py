@@ -34,7 +34,8 @@ def check_header(block, chip_id=CHIP_ESP32S3):
         raise ValueError("not an ESP-IDF app image (%d segments)" % block[1])
     chip = block[_CHIP_ID_OFFSET] | block[_CHIP_ID_OFFSET + 1] << 8
     if chip != chip_id:
-        raise ValueError("image is for chip id %d, this is chip id %d (ESP32-S3)" % (chip, chip_id))
+        message = "image is for chip id %d; this device needs chip id %d (ESP32-S3 is 9)"
+        raise ValueError(message % (chip, chip_id))
 
 
 def app_version(block):
@@ -53,9 +54,10 @@ class Busy(Exception):
 class Writer:
     """One image into one partition: feed() each block in order, then finish(digest)."""
 
-    def __init__(self, target, total):
+    def __init__(self, target, total, chip_id=CHIP_ESP32S3):
         self.target = target
         self.total = total
+        self.chip_id = chip_id
         self.written = 0
         self.sha = hashlib.sha256()
 
@@ -66,7 +68,7 @@ class Writer:
         if n <= 0 or self.written + n > self.total:
             raise ValueError("more bytes than announced")
         if self.written == 0:
-            check_header(buf)
+            check_header(buf, self.chip_id)
         self.sha.update(buf if n == len(buf) else memoryview(buf)[:n])
         if n < len(buf):
             for i in range(n, len(buf)):
@@ -125,7 +127,7 @@ class Updater:
         target = self.target()
         if target.ioctl(_BLOCK_SIZE_IOCTL, 0) != BLOCK:
             raise ValueError("partition block size is not %d" % BLOCK)
-        self.writer = Writer(target, total)
+        self.writer = Writer(target, total, self.chip_id)
         self.target_name = target.info()[4]
         self.state = "writing"
         self.bytes = 0
