@@ -59,7 +59,8 @@ def main(argv):
     from camserver.camera import open_camera
 
     # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode)
+    # /control changes are saved (and survive a restart) only with settings=PATH.
+    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode, bool(path))
     if not device_dir:
         asyncio.run(app.serve(config, open_camera(config), config["host"], changes))
         return

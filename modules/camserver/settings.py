@@ -11,6 +11,7 @@ import json
 import os
 
 from camserver import log
+from camserver.camera import sensor
 
 PATH = "/settings.json"
 
@@ -38,6 +39,9 @@ DEFAULTS = {
     # -- camera application --
     "framesize": 10,  # esp32-camera framesize_t index: 10 = VGA 640x480
     "quality": 12,
+    # (the other sensor settings, brightness and the rest, are added below from camera/sensor.py)
+    "rotate": 0,  # degrees clockwise the picture needs to be viewed upright: 0, 90, 180, 270 (EXIF)
+    "save_delay_ms": 3000,  # /control changes reach the settings file once quiet this long (app/persist.py)
     "fb_count": 2,
     "fps": 25,  # camera frame rate cap
     "idle_fps": 1,  # frame rate while nobody watches (0 pauses the camera)
@@ -59,7 +63,13 @@ DEFAULTS = {
     "wifi_pending_password": "",
     "wifi_timeout_ms": 20000,
     "ap_password": "",
+    "ntp_server": "pool.ntp.org",  # SNTP after the network is up, on the board ("" disables)
 }
+# Every sensor setting /control changes (brightness, contrast, ...) is a setting too, so a change
+# can be saved and the next boot starts with it (its default is the sensor's, sensor.RANGES).
+for _name in sensor.RANGES:
+    if _name not in DEFAULTS:
+        DEFAULTS[_name] = sensor.RANGES[_name][2]
 
 
 def _coerce(name, value):

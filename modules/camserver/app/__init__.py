@@ -9,6 +9,7 @@ import asyncio
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
+from camserver.app.persist import Persist
 from camserver.http.errors import HTTPError
 from camserver.router import Router
 from camserver.security import Guards
@@ -16,10 +17,11 @@ from camserver.server import Server
 
 
 def build(config, camera, wifi_changes=None, ota=None, boot=None):
-    """The server (main port, and port + 1 when stream_port is on) and the hub.
-    camera None (the board's camera failed, or safe mode) serves the page and /status, and 503
-    for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form (None: no
-    form); ota (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
+    """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
+    Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
+    and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
+    names the settings file /control changes are saved to (None: no form, nothing saved); ota
+    (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
     (camserver.device.health.BootCheck) hears when the server listens and adds to /status."""
     if camera is None:
         from camserver.camera import absent as camera
@@ -28,7 +30,9 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     guards.install(router)
     server = Server(config, router)
     hub = FrameHub(camera, config)
-    routes = CameraRoutes(camera, hub, server, config)
+    keeps = wifi_changes is not None and wifi_changes.keeps_settings
+    persist = Persist(config, wifi_changes.path if keeps else None)
+    routes = CameraRoutes(camera, hub, server, config, persist)
 
     async def root(request):
         # mjpg-streamer clients ask for /?action=stream and /?action=snapshot.
@@ -52,6 +56,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     router.add("GET", "/stream", routes.stream)
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control, changes_state=True)
+    router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera)
     if ota is not None:
         handler = ota_route.ota_route(ota, hub, ota.reset)
@@ -70,7 +75,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         stream_router.add("GET", "/stream", routes.stream)
         stream_router.add("GET", "/", stream_root)
         server.add_port(config["port"] + 1, stream_router)
-    return server, hub
+    return server, hub, persist
 
 
 def _device_status(ota, boot):
@@ -84,10 +89,13 @@ async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None)
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    server, hub = build(config, camera, wifi_changes, ota, boot)
+    server, hub, persist = build(config, camera, wifi_changes, ota, boot)
     grabber = asyncio.create_task(hub.run())
+    saver = asyncio.create_task(persist.run())
     try:
         await server.run(address)
     finally:
         grabber.cancel()
+        saver.cancel()
+        persist.flush()  # a change not yet written is not lost when the server stops
         server.listener.close()

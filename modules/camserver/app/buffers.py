@@ -26,6 +26,7 @@ revoke().
 import time
 
 from camserver import log
+from camserver.clock import wall
 
 # No progress for this long: the client has stopped reading, not slowed down. A reader slower
 # than the camera still gets bytes in bursts (a receiver opens its window in big steps): three at
@@ -40,9 +41,10 @@ DELIMITER = b"\r\n--" + BOUNDARY + b"\r\n"
 
 
 class Shared:
-    """A published frame and the senders holding it."""
+    """A published frame and the senders holding it. prefix (the EXIF segment of the rotate
+    setting, app/exif.py, or b"") goes out right after the frame's 2-byte SOI marker."""
 
-    def __init__(self, frame, seq):
+    def __init__(self, frame, seq, prefix=b""):
         self.frame = frame
         self.seq = seq
         self.holders = []
@@ -50,9 +52,11 @@ class Shared:
         # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
         self.payload = frame if hasattr(frame, "send") else frame.buf
         self.length = len(frame)
+        self.prefix = prefix
         sec, usec = frame.timestamp
         self.us = sec * 1000000 + usec
-        self.part_head = _PART_HEAD % (self.length, sec, usec)
+        self.stamp = divmod(wall.stamp_us(self.us), 1000000)  # X-Timestamp (sec, usec): see clock.py
+        self.part_head = _PART_HEAD % (self.length + len(prefix), self.stamp[0], self.stamp[1])
 
 
 class Hold:
@@ -80,11 +84,12 @@ class Buffers:
         self.held = []  # every Shared not yet released, current included
         self.seq = 0
         self.revoked = 0
+        self.prefix = b""  # what every frame published from now on carries after its SOI (Shared)
 
     def publish(self, frame):
         """Make a frame just grabbed the newest one; returns its Shared."""
         try:
-            shared = Shared(frame, self.seq + 1)
+            shared = Shared(frame, self.seq + 1, self.prefix)
         except Exception:
             frame.release()  # (MemoryError) the buffer must go back even so
             raise

@@ -3,15 +3,18 @@
 /capture  /snapshot  /?action=snapshot   one fresh JPEG
 /stream   /?action=stream                MJPEG to any number of viewers
 /status                                  settings, counters, viewers (JSON)
-/control?var=NAME&val=INT                change one setting
+/control?var=NAME&val=INT                change one setting (saved: app/persist.py)
+POST /control/reset                      every camera setting back to its default
 """
 
 import json
 import time
 
-from camserver.app import mjpeg
+from camserver import log, settings
+from camserver.app import exif, mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
+from camserver.clock import wall
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, Response, text
 
@@ -23,10 +26,12 @@ _CAPTURE_HEADERS = b"Content-Disposition: inline; filename=capture.jpg\r\nX-Time
 class CameraRoutes:
     """Handlers bound to one camera, its frame hub and the server (for counters)."""
 
-    def __init__(self, camera, hub, server, config):
+    def __init__(self, camera, hub, server, config, persist):
         self.camera = camera
         self.hub = hub
         self.server = server
+        self.config = config
+        self.persist = persist
         self.keepalive_ms = config["stream_keepalive_ms"]
         self._stream_headers = NO_STORE + b"X-Framerate: %d\r\n" % hub.fps
         # /status in parts, as JSON members (bytes): the camera's settings until a /control
@@ -34,6 +39,16 @@ class CameraRoutes:
         self._settings_json = None
         self._fixed_json = None
         self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
+        try:
+            self._rotate(config["rotate"])
+        except ValueError as e:  # a settings file edited by hand: serve upright rather than not at all
+            log.warning("settings: %s (using 0)", e)
+            self._rotate(0)
+
+    def _rotate(self, rotate):
+        # Frames published from now on carry the EXIF segment (app/exif.py); built here, once.
+        self.hub.buffers.prefix = exif.segment(rotate)
+        self.config["rotate"] = rotate
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
@@ -52,8 +67,9 @@ class CameraRoutes:
         if shared is None:
             self._need_camera()  # (an update that began meanwhile says so)
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
-        sec, usec = divmod(shared.us, 1000000)
-        response = Response(shared.payload, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
+        sec, usec = shared.stamp
+        body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
+        response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
         response.hold = Hold(self.hub.buffers, shared, holder)
         return response
 
@@ -78,6 +94,7 @@ class CameraRoutes:
             sizes = camera.pop("framesizes", ())
             # (the backend's grab count would go stale here; frames.grabbed counts the same grabs)
             camera.pop("grabbed", None)
+            camera["rotate"] = self.config["rotate"]
             self._settings_json = json.dumps(camera)[1:-1].encode()
             if self._fixed_json is None:
                 self._fixed_json = _fixed_json(sizes)
@@ -93,6 +110,10 @@ class CameraRoutes:
                 self._settings_json,
                 b", ",
                 json.dumps(stats)[1:-1].encode(),
+                b', "settings": ',
+                self.persist.status_json(),
+                b', "clock": ',
+                wall.status_json(),
                 b", ",
                 self._fixed_json,
                 b"}",
@@ -111,12 +132,35 @@ class CameraRoutes:
         except ValueError:
             raise HTTPError(400, "val must be an integer, got %r" % value)
         try:
-            self.camera.set(name, number)
+            if name == "rotate":
+                self._rotate(exif.check(number))
+            else:
+                self.camera.set(name, number)
         except ValueError as e:
             raise HTTPError(400, str(e))
         finally:
             self._settings_json = None  # /status reads the settings afresh
+        if name in settings.DEFAULTS:  # (a backend may know settings this table does not: not kept)
+            self.config[name] = number
+            self.persist.changed()
         return text(200, "ok", NO_STORE)
+
+    async def reset(self, request):
+        """Every camera setting and rotate back to its default (saved like a /control change);
+        answers with /status. Network and server settings are left as they are."""
+        camera = self.camera
+        for name in sensor.RANGES:
+            default = settings.DEFAULTS[name]
+            try:
+                if camera.get(name) != default:
+                    camera.set(name, default)
+            except ValueError:  # a setting this camera lacks (no LED) or a size it does not offer
+                continue
+            self.config[name] = default
+        self._rotate(0)
+        self._settings_json = None
+        self.persist.changed()
+        return await self.status(request)
 
 
 def _fixed_json(framesizes):

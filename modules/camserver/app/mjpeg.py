@@ -12,6 +12,7 @@ clients mishandle chunked MJPEG); it ends when the connection does.
 import asyncio
 import time
 
+from camserver.app import exif
 from camserver.app.buffers import BOUNDARY, DELIMITER
 from camserver.http.response import StreamBody
 
@@ -113,9 +114,12 @@ class MjpegStream(StreamBody):
                 if off < len(head):
                     await out.finish(head, off, len(head))
                 length = shared.length
-                off = write_now(shared.payload, 0, length)
-                if off < length:
-                    await out.finish(shared.payload, off, length)
+                if shared.prefix:  # rotate: the frame with its EXIF segment (app/exif.py)
+                    await exif.send(out, shared.payload, length, shared.prefix)
+                else:
+                    off = write_now(shared.payload, 0, length)
+                    if off < length:
+                        await out.finish(shared.payload, off, length)
                 off = write_now(delimiter, 0, len(delimiter))
                 if off < len(delimiter):
                     await out.finish(delimiter, off, len(delimiter))

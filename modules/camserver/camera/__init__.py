@@ -22,5 +22,22 @@ def open_camera(config):
         fps=config["fps"],
         frames_dir=config["frames_dir"],
     )
+    restore(backend, config)
     log.info("camera: %s backend", backend.status()["backend"])
     return backend
+
+
+def restore(backend, config):
+    """Apply the saved sensor settings (those not at their default; framesize and quality went
+    to init) before the first frame is grabbed. One that the camera refuses is left at its
+    default with one console line: a saved setting never stops the camera."""
+    from camserver.camera import sensor
+
+    for name in sensor.RANGES:
+        value = config.get(name)
+        if name in ("framesize", "quality") or value is None or value == sensor.RANGES[name][2]:
+            continue
+        try:
+            backend.set(name, value)
+        except (ValueError, OSError) as e:
+            log.warning("camera: saved %s not restored (%s)", name, e)

@@ -5,7 +5,8 @@ The frozen main.py calls start() at every boot. The order matters:
    never an exception (an exception here would end main.py and leave a board without a server);
 2. the camera, before anything else allocates: esp32-camera takes its frame buffers from PSRAM, and
    the MicroPython heap grows into the same PSRAM on demand later;
-3. Wi-Fi (camserver.device.wifi): station, or the setup access point;
+3. Wi-Fi (camserver.device.wifi): station, or the setup access point; then SNTP (device/sntp.py)
+   in the background, which sets the clock whenever the station has a network;
 4. the server (camserver.app.serve), which prints `camera ready: http://<address>/`. An exception
    escaping it is logged and the server started again after a pause, never a reboot loop.
 KeyboardInterrupt (Ctrl-C on the console, or mpremote taking the REPL) is not caught: it stops
@@ -22,12 +23,14 @@ class WifiChanges:
     """What the page's Wi-Fi form (app/wifi_form.py) needs from the device: mode() is "ap" while
     the access point is the way in (setup), "sta" on a network (the running Wifi's access_mode on
     the board, the mode camserver.host was started with on the host); save() keeps new
-    credentials in the settings file this boot read."""
+    credentials in the settings file this boot read. keeps_settings: /control changes are saved
+    to that file too (app/persist.py); the host without a settings= file saves only Wi-Fi."""
 
-    def __init__(self, config, path, mode):
+    def __init__(self, config, path, mode, keeps_settings=True):
         self.config = config
         self.path = path
         self.mode = mode
+        self.keeps_settings = keeps_settings
 
     def save(self, ssid, password):
         return save_wifi(self.config, ssid, password, self.path)
@@ -135,11 +138,26 @@ async def main(config, camera, wifi, serve, changes, updater=None, boot=None):
     except Exception as e:  # e.g. the radio failed to start: serve anyway, the watcher retries
         log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
     asyncio.create_task(keep_watching(wifi))
+    keep_time(config, wifi)
     more = ()
     if boot is not None:
         asyncio.create_task(boot.run())
         more = (updater, boot)
     await run_server(config, camera, wifi, serve, changes, more=more)
+
+
+def keep_time(config, wifi):
+    """SNTP in the background (camserver.device.sntp) whenever the station has a network; not
+    with ntp_server "", nor on the host, whose clock is right already (camserver.clock)."""
+    import asyncio
+
+    from camserver import clock
+
+    if not config["ntp_server"] or clock.HOST:
+        return None
+    from camserver.device.sntp import Sntp
+
+    return asyncio.create_task(Sntp(config["ntp_server"]).run(wifi.sta.isconnected))
 
 
 def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):

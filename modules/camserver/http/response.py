@@ -6,7 +6,8 @@ A handler returns a Response. Its body is one of:
   * a generator of buffers: length unknown, so HTTP/1.1 clients get chunked
     transfer encoding and HTTP/1.0 clients a body ended by closing;
   * a StreamBody: its `send(out)` writes through the connection's Sender;
-    sent raw and ended by closing the connection (MJPEG). Its `close()` is
+    sent raw and ended by closing the connection (MJPEG), or with
+    Content-Length when it sets `length` (a rotated frame). Its `close()` is
     always called, also when the client went away, so resources such as
     camera frames go back exactly once.
 """
@@ -19,7 +20,7 @@ _CRLF = b"\r\n"
 class StreamBody:
     """Base of bodies that write themselves (see the module docstring)."""
 
-    length = None  # None: ended by closing the connection
+    length = None  # None: ended by closing the connection; else the bytes send() writes
 
     async def send(self, out):
         raise NotImplementedError

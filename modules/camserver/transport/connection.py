@@ -234,7 +234,7 @@ class Connection:
             generator = not stream and hasattr(body, "__next__")
             if stream:
                 length = body.length
-                keep = False  # a stream ends when the connection does
+                keep = keep and length is not None  # a stream without a length ends with the connection
             elif generator:
                 length = None
                 chunked = request.version == 11
