@@ -74,9 +74,15 @@ frames: $(FRAMES)/manifest.json
 page: venv
 	$(BIN)/python tools/build_page.py
 
+# Exit code 75 is the sim resetting (after POST /ota, or an image rolled back: camserver.host): it
+# starts again, as a board would boot. DEVICE holds its OTA slots and boot record across those boots.
+DEVICE ?= $(BUILD)/sim-device
 sim: compile frames
-	MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
-	  host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) $(SET)
+	@while :; do \
+	  MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
+	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET); \
+	  rc=$$?; [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
+	done
 
 lint: venv
 	$(BIN)/ruff check .

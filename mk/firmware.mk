@@ -5,6 +5,8 @@
 #                                              (not those given as MPY_DIR / IDF_PATH)
 #   make firmware BOARD=<board>                build/firmware/<board>/firmware.bin (one image, offset 0)
 #   make flash BOARD=<board> PORT=/dev/ttyACM0 write it with esptool
+#   make ota URL=http://<camera>/ BOARD=<board> upload the app image over the network (POST /ota; the
+#                                              camera reboots into it; IMAGE=path for another image)
 #   make erase PORT=...                        erase the whole flash (settings too)
 #   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   write /settings.json with mpremote
 #                  (optional: CAMERA_HOSTNAME=name for http://name.local/, AP_PASSWORD=setup AP password)
@@ -32,9 +34,14 @@ CAMERA_GLUE_DIR := $(CURDIR)/components/camera_glue
 
 # Fail early, in one line, with the command that fixes it. Checked only for the goals that need it.
 fw_goals := $(MAKECMDGOALS)
-ifneq ($(filter firmware flash,$(fw_goals)),)
+ifneq ($(filter ota,$(fw_goals)),)
+  ifeq ($(URL),)
+    $(error URL is not set: run `make ota URL=http://<camera>/ BOARD=<board>` (user:password@ in the URL when auth is set))
+  endif
+endif
+ifneq ($(filter firmware flash,$(fw_goals))$(if $(IMAGE),,$(filter ota,$(fw_goals))),)
   ifeq ($(BOARD),)
-    $(error BOARD is not set: run `make $(firstword $(filter firmware flash,$(fw_goals))) BOARD=<board>` with one of: $(FW_BOARDS))
+    $(error BOARD is not set: run `make $(firstword $(filter firmware flash ota,$(fw_goals))) BOARD=<board>` with one of: $(FW_BOARDS))
   endif
   ifeq ($(wildcard boards/$(BOARD)/mpconfigboard.cmake),)
     $(error unknown BOARD '$(BOARD)': use one of $(FW_BOARDS), e.g. `make firmware BOARD=$(firstword $(FW_BOARDS))`)
@@ -77,7 +84,7 @@ ifneq ($(filter configure,$(fw_goals)),)
   endif
 endif
 
-.PHONY: deps firmware flash erase configure monitor boards flash-manifest
+.PHONY: deps firmware flash ota erase configure monitor boards flash-manifest
 
 boards:
 	@for b in $(FW_BOARDS); do echo $$b; done
@@ -133,6 +140,13 @@ firmware:
 flash: venv
 	@test -f $(FW_BIN) || { echo "error: no $(FW_BIN): run make firmware BOARD=$(BOARD) first"; exit 1; }
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) --baud $(BAUD) write-flash 0 $(FW_BIN)
+
+# Over the network: the app image alone (micropython.bin, what an OTA slot holds; firmware.bin is
+# the whole flash with bootloader and partition table) into the camera's next slot.
+OTA_IMAGE = $(if $(IMAGE),$(IMAGE),$(FW_DIR)/micropython.bin)
+ota:
+	@test -f $(OTA_IMAGE) || { echo "error: no $(OTA_IMAGE): run make firmware BOARD=$(BOARD) first"; exit 1; }
+	python3 $(CURDIR)/tools/ota.py $(URL) $(OTA_IMAGE)
 
 erase: venv
 	$(BIN)/esptool --chip esp32s3 --port $(PORT) erase-flash

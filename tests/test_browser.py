@@ -607,3 +607,42 @@ def test_dns_rebinding_page_reads_nothing(sim, tabs):
     for path, (code, body) in got.items():
         assert code == 421 and "not a name of this camera" in body, (path, code, body)
     assert status_of(cam)["framesize"] != 6
+
+
+@pytest.mark.timeout(90)
+def test_firmware_update_through_the_page(sim, tabs, tmp_path):
+    from ota_image import app_image, sha256
+
+    cam = sim(device_dir=str(tmp_path / "device"))
+    tab = tabs(cam.url)
+    # The page's own SHA-256 (crypto.subtle exists only on https and localhost) is SHA-256.
+    for size in (0, 55, 56, 64, 1000, 70001):
+        data = os.urandom(size)
+        assert tab.js("(a) => sha256hex(new Uint8Array(a))", list(data)) == sha256(data), size
+    image = tmp_path / "micropython.bin"
+    image.write_bytes(app_image(150 * 1024 + 5, version="page-2"))
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"not an image" * 1000)
+    tab.page.locator("#dev summary").click()
+    tab.page.on("dialog", lambda d: d.accept())
+    # A file that is no app image: the camera's reason is shown, nothing switched.
+    tab.page.set_input_files("#upd [name=image]", str(bad))
+    tab.page.click("#upd button")
+    tab.wait("/^Not updated: not an ESP-IDF app image/.test(document.getElementById('umsg').textContent)")
+    # The image: uploaded with progress, verified, and the camera restarts into it.
+    tab.page.set_input_files("#upd [name=image]", str(image))
+    tab.page.click("#upd button")
+    tab.wait("/^ok: 153605 bytes written to ota_1/.test(document.getElementById('umsg').textContent)")
+    assert tab.js(
+        "(() => { const p = document.getElementById('uprog'); return [p.hidden, p.value === p.max]; })()"
+    ) == [
+        False,
+        True,
+    ]
+    assert cam.proc.wait(10) == 75
+    cam.wait_for_line("ota: ota_1 written and verified, rebooting into it")
+    restarted = sim(device_dir=str(tmp_path / "device"), port=cam.port)
+    tab.wait("/ota_1 · page-2/.test(document.getElementById('info').textContent)", timeout=20_000)
+    assert json.loads(urllib.request.urlopen(restarted.url + "/status").read())["ota"]["running"] == "ota_1"
+    allowed = ("console: Failed to load resource",)
+    assert [e for e in tab.errors if not e.startswith(allowed)] == []

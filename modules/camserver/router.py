@@ -10,6 +10,10 @@ any later route that changes the device) is a property of the route, not of
 its handler: it never answers HEAD (HEAD must be free of side effects), and
 `state_guard` runs before its handler, after the before hooks, to refuse
 requests a hostile web page could have sent (camserver.security.origin).
+
+A route added with stream_body=True (a firmware upload) is not bounded by max_body: the
+connection leaves its body unread and the handler reads it block by block with
+`await request.read_into(buf)` (transport/body.py), so an image never has to fit in RAM.
 """
 
 from camserver.http.errors import HTTPError
@@ -17,19 +21,27 @@ from camserver.http.errors import HTTPError
 
 class Router:
     def __init__(self):
-        self._routes = {}  # path -> [{method: handler}, changes_state]
+        self._routes = {}  # path -> [{method: handler}, changes_state, stream_body]
         self.before = []
         self.state_guard = None  # hook(request) -> Response or None, for changes_state routes
 
-    def add(self, method, path, handler, changes_state=False):
+    def add(self, method, path, handler, changes_state=False, stream_body=False):
         """Register an async handler(request) -> Response for method and path.
-        A GET route also answers HEAD (the connection drops the body), unless it changes state."""
+        A GET route also answers HEAD (the connection drops the body), unless it changes state.
+        stream_body: the handler reads the body itself (see the module docstring)."""
         route = self._routes.get(path)
         if route is None:
-            route = self._routes[path] = [{}, False]
+            route = self._routes[path] = [{}, False, False]
         route[0][method] = handler
         if changes_state:
             route[1] = True
+        if stream_body:
+            route[2] = True
+
+    def streams_body(self, path):
+        """True when path's handler reads the request body itself (stream_body=True)."""
+        route = self._routes.get(path)
+        return route is not None and route[2]
 
     def allowed(self, path):
         """The methods path answers, or None for an unknown path."""

@@ -30,6 +30,7 @@ class Server:
         self.more_ports = []
         self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
+        self.on_listening = None  # called once every port is bound (the boot's health check)
 
     def add_port(self, port, router):
         """Also serve router on port (bound when run() starts)."""
@@ -77,6 +78,8 @@ class Server:
         for more, router in self.more_ports:
             self.listener.bind(self.config["host"], more, router)
             log.info("stream also on port %d", more)
+        if self.on_listening is not None:
+            self.on_listening()
         if address is not None:
             # The one line the hardware-in-the-loop tests wait for (board and sim alike).
             print("camera ready: " + url(address, port))

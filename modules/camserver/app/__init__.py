@@ -1,12 +1,12 @@
 """The camera application: routes, the frame hub and the page, on the HTTP server.
 
-serve(config, camera, address, wifi_changes) is what the board (camserver.device)
+serve(config, camera, address, wifi_changes, ota, boot) is what the board (camserver.device)
 and the host (camserver.host) run once the camera is initialised.
 """
 
 import asyncio
 
-from camserver.app import diagnostics, page, wifi_form
+from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.app.persist import Persist
@@ -16,11 +16,13 @@ from camserver.security import Guards
 from camserver.server import Server
 
 
-def build(config, camera, wifi_changes=None):
+def build(config, camera, wifi_changes=None, ota=None, boot=None):
     """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
-    Persist. camera None (the board's camera failed) serves the page and /status, and 503 for
-    frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and names the
-    settings file /control changes are saved to (None: no form, nothing saved)."""
+    Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
+    and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
+    names the settings file /control changes are saved to (None: no form, nothing saved); ota
+    (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
+    (camserver.device.health.BootCheck) hears when the server listens and adds to /status."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
@@ -56,6 +58,13 @@ def build(config, camera, wifi_changes=None):
     router.add("GET", "/control", routes.control, changes_state=True)
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera)
+    if ota is not None:
+        handler = ota_route.ota_route(ota, hub, ota.reset)
+        router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
+    if ota is not None or boot is not None:
+        routes.extra = lambda: _device_status(ota, boot)
+    if boot is not None:
+        server.on_listening = boot.listening
     if wifi_changes is not None:
         router.add("POST", "/wifi", wifi_form.wifi_route(config, wifi_changes), changes_state=True)
     if config["stream_port"]:
@@ -69,11 +78,18 @@ def build(config, camera, wifi_changes=None):
     return server, hub, persist
 
 
-async def serve(config, camera, address, wifi_changes=None):
+def _device_status(ota, boot):
+    out = boot.status() if boot is not None else {}
+    if ota is not None:
+        out["ota"] = ota.status()
+    return out
+
+
+async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None):
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    server, hub, persist = build(config, camera, wifi_changes)
+    server, hub, persist = build(config, camera, wifi_changes, ota, boot)
     grabber = asyncio.create_task(hub.run())
     saver = asyncio.create_task(persist.run())
     try:

@@ -38,6 +38,7 @@ class CameraRoutes:
         # changes them, and the ranges and frame sizes, which never change (see status).
         self._settings_json = None
         self._fixed_json = None
+        self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
         try:
             self._rotate(config["rotate"])
         except ValueError as e:  # a settings file edited by hand: serve upright rather than not at all
@@ -51,7 +52,11 @@ class CameraRoutes:
 
     def _need_camera(self):
         if not getattr(self.camera, "available", True):
-            raise HTTPError(503, "camera not available", headers=[("Retry-After", "10")])
+            raise HTTPError(
+                503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")]
+            )
+        if self.hub.held:
+            raise HTTPError(503, self.hub.held, headers=[("Retry-After", "30")])
 
     async def capture(self, request):
         """One JPEG captured after the request arrived (never a stale buffer)."""
@@ -60,6 +65,7 @@ class CameraRoutes:
         holder = request.conn
         shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS, holder)
         if shared is None:
+            self._need_camera()  # (an update that began meanwhile says so)
             raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
@@ -96,6 +102,8 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
+        if self.extra is not None:
+            stats.update(self.extra())
         body = b"".join(
             (
                 b"{",

@@ -26,6 +26,7 @@ class FrameHub:
         self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
         self.viewers = []
         self.captures = 0  # /capture requests waiting for a frame
+        self.held = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
         self.sent = 0
         self.skipped = 0
@@ -63,7 +64,7 @@ class FrameHub:
                     seq = shared.seq
                     self.buffers.drop(shared, holder)
                     continue
-                if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                if self.held or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                     return None
                 await self.new_frame.wait()
         finally:
@@ -76,6 +77,20 @@ class FrameHub:
     def remove_viewer(self, viewer):
         if viewer in self.viewers:
             self.viewers.remove(viewer)
+
+    def hold(self, reason):
+        """Stop grabbing and close every stream, until release(): flash writes must not share
+        the device with a camera filling its buffers. reason is what frame routes answer."""
+        self.held = reason
+        for viewer in self.viewers:
+            if viewer.conn is not None:
+                viewer.conn.revoke()
+        self._wake_senders()  # a /capture waiting for a frame gives up (503) instead of waiting on
+        self.wake.set()
+
+    def release(self):
+        self.held = None
+        self.wake.set()
 
     # -- the grabber task --
 
@@ -116,7 +131,7 @@ class FrameHub:
     async def _grab_loop(self):
         camera = self.camera
         while True:
-            if not self.viewers and not self.captures:
+            if self.held or (not self.viewers and not self.captures):
                 await self._idle()
                 continue
             if self.fps:
@@ -145,7 +160,7 @@ class FrameHub:
         # Nobody watches: give the newest buffer back and grab at most idle_fps.
         self.buffers.drop_current()
         self.wake.clear()
-        if self.idle_fps <= 0:
+        if self.held or self.idle_fps <= 0:
             await self.wake.wait()
             return
         try:

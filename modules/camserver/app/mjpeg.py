@@ -30,6 +30,7 @@ class Viewer:
         _next_id += 1
         self.id = _next_id
         self.peer = peer
+        self.conn = None  # its connection, which the hub closes to stop the stream (hub.hold)
         self.frames = 0
         self.bytes = 0
         self.fps = 0.0
@@ -74,6 +75,7 @@ class MjpegStream(StreamBody):
         buffers = hub.buffers
         viewer = self.viewer
         conn = out.conn  # the holder of every frame this stream takes
+        viewer.conn = conn
         hub.add_viewer(viewer)
         await out.write(_OPENING)
         # This loop runs per frame per viewer: what it uses is looked up once, here.

@@ -5,6 +5,7 @@ The device still serves the page, /status and Wi-Fi setup; frame routes answer
 """
 
 available = False
+reason = "camera not available"  # what frame routes answer (503); safe mode says so here
 
 
 def grab():

@@ -47,6 +47,21 @@ def boot_config(path=settings.PATH, overrides=None):
     return config
 
 
+def safe_mode_camera():
+    """The camera stand-in of a safe-mode boot (device/boots.py): frame routes say why."""
+    from camserver.camera import absent
+
+    absent.reason = "safe mode: camera off after failed boots (see the console; fix it and reset)"
+    return absent
+
+
+def camera_problem(camera):
+    """Why the camera fails the boot's health check, or None."""
+    if camera is None or not getattr(camera, "available", True):
+        return "camera not available"
+    return None
+
+
 def init_camera(config, open_camera=None, attempts=3, pause_ms=500):
     """Open the camera (early: see the module docstring). A camera that does not answer is tried
     `attempts` times; then the device goes on without it (None) so the page still loads."""
@@ -67,11 +82,12 @@ def init_camera(config, open_camera=None, attempts=3, pause_ms=500):
 
 
 async def run_server(
-    config, camera, wifi, serve, changes=None, restarts=None, pause_ms=1000, pause_max_ms=30000
+    config, camera, wifi, serve, changes=None, restarts=None, pause_ms=1000, pause_max_ms=30000, more=()
 ):
-    """Run serve(config, camera, address, changes) and start it again whenever it ends or raises, with a
-    pause that doubles up to pause_max_ms (reset after a minute of good running). restarts bounds
-    the number of restarts (tests); None means forever. Returns the number of restarts."""
+    """Run serve(config, camera, address, changes, *more) and start it again whenever it ends or
+    raises, with a pause that doubles up to pause_max_ms (reset after a minute of good running).
+    restarts bounds the number of restarts (tests); None means forever. more: the updater and
+    the boot check (app.serve's ota and boot). Returns the number of restarts."""
     import asyncio
     import gc
     import time
@@ -81,7 +97,7 @@ async def run_server(
     while True:
         started = time.ticks_ms()
         try:
-            await serve(config, camera, wifi.address, changes)
+            await serve(config, camera, wifi.address, changes, *more)
             log.error("server: stopped")
         except MemoryError:
             gc.collect()
@@ -112,8 +128,9 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, serve, changes):
-    """Network up, network watcher in the background, then the server for ever."""
+async def main(config, camera, wifi, serve, changes, updater=None, boot=None):
+    """Network up, network watcher and the boot's health check in the background, then the
+    server for ever."""
     import asyncio
 
     try:
@@ -122,7 +139,11 @@ async def main(config, camera, wifi, serve, changes):
         log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
     asyncio.create_task(keep_watching(wifi))
     keep_time(config, wifi)
-    await run_server(config, camera, wifi, serve, changes)
+    more = ()
+    if boot is not None:
+        asyncio.create_task(boot.run())
+        more = (updater, boot)
+    await run_server(config, camera, wifi, serve, changes, more=more)
 
 
 def keep_time(config, wifi):
@@ -147,13 +168,40 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
     from camserver.device.wifi import Wifi
 
     config = boot_config(path, overrides)
-    camera = init_camera(config, open_camera)
+    record = updater = boot = None
+    safe = False
+    if net is None:  # the board (tests pass a simulated network and skip the boot record)
+        import esp32
+        import machine
+
+        from camserver.device import boots, health
+        from camserver.device.ota import Updater
+
+        record = boots.BootRecord(boots.NvsStore())
+        # (MicroPython v1.28.0 reports a brownout reset as PWRON_RESET: esp32 modmachine.c)
+        safe = record.starting(machine.reset_cause() == machine.PWRON_RESET)
+    if safe:
+        camera = safe_mode_camera()
+    else:
+        if record is not None:
+            record.reached("camera")
+        camera = init_camera(config, open_camera)
     if net is None:
         import network as net
     if serve is None:
         from camserver.app import serve
     wifi = Wifi(net, config, path, **(wifi_options or {}))
-    asyncio.run(main(config, camera, wifi, serve, WifiChanges(config, path, wifi.access_mode)))
+    if record is not None:
+        updater = Updater(esp32.Partition, machine.reset, record)
+
+        def checks():
+            if wifi.address is None:
+                return "no network"
+            return None if safe else camera_problem(camera)
+
+        boot = health.BootCheck(record, updater, checks, reset=machine.reset)
+    changes = WifiChanges(config, path, wifi.access_mode)
+    asyncio.run(main(config, camera, wifi, serve, changes, updater, boot))
 
 
 def save_wifi(config, ssid, password, path):

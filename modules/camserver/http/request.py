@@ -50,6 +50,7 @@ class Request:
         self.version = version
         self.headers = {} if headers is None else headers
         self.body = b""
+        self.stream = None  # a BodyReader when the route reads its body itself (stream_body)
         self._query = None
         return self
 
@@ -72,6 +73,13 @@ class Request:
         if self.version == 11:
             return "close" not in conn
         return "keep-alive" in conn
+
+    def read_into(self, buf):
+        """For a route added with stream_body=True: await it to fill buf with the next body
+        bytes; returns how many (0 once the body is all read). See transport/body.py."""
+        if self.stream is None:
+            raise HTTPError(500, "this route does not stream its body")
+        return self.stream.read_into(buf)
 
     def content_length(self):
         """The declared body length (0 when absent). HTTPError 400 when malformed."""

@@ -28,7 +28,8 @@ from camserver.http.response import (
 )
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING
+from camserver.transport.body import BodyReader
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UPLOADING
 from camserver.transport.sender import Sender
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -163,11 +164,20 @@ class Connection:
             if "transfer-encoding" in request.headers:
                 raise HTTPError(501, "chunked request bodies are not supported", close=True)
             length = request.content_length()
-            if length > limits.body:
+            streamed = length and self.router.streams_body(request.path)
+            if length > limits.body and not streamed:
                 raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
             if "expect" in request.headers:
-                self._expect(request, length - (end - start))
-            if length:
+                self._expect(request, length - (end - start), not streamed)
+            if streamed:
+                # The handler reads the body (transport/body.py), starting with what came with
+                # the head; the connection ends with this request (see _respond).
+                pending = mv[start:end] if end > start else None
+                # (100 Continue only to a client that waits for it: none of the body came yet)
+                expects = request.version == 11 and "expect" in request.headers and pending is None
+                start = end = 0
+                request.stream = BodyReader(self, length, pending, expects)
+            elif length:
                 body = bytearray(length)
                 have = end - start
                 if have > length:
@@ -189,6 +199,10 @@ class Connection:
             # 3. The response.
             listener.requests += 1
             if not await self._respond(request):
+                if request.stream is not None and request.stream.left:
+                    # A streamed body the handler refused early: read on a little, so the
+                    # kernel does not reset the reply away before the client reads it.
+                    await self._drain()
                 return
 
     async def _respond(self, request):
@@ -211,7 +225,8 @@ class Connection:
         try:
             out = self.sender
             body = response.body
-            keep = request.keep_alive and not response.close
+            # (a streamed body ends the connection: what follows it was never framed)
+            keep = request.keep_alive and not response.close and request.stream is None
             chunked = False
             # The kind of body (http/response.py), told once: generators have send() too,
             # which is why streams are told apart by class.
@@ -270,20 +285,21 @@ class Connection:
         finally:
             response.release()
 
-    def _expect(self, request, missing):
+    def _expect(self, request, missing, answer=True):
         """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
         100 Continue gets it at once rather than after its own timeout; an expectation
-        this server cannot meet gets 417. HTTP/1.0 expectations are ignored."""
+        this server cannot meet gets 417. HTTP/1.0 expectations are ignored. answer=False:
+        the handler reads the body, and 100 Continue goes out at its first read."""
         if request.version == 10:
             return
         if request.headers["expect"].lower() != "100-continue":
             raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
-        if missing > 0:
+        if missing > 0 and answer:
             self._send_now(_CONTINUE)
 
     def _expired(self):
         phase = self.expired
-        if phase == READING:
+        if phase == READING or phase == UPLOADING:
             log.debug("%s: request not received in time", self.peer)
             self._send_now(self._error_bytes(HTTPError(408, "request not received in time", close=True)))
         elif phase == SENDING:

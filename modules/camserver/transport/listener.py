@@ -23,7 +23,7 @@ from camserver.http.response import serialise_head
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING, UPLOADING
 
 # Every timeout is a second or more, so a quarter-second tick is precise enough; with no
 # connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
@@ -47,9 +47,9 @@ class Listener:
     def __init__(self, config, extra_headers=b""):
         self.config = config
         self.limits = Limits(config)
-        self.timeouts = [0, 0, 0, 0, 0]
+        self.timeouts = [0, 0, 0, 0, 0, 0, 0, 0]
         self.timeouts[IDLE] = config["idle_timeout_ms"]
-        self.timeouts[READING] = config["header_timeout_ms"]
+        self.timeouts[READING] = self.timeouts[UPLOADING] = config["header_timeout_ms"]
         self.timeouts[SENDING] = config["send_timeout_ms"]
         self.timeouts[DRAINING] = 1000
         self.extra_headers = extra_headers

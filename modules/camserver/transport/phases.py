@@ -8,3 +8,6 @@ SENDING = 3  # the peer stopped reading our response: drop it
 DRAINING = 4  # after an error reply, reading what the client still sends: close
 EVICTED = 5  # not a phase: why the task was cancelled (a newcomer needed the slot)
 REVOKED = 6  # not a phase: why the task was cancelled (the camera needed the frame it was sending)
+# A body the route reads itself (transport/body.py), one block per phase: 408 like READING, but
+# never taken for a half-sent head by the eviction (a firmware upload is real work).
+UPLOADING = 7
