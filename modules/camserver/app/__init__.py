@@ -59,7 +59,12 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera)
     if ota is not None:
-        handler = ota_route.ota_route(ota, hub, ota.reset)
+
+        def reset():
+            persist.flush()  # machine.reset() skips serve()'s finally: write a pending change now
+            ota.reset()
+
+        handler = ota_route.ota_route(ota, hub, reset)
         router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
     if ota is not None or boot is not None:
         routes.extra = lambda: _device_status(ota, boot)
