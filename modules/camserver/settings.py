@@ -46,6 +46,7 @@ DEFAULTS = {
     "auth_user": "",  # Basic/Digest auth guards every route when either is set
     "auth_password": "",
     "auth_guesses": 5,  # wrong credentials in a row before an address must wait (0: no limit)
+    "rtsp_port": 554,  # RTSP (RTP/JPEG) on this port; 0: off (the host and sim use 8554)
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
     # -- device (Wi-Fi) --

@@ -71,11 +71,11 @@ def parse_head(buf, start, end, limits, request, mv=None):
         return None
     if mv is None:
         mv = memoryview(buf)
-    _check_bytes(buf, start, head_end + 4)
+    check_bytes(buf, start, head_end + 4)
     try:
         _request_line(buf, mv, start, line_end, request)
         if head_end > line_end:
-            _headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
+            parse_headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
     except UnicodeError:
         # MicroPython's str() checks UTF-8 whatever encoding is named; bytes that are not
         # valid UTF-8 in a target or header are rejected rather than guessed at.
@@ -85,7 +85,7 @@ def parse_head(buf, start, end, limits, request, mv=None):
     return head_end + 4
 
 
-def _check_bytes(buf, start, stop):
+def check_bytes(buf, start, stop):  # (also the RTSP codec's: rtsp/codec.py)
     """400 for a head whose CR and LF are not all CRLF pairs, and for DEL anywhere in it.
     Lenient parsers that split lines differently are what request smuggling exploits. (The
     other control bytes: the request target is checked in _request_line, header names go
@@ -156,7 +156,7 @@ def _request_line(buf, mv, start, end, request):
     return request.reset(method, path, str(mv[query + 1 : space], "latin-1"), version, None)
 
 
-def _headers(buf, mv, pos, stop, limits, headers):
+def parse_headers(buf, mv, pos, stop, limits, headers):  # (also the RTSP codec's)
     """Fill headers from the "Name: value\\r\\n" lines in buf[pos:stop]."""
     count = 0
     while pos < stop:

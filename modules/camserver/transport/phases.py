@@ -8,3 +8,4 @@ SENDING = 3  # the peer stopped reading our response: drop it
 DRAINING = 4  # after an error reply, reading what the client still sends: close
 EVICTED = 5  # not a phase: why the task was cancelled (a newcomer needed the slot)
 REVOKED = 6  # not a phase: why the task was cancelled (the camera needed the frame it was sending)
+SESSION = 7  # an RTSP session between requests: its deadline is the session's timeout (rtsp/)
