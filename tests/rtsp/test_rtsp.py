@@ -100,10 +100,11 @@ def test_gstreamer_rtspsrc_decodes(rtsp, tmp_path, protocols):
     wait_released(server)
 
 
-def test_opencv_opens_the_stream(rtsp):
-    cv2 = pytest.importorskip("cv2")  # opencv-python-headless is pinned in requirements.txt
+def test_opencv_opens_the_stream(rtsp, monkeypatch):
+    import cv2  # opencv-python-headless (requirements.txt)
+
     server = rtsp()
-    os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = "rtsp_transport;tcp"
+    monkeypatch.setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
     cap = cv2.VideoCapture(server.rtsp_url + "/mjpeg/1", cv2.CAP_FFMPEG)
     try:
         assert cap.isOpened()
