@@ -10,6 +10,8 @@ started in the same run. Prints markdown tables (paste them into docs/benchmarks
    and the GC bytes camserver allocates per response.
 2. 8 MJPEG viewers with the sim at 25 fps and uncapped: fps per viewer, the
    server's CPU share, GC bytes per frame per viewer.
+3. 4 RTSP (TCP interleaved) + 4 MJPEG viewers of the same hub, 25 fps and uncapped:
+   fps per viewer of each kind and the server's CPU share (--rtsp: only this table).
 """
 
 import json
@@ -25,8 +27,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "rtsp"))
 
 from httpclient import Conn, MjpegReader, get  # noqa: E402
+from rtspclient import RtspClient  # noqa: E402
 from simserver import MPY_OUT, ROOT, SimServer, free_port, micropython_binary  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -178,7 +182,88 @@ def viewers_run(server, viewers, seconds):
     }
 
 
+def mixed_viewers_run(server, rtsp_port, each, seconds):
+    """`each` RTSP viewers (TCP interleaved, whole frames counted at the marker bit) and `each`
+    MJPEG viewers of the same hub for `seconds`: fps per viewer of each kind, server CPU."""
+    results = {"rtsp": [], "mjpeg": []}
+    errors = []
+    stop = time.monotonic() + seconds
+
+    def count(kind, next_frame):
+        frames = 0
+        start = time.perf_counter()
+        while time.monotonic() < stop:
+            next_frame()
+            frames += 1
+        results[kind].append(frames / (time.perf_counter() - start))
+
+    def rtsp_viewer(i):
+        try:
+            client = RtspClient(server.host, rtsp_port, source="127.0.0.%d" % (10 + i))
+            try:
+                client.play_tcp()
+                count("rtsp", client.frame_tcp)
+            finally:
+                client.close()
+        except Exception as e:
+            errors.append("rtsp viewer %d: %r" % (i, e))
+
+    def mjpeg_viewer(i):
+        try:
+            with MjpegReader(server.host, server.port, timeout=10, source="127.0.0.%d" % (10 + i)) as reader:
+                count("mjpeg", reader.next_part)
+        except Exception as e:
+            errors.append("mjpeg viewer %d: %r" % (i, e))
+
+    threads = [threading.Thread(target=rtsp_viewer, args=(i,)) for i in range(each)]
+    threads += [threading.Thread(target=mjpeg_viewer, args=(i,)) for i in range(each)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
+    time.sleep(max(1.0, stop - time.monotonic() - 0.5))
+    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
+    for t in threads:
+        t.join(30)
+    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != 2 * each:
+        raise RuntimeError("viewers failed: %s" % "; ".join(errors))
+    return results, cpu * 100
+
+
+def rtsp_table(seconds):
+    each = 4
+    print("## %d RTSP + %d MJPEG viewers of one hub (VGA, ~30 kB frames; %s)" % (each, each, machine()))
+    print()
+    print(
+        "| sim | RTSP fps per viewer (mean / min) | MJPEG fps per viewer (mean / min)"
+        " | server CPU (% of a core) |"
+    )
+    print("| --- | ---: | ---: | ---: |")
+    configs = [("25 fps", 25, None), ("uncapped (120 fps)", 120, None)]
+    unix_build = os.path.join(ROOT, "build", "unix", "micropython")
+    if os.path.exists(unix_build):
+        configs += [
+            ("camera_glue build, 25 fps", 25, unix_build),
+            ("camera_glue build, 120 fps", 120, unix_build),
+        ]
+    for label, fps, binary in configs:
+        port = free_port()
+        server = SimServer({"fps": fps, "rtsp_port": port}, binary=binary)
+        try:
+            backend = json.loads(get(server, "/status").body)["backend"]
+            results, cpu = mixed_viewers_run(server, port, each, seconds)
+        finally:
+            server.stop()
+        r, m = results["rtsp"], results["mjpeg"]
+        cells = ("%s [%s]" % (label, backend), statistics.mean(r), min(r), statistics.mean(m), min(m), cpu)
+        print("| %s | %.1f / %.1f | %.1f / %.1f | %.0f |" % cells)
+    print()
+
+
 def main():
+    if "--rtsp" in sys.argv:
+        rtsp_table(5 if QUICK else 8)
+        return
     n = 100 if QUICK else 300
     rounds = 1 if QUICK else 3
     # microdot comes from the venv this script runs under (make bench: .venv/bin/python).
@@ -276,6 +361,7 @@ def main():
         cells = (label, r["mean"], r["min"], r["cpu"], r["gc_per_frame"])
         print("| %s | %.1f / %.1f | %.0f | %.0f |" % cells)
     print()
+    rtsp_table(seconds)
 
 
 def machine():
