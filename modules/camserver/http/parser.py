@@ -55,20 +55,10 @@ def parse_head(buf, start, end, limits, request, mv=None):
     after the blank line, or None if more bytes are needed. Raises HTTPError for
     a head that can never be valid. mv is a memoryview of buf, passed by callers
     that keep one so parsing does not allocate it."""
-    line_end = buf.find(b"\r\n", start, end)
-    # Too long is too long whether or not the line is complete yet.
-    if (end if line_end < 0 else line_end) - start > limits.request_line:
-        raise HTTPError(414, "request line longer than %d bytes" % limits.request_line, close=True)
-    if line_end < 0:
+    head_end = frame_head(buf, start, end, limits)
+    if head_end is None:
         return None
-    if line_end == start:
-        raise HTTPError(400, "empty request line", close=True)
-    head_end = buf.find(b"\r\n\r\n", line_end - 2 if line_end - 2 > start else start, end)
-    # An incomplete head that fills the buffer can never complete.
-    if (end - start >= limits.header_bytes) if head_end < 0 else (head_end + 4 - start > limits.header_bytes):
-        raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
-    if head_end < 0:
-        return None
+    line_end = buf.find(b"\r\n", start, end)  # (found again: cheaper than a tuple from frame_head)
     if mv is None:
         mv = memoryview(buf)
     check_bytes(buf, start, head_end + 4)
@@ -83,6 +73,27 @@ def parse_head(buf, start, end, limits, request, mv=None):
     if request.version == 11 and "host" not in request.headers:
         raise HTTPError(400, "HTTP/1.1 request without Host", close=True)
     return head_end + 4
+
+
+def frame_head(buf, start, end, limits, too_large=431):
+    """Where the head in buf[start:end] ends (the index of its blank line's CRLF CRLF), or None
+    while it is incomplete. HTTPError 414 for a long request line, 400 for an empty one,
+    too_large for a head over max_header_bytes. (Also the RTSP codec's framing.)"""
+    line_end = buf.find(b"\r\n", start, end)
+    # Too long is too long whether or not the line is complete yet.
+    if (end if line_end < 0 else line_end) - start > limits.request_line:
+        raise HTTPError(414, "request line longer than %d bytes" % limits.request_line, close=True)
+    if line_end < 0:
+        return None
+    if line_end == start:
+        raise HTTPError(400, "empty request line", close=True)
+    head_end = buf.find(b"\r\n\r\n", line_end - 2 if line_end - 2 > start else start, end)
+    # An incomplete head that fills the buffer can never complete.
+    if (end - start >= limits.header_bytes) if head_end < 0 else (head_end + 4 - start > limits.header_bytes):
+        raise HTTPError(too_large, "request head larger than %d bytes" % limits.header_bytes, close=True)
+    if head_end < 0:
+        return None
+    return head_end
 
 
 def check_bytes(buf, start, stop):  # (also the RTSP codec's: rtsp/codec.py)

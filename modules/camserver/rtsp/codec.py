@@ -60,16 +60,10 @@ def parse_head(buf, start, end, limits, request, mv):
     """Parse an RTSP request head in buf[start:end] into request; the index after it, or None
     when incomplete. HTTPError (close) for a head that cannot be framed; a framed request that
     is wrong (no CSeq, an unknown method, a bad URL) sets request.error instead."""
+    head_end = parser.frame_head(buf, start, end, limits, 400)  # (RTSP 1.0 has no 431)
+    if head_end is None:
+        return None
     line_end = buf.find(b"\r\n", start, end)
-    if (end if line_end < 0 else line_end) - start > limits.request_line:
-        raise HTTPError(414, "request line longer than %d bytes" % limits.request_line, close=True)
-    if line_end < 0:
-        return None
-    head_end = buf.find(b"\r\n\r\n", line_end - 2 if line_end - 2 > start else start, end)
-    if (end - start >= limits.header_bytes) if head_end < 0 else (head_end + 4 - start > limits.header_bytes):
-        raise HTTPError(400, "request head larger than %d bytes" % limits.header_bytes, close=True)
-    if head_end < 0:
-        return None
     parser.check_bytes(buf, start, head_end + 4)
     try:
         line = str(mv[start:line_end], "latin-1")

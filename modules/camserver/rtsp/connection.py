@@ -277,6 +277,7 @@ class RtspConnection(Connection):
         buffers = hub.buffers
         take = hub.take_newer
         drop = buffers.drop
+        delivered = hub.delivered
         new_frame = hub.new_frame
         s = self.session
         p = self.rtp
@@ -284,12 +285,14 @@ class RtspConnection(Connection):
         header = JpegHeader()
         report = rtcp.SenderReport()
         if s.transport.kind == session.TCP:
-            sock = rtcp_sock = self.sock
+            sock = self.sock
+            rtcp_sock = None
             channel = s.transport.first
             rtcp_channel = s.transport.second
         else:
             sock, rtcp_sock = self.udp
-            channel = rtcp_channel = -1
+            rtcp_channel = -1
+            channel = -1
         ticks_ms = time.ticks_ms
         last_report = None
         seq = 0
@@ -298,8 +301,8 @@ class RtspConnection(Connection):
         try:
             while True:
                 if self.outbox is not None:
-                    data = self.outbox
-                    await self._write_all(self.sock, data, 0, len(data))
+                    await self.sender.write(self.outbox)
+                    self.rest()
                     self.outbox = None
                     self.outbox_sent.set()
                 if s.state != session.PLAYING:
@@ -327,22 +330,22 @@ class RtspConnection(Connection):
                     ts = None
                 finally:
                     drop(shared, self)
-                now = ticks_ms()
-                if shared.seq > seq:
-                    if seq and shared.seq > seq + 1:
-                        hub.skipped += shared.seq - seq - 1
-                    seq = shared.seq
                 if ts is None:
+                    seq = shared.seq
                     continue
-                hub.sent += 1
-                viewer.sent(length, now)
+                now = ticks_ms()
+                seq = delivered(viewer, seq, shared, length, now)
                 if last_report is None or time.ticks_diff(now, last_report) >= rtcp.INTERVAL_MS:
                     last_report = now
                     sec = shared.us // 1000000
                     off = report.build(
                         rtcp_channel, p.ssrc, sec, shared.us - sec * 1000000, ts, p.sent_packets, p.sent_bytes
                     )
-                    await self._write_all(rtcp_sock, report.buf, off, len(report.buf), channel >= 0)
+                    if channel >= 0:  # interleaved: a report must go out whole
+                        await self.sender.write(report.buf, off)
+                        self.rest()
+                    else:  # its own datagram: one that would block is simply not sent
+                        rtcp_sock.write(report.buf, off, len(report.buf) - off)
         except OSError as e:
             log.trace("%s: rtsp stream ended: %s", self.peer, e)
             self.task.cancel()  # the control connection goes too: it cannot be framed any more
@@ -352,22 +355,6 @@ class RtspConnection(Connection):
             self.streaming = False
             self.streamer = None
             self.outbox_sent.set()
-
-    async def _write_all(self, sock, buf, off, end, wait=True):
-        """Write buf[off:end] (an RTSP reply or an RTCP report); on UDP (wait False) a report
-        that would block is dropped."""
-        while off < end:
-            n = sock.write(buf, off, end - off)
-            if n:
-                off += n
-                continue
-            if not wait:
-                return
-            self.arm(SENDING)
-            yield core._io_queue.queue_write(sock)
-        if self.phase == SENDING:
-            self.disarm()
-            self.rest()
 
     # -- ending --
 
