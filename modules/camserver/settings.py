@@ -47,6 +47,7 @@ DEFAULTS = {
     "auth_password": "",
     "auth_guesses": 5,  # wrong credentials in a row before an address must wait (0: no limit)
     "rtsp_port": 554,  # RTSP (RTP/JPEG) on this port; 0: off (the host and sim use 8554)
+    "rtsp_timeout_s": 60,  # an RTSP session with no request (or RTCP) from its client for this long ends
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
     # -- device (Wi-Fi) --

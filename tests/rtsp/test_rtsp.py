@@ -369,3 +369,31 @@ def test_udp_sessions_count_against_the_connection_budget(rtsp):
         first.close()
         second.close()
     wait_released(server)
+
+
+@pytest.mark.parametrize("play", [False, True], ids=["ready", "playing-udp"])
+def test_a_silent_session_times_out(rtsp, play):
+    """A session whose client says nothing for rtsp_timeout_s ends, and its connection closes:
+    READY on TCP, and PLAYING on UDP (frames flowing prove nothing: UDP has no acknowledgement)."""
+    server = rtsp(rtsp_timeout_s=1)
+    client = RtspClient("127.0.0.1", server.rtsp_port)
+    try:
+        if play:
+            setup = client.play_udp()
+            assert "timeout=1" in setup.header("session")
+            client.frame_udp()
+        else:
+            describe = client.request("DESCRIBE")
+            reply = client.request(
+                "SETUP",
+                describe.header("content-base") + "track1",
+                {"Transport": "RTP/AVP/TCP;interleaved=0-1"},
+            )
+            assert reply.header("session").endswith(";timeout=1")
+        assert status(server)["rtsp"]["sessions"] == 1
+        with pytest.raises((EOFError, ConnectionResetError)):
+            while True:
+                client._fill()  # until the server closes the connection
+    finally:
+        client.close()
+    wait_released(server)

@@ -51,6 +51,8 @@ class RtspConnection(Connection):
         self.udp = None  # (rtp socket, rtcp socket) of a UDP session
         self.streamer = None  # the task sending frames while PLAYING
         self.streaming = False
+        self.interleaved = False  # the streamer writes RTP to this connection (TCP)
+        self.skipped_logged = False
         self.outbox = None  # a reply for the streamer to send between frames
         self.outbox_sent = asyncio.Event()
         self.viewer = None
@@ -146,7 +148,7 @@ class RtspConnection(Connection):
         return not close
 
     async def _reply(self, data):
-        if self.streaming and self.udp is None:
+        if self.streaming and self.interleaved:
             self.outbox_sent.clear()
             self.outbox = data
             await self.outbox_sent.wait()
@@ -239,7 +241,7 @@ class RtspConnection(Connection):
             self.udp = (rtp_sock, rtcp_sock)
             transport.server_ports = (port, port + 1)
         if s is None:
-            s = self.session = session.Session(service.new_session_id(), service.SESSION_TIMEOUT_S, transport)
+            s = self.session = session.Session(service.new_session_id(), service.session_timeout_s, transport)
             service.sessions += 1
             self.rtp = RtpJpeg(MAX_PAYLOAD)
             self.rtp.ssrc = service.new_ssrc()
@@ -267,6 +269,7 @@ class RtspConnection(Connection):
 
     def _start_streaming(self):
         self.streaming = True
+        self.interleaved = self.session.transport.kind == session.TCP
         if self.viewer is None:
             self.viewer = RtspViewer(self.peer)
         self.streamer = asyncio.create_task(self._stream())
@@ -325,8 +328,11 @@ class RtspConnection(Connection):
                         self.disarm()
                         self.rest()
                 except ValueError as e:
-                    # A frame RTP/JPEG cannot carry (a 16-bit table, a size above 2040): this viewer skips it.
-                    log.debug("rtsp: frame %d not sent: %s", shared.seq, e)
+                    # A frame RTP/JPEG cannot carry (a 16-bit table, a size above 2040): this viewer
+                    # skips it (and says so once, not for every frame).
+                    if not self.skipped_logged:
+                        self.skipped_logged = True
+                        log.debug("%s: rtsp skips frames: %s", self.peer, e)
                     ts = None
                 finally:
                     drop(shared, self)

@@ -14,14 +14,12 @@ import socket
 from camserver import log
 
 PATHS = ("/mjpeg/1", "/stream")  # esp32cam-rtsp's and Tasmota's path, and the HTTP stream's
-SESSION_TIMEOUT_S = 60
 _RTP_PORTS = (6970, 7970)
 _UDP_SLOTS = 2  # server ports for UDP sessions: an even RTP port, RTCP one above
 
 
 class RtspService:
     PATHS = PATHS
-    SESSION_TIMEOUT_S = SESSION_TIMEOUT_S
 
     def __init__(self, config, hub, auth, listener):
         self.config = config
@@ -29,6 +27,7 @@ class RtspService:
         self.auth = auth
         self.listener = listener
         self.port = config["rtsp_port"]
+        self.session_timeout_s = config["rtsp_timeout_s"]
         self.fps = config["fps"] or 25
         self.sessions = 0  # sessions set up and not ended
         self.playing = 0
