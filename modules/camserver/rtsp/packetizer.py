@@ -49,71 +49,67 @@ class RtpJpeg:
         self._data = memoryview(buf)
         self._scan = scan
         self._end = end
-        self._type = jpeg_type
-        self._w8 = width >> 3
-        self._h8 = height >> 3
-        self._dri = dri
         self._qtables = qtables
-        self._ts = timestamp & 0xFFFFFFFF
         self._pos = scan
         self._len = 0
         self._first = 0
         self._done = False
+        # What every packet of the frame repeats is written once, here; _build() writes only
+        # the sequence number, the marker, the fragment offset and the data.
+        pkt = self._pkt
+        h = _PREFIX
+        pkt[h] = 0x80  # V=2
+        ts = timestamp & 0xFFFFFFFF
+        ssrc = self.ssrc & 0xFFFFFFFF
+        for i in range(4):
+            shift = 24 - 8 * i
+            pkt[h + 4 + i] = (ts >> shift) & 255
+            pkt[h + 8 + i] = (ssrc >> shift) & 255
+        h += _RTP
+        pkt[h] = 0  # type-specific
+        pkt[h + 4] = jpeg_type
+        pkt[h + 5] = 255 if nq else 0  # Q: tables in-band
+        pkt[h + 6] = width >> 3
+        pkt[h + 7] = height >> 3
+        h += _JPEG
+        if dri:
+            pkt[h] = dri >> 8
+            pkt[h + 1] = dri & 255
+            pkt[h + 2] = 0xFF  # F=1, L=1, restart count 0x3FFF
+            pkt[h + 3] = 0xFF
+            h += _RESTART
+        self._headers_end = h
 
     def _build(self, channel):
         """Put the next packet of the frame into the buffer; sets _len and _payload."""
         pkt = self._pkt
-        off = self._pos - self._scan
-        h = _PREFIX
-        last_seq = self.seq & 0xFFFF
-        n = self._end - self._pos
-        room = self.max_payload
-        if n > room:
-            n = room
-        marker = self._pos + n >= self._end
-        pkt[h] = 0x80
-        pkt[h + 1] = 0x9A if marker else 0x1A  # PT 26, M on the frame's last packet
-        pkt[h + 2] = last_seq >> 8
-        pkt[h + 3] = last_seq & 255
-        ts = self._ts
-        pkt[h + 4] = ts >> 24
-        pkt[h + 5] = (ts >> 16) & 255
-        pkt[h + 6] = (ts >> 8) & 255
-        pkt[h + 7] = ts & 255
-        s = self.ssrc & 0xFFFFFFFF
-        pkt[h + 8] = s >> 24
-        pkt[h + 9] = (s >> 16) & 255
-        pkt[h + 10] = (s >> 8) & 255
-        pkt[h + 11] = s & 255
-        h += _RTP
-        nq = len(self._qtables)
-        pkt[h] = 0
-        pkt[h + 1] = (off >> 16) & 255
-        pkt[h + 2] = (off >> 8) & 255
-        pkt[h + 3] = off & 255
-        pkt[h + 4] = self._type
-        pkt[h + 5] = 255 if nq else 0
-        pkt[h + 6] = self._w8
-        pkt[h + 7] = self._h8
-        h += _JPEG
-        if self._dri:
-            pkt[h] = self._dri >> 8
-            pkt[h + 1] = self._dri & 255
-            pkt[h + 2] = 0xFF  # F=1, L=1, restart count 0x3FFF
-            pkt[h + 3] = 0xFF
-            h += _RESTART
-        if nq and off == 0:
-            pkt[h] = 0
-            pkt[h + 1] = 0
-            pkt[h + 2] = 0
-            pkt[h + 3] = nq
-            self._mv[h + 4 : h + 4 + nq] = self._qtables
-            h += _QHEAD + nq
-        self._mv[h : h + n] = self._data[self._pos : self._pos + n]
+        pos = self._pos
+        off = pos - self._scan
+        n = self._end - pos
+        if n > self.max_payload:
+            n = self.max_payload
+        seq = self.seq
+        pkt[5] = 0x9A if pos + n >= self._end else 0x1A  # PT 26, M on the frame's last packet
+        pkt[6] = seq >> 8
+        pkt[7] = seq & 255
+        pkt[17] = off >> 16
+        pkt[18] = (off >> 8) & 255
+        pkt[19] = off & 255
+        h = self._headers_end
+        if off == 0:
+            nq = len(self._qtables)
+            if nq:
+                pkt[h] = 0  # MBZ
+                pkt[h + 1] = 0  # precision: 8-bit tables
+                pkt[h + 2] = 0
+                pkt[h + 3] = nq
+                self._mv[h + 4 : h + 4 + nq] = self._qtables
+                h += _QHEAD + nq
+        self._mv[h : h + n] = self._data[pos : pos + n]
         h += n
         self._payload = h - _PREFIX - _RTP
-        self._pos += n
-        self.seq = (self.seq + 1) & 0xFFFF
+        self._pos = pos + n
+        self.seq = (seq + 1) & 0xFFFF
         if channel >= 0:
             size = h - _PREFIX
             pkt[0] = 0x24
