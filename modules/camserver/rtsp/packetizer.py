@@ -7,6 +7,8 @@ with one `write(buf, off, n)`, so a TCP write that would block resumes in the mi
 the packet, and a UDP packet is one datagram.
 """
 
+from struct import pack_into
+
 _PREFIX = 4  # "$", channel, 16-bit length (RTSP interleaved, RFC 2326 10.12)
 _RTP = 12
 _JPEG = 8
@@ -88,37 +90,34 @@ class RtpJpeg:
         n = self._end - pos
         if n > self.max_payload:
             n = self.max_payload
-        seq = self.seq
-        pkt[5] = 0x9A if pos + n >= self._end else 0x1A  # PT 26, M on the frame's last packet
-        pkt[6] = seq >> 8
-        pkt[7] = seq & 255
-        pkt[17] = off >> 16
-        pkt[18] = (off >> 8) & 255
-        pkt[19] = off & 255
         h = self._headers_end
         if off == 0:
             nq = len(self._qtables)
             if nq:
-                pkt[h] = 0  # MBZ
-                pkt[h + 1] = 0  # precision: 8-bit tables
-                pkt[h + 2] = 0
-                pkt[h + 3] = nq
+                pack_into(">HH", pkt, h, 0, nq)  # MBZ, precision (8-bit tables), length
                 self._mv[h + 4 : h + 4 + nq] = self._qtables
                 h += _QHEAD + nq
         self._mv[h : h + n] = self._data[pos : pos + n]
         h += n
+        seq = self.seq
+        # The interleave prefix, V=2, the marker (on the frame's last packet) with PT 26, the
+        # sequence number; then type-specific 0 and the 24-bit fragment offset: two calls.
+        pack_into(
+            ">BBHBBH",
+            pkt,
+            0,
+            0x24,
+            channel & 255,
+            h - _PREFIX,
+            0x80,
+            0x9A if pos + n >= self._end else 0x1A,
+            seq,
+        )
+        pack_into(">I", pkt, _PREFIX + _RTP, off)
+        self._first = 0 if channel >= 0 else _PREFIX
         self._payload = h - _PREFIX - _RTP
         self._pos = pos + n
         self.seq = (seq + 1) & 0xFFFF
-        if channel >= 0:
-            size = h - _PREFIX
-            pkt[0] = 0x24
-            pkt[1] = channel
-            pkt[2] = size >> 8
-            pkt[3] = size & 255
-            self._first = 0
-        else:
-            self._first = _PREFIX
         self._len = h
 
     def send(self, sock, channel):
