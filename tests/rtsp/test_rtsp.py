@@ -248,8 +248,14 @@ def test_pause_and_play_again(rtsp):
     server = rtsp()
     client = RtspClient("127.0.0.1", server.rtsp_port)
     try:
-        client.play_tcp()
+        play = client.play_tcp()
         first = client.frame_tcp()
+        info = dict(p.split("=", 1) for p in play.header("rtp-info").split(";"))
+        assert int(info["seq"]) == first[0].seq
+        # rtptime is the newest frame's capture time at PLAY (the time of PLAY when, as here,
+        # nobody was watching): the first frame sent was captured then or later, never before.
+        ahead = (first[0].timestamp - int(info["rtptime"])) & 0xFFFFFFFF
+        assert ahead < 5 * 90000, ahead  # (a wrap below zero would be ~2**32)
         reply = client.request("PAUSE")
         assert reply.status == 200
         assert status(server)["rtsp"]["playing"] == 0
@@ -394,6 +400,31 @@ def test_a_silent_session_times_out(rtsp, play):
         with pytest.raises((EOFError, ConnectionResetError)):
             while True:
                 client._fill()  # until the server closes the connection
+    finally:
+        client.close()
+    wait_released(server)
+
+
+def test_play_with_another_session_id_plays_nothing(rtsp):
+    server = rtsp()
+    client = RtspClient("127.0.0.1", server.rtsp_port)
+    try:
+        describe = client.request("DESCRIBE")
+        setup = client.request(
+            "SETUP", describe.header("content-base") + "track1", {"Transport": "RTP/AVP/TCP;interleaved=0-1"}
+        )
+        assert setup.status == 200
+        reply = client.request("PLAY", headers={"Session": "0123456789ABCDEF"})
+        assert reply.status == 454 and reply.body.startswith(b"no such session")
+        assert status(server)["rtsp"] == {
+            "port": server.rtsp_port,
+            "sessions": 1,
+            "playing": 0,
+            "udp_sessions": 0,
+        }
+        client.session = setup.header("session").split(";")[0]
+        assert client.request("TEARDOWN").status == 200
+        assert client.request("PLAY").status == 454  # the session is gone
     finally:
         client.close()
     wait_released(server)

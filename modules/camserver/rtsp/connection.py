@@ -143,8 +143,9 @@ class RtspConnection(Connection):
             data = codec.error_reply(e.status, request.cseq, e.reason, e.headers)
             close = e.close
         await self._reply(data)
-        if request.method == "PLAY" and self.session is not None and self.streamer is None:
-            self._start_streaming()
+        s = self.session
+        if s is not None and s.state == session.PLAYING and self.streamer is None:
+            self._start_streaming()  # (after the PLAY reply: it must come before the first packet)
         return not close
 
     async def _reply(self, data):
@@ -244,24 +245,28 @@ class RtspConnection(Connection):
             s = self.session = session.Session(service.new_session_id(), service.session_timeout_s, transport)
             service.sessions += 1
             self.rtp = RtpJpeg(MAX_PAYLOAD)
-            self.rtp.ssrc = service.new_ssrc()
-            self.rtp.seq = service.new_ssrc() & 0xFFFF
-            self.ts_base = service.new_ssrc()
+            self.rtp.ssrc = service.random32()
+            self.rtp.seq = service.random32() & 0xFFFF
+            self.ts_base = service.random32()
         headers = [("Transport", transport.header(self.rtp.ssrc)), ("Session", s.header())]
         return codec.reply(200, request.cseq, headers)
 
     def _play(self, request):
         s = self.session
+        # RTP time runs with the capture times, from a random start at the first PLAY: the
+        # newest frame, which is the first one sent, has this rtptime.
+        current = self.service.hub.buffers.current
+        now_us = current.us if current is not None else time.time_ns() // 1000
         if self.us_base is None:
-            current = self.service.hub.buffers.current
-            self.us_base = current.us if current is not None else time.time_ns() // 1000
+            self.us_base = now_us
+        rtptime = (self.ts_base + (now_us - self.us_base) * 9 // 100) & 0xFFFFFFFF
         s.play()
         url = request.url if request.url.endswith("/") else request.url + "/"
         if not request.path.endswith("/" + sdp.TRACK):
             url += sdp.TRACK
         else:
             url = request.url
-        info = "url=%s;seq=%d;rtptime=%d" % (url, self.rtp.seq, self.ts_base)
+        info = "url=%s;seq=%d;rtptime=%d" % (url, self.rtp.seq, rtptime)
         headers = [("Range", "npt=0.000-"), ("Session", s.header()), ("RTP-Info", info)]
         return codec.reply(200, request.cseq, headers)
 

@@ -37,7 +37,8 @@ class RtspService:
     def new_session_id(self):
         return "%08X%08X" % (random.getrandbits(32), random.getrandbits(32))
 
-    def new_ssrc(self):
+    def random32(self):
+        """An SSRC, or the first sequence number or RTP time of a session (RFC 3550 5.1: random)."""
         return random.getrandbits(32)
 
     def reserve_udp(self):
