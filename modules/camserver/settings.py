@@ -21,7 +21,8 @@ DEFAULTS = {
     "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (hardening 3 in the README)
     "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2 in the README)
     # The board's lwIP has 20 sockets (CONFIG_LWIP_MAX_SOCKETS, firmware/sdkconfig.streaming):
-    # these 12, the one that gets the 503, the listeners on 80 and 81, spare.
+    # these 12 (an RTSP UDP session's two sockets take two of them), the one that gets the 503,
+    # the listeners on 80, 81 and 554, spare.
     "max_connections": 12,
     "max_per_peer": 6,  # connections one client address may hold, so one host cannot take every slot
     "backlog": 4,

@@ -260,6 +260,7 @@ def test_pause_and_play_again(rtsp):
         assert reply.status == 200
         assert status(server)["rtsp"]["playing"] == 0
         assert client.request("GET_PARAMETER").status == 200  # the keep-alive
+        assert client.request("GET_PARAMETER", body=b"position\r\n").status == 200  # (body skipped)
         assert client.request("PLAY").status == 200
         later = client.frame_tcp()
         assert later[0].seq > first[-1].seq and later[0].ssrc == first[0].ssrc
@@ -316,6 +317,11 @@ def test_the_connection_goes_on_after_a_bad_request(rtsp):
         assert client.request("OPTIONS").header("public").startswith("OPTIONS, DESCRIBE, SETUP, PLAY")
         client.play_tcp()
         assert len(client.frame_tcp()) > 1
+        # RTCP receiver reports from the client on the control connection (one bigger than the
+        # server's read buffer), then a request: the packets are skipped, the request answered.
+        rr = bytes([0x81, 201, 0, 7]) + bytes(28)
+        client.send_raw(b"$\x01\x00\x20" + rr + b"$\x01\x17\x70" + bytes(6000))
+        assert client.request("GET_PARAMETER").status == 200
     finally:
         client.close()
 
