@@ -213,9 +213,11 @@ def test_four_rtsp_and_four_mjpeg_viewers_at_once(rtsp):
     ]
     for t in threads:
         t.start()
-    time.sleep(1)
-    mid = status(server)
-    assert mid["rtsp"]["playing"] + sum(1 for k, _ in out if k == "rtsp") == 4, mid["rtsp"]
+    # /status counts the RTSP viewers while they play (a finished one has torn its session down).
+    deadline = time.monotonic() + 20
+    while status(server)["rtsp"]["playing"] + sum(1 for k, _ in out if k == "rtsp") != 4:
+        assert time.monotonic() < deadline, status(server)["rtsp"]
+        time.sleep(0.05)
     for t in threads:
         t.join(60)
     assert sorted(out) == [("mjpeg", 40)] * 4 + [("rtsp", 40)] * 4
