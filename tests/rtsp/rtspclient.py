@@ -3,6 +3,7 @@ interleaved or UDP, with nothing hidden (every byte the server sends is looked a
 
 import socket
 import struct
+import time
 
 from rtpjpeg import Rtp
 
@@ -34,6 +35,7 @@ class RtspClient:
         self.session = None
         self.buf = bytearray()
         self.udp = None
+        self.throttle = 0  # seconds to wait before each read of at most 4 kB (0: read at once)
 
     def close(self):
         self.sock.close()
@@ -47,7 +49,11 @@ class RtspClient:
         self.close()
 
     def _fill(self):
-        chunk = self.sock.recv(65536)
+        if self.throttle:
+            time.sleep(self.throttle)  # a slow client: a little, now and then
+            chunk = self.sock.recv(4096)
+        else:
+            chunk = self.sock.recv(65536)
         if not chunk:
             raise EOFError("server closed the connection")
         self.buf += chunk

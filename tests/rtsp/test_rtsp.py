@@ -436,3 +436,32 @@ def test_play_with_another_session_id_plays_nothing(rtsp):
     finally:
         client.close()
     wait_released(server)
+
+
+def test_a_slow_rtsp_client_skips_frames_and_keeps_its_stream(rtsp):
+    """A client reading ~80 kB/s (the stream is ~750 kB/s) gets whole frames, newer ones each
+    time (the hub counts the frames it skipped), with no RTP packet missing in between; an MJPEG
+    viewer of the same hub meanwhile gets every frame it asks for."""
+    server = rtsp(send_buffer=32768)  # the board's lwIP send buffer, not Linux's megabytes
+    client = RtspClient("127.0.0.1", server.rtsp_port, rcvbuf=8192, source="127.0.0.2")
+    mjpeg = []
+    try:
+        client.play_tcp()
+        client.throttle = 0.05
+        viewer = threading.Thread(target=_mjpeg_viewer, args=(server, 40, mjpeg, "127.0.0.3"))
+        viewer.start()
+        frames = [client.frame_tcp() for _ in range(8)]
+        viewer.join(60)
+        client.throttle = 0
+        assert client.request("TEARDOWN").status == 200
+    finally:
+        client.close()
+    assert mjpeg == [("mjpeg", 40)]
+    for packets in frames:
+        Image.open(io.BytesIO(depayload(packets))).load()
+        assert [p.seq for p in packets] == list(range(packets[0].seq, packets[0].seq + len(packets)))
+    steps = [(b[0].timestamp - a[0].timestamp) & 0xFFFFFFFF for a, b in zip(frames, frames[1:], strict=False)]
+    assert all(0 < step < 1 << 31 for step in steps), steps
+    assert max(steps) > 2 * 3600, steps  # frames were skipped, not queued
+    assert status(server)["frames"]["skipped"] > 0
+    wait_released(server)
