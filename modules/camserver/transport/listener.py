@@ -1,8 +1,9 @@
 """The listener: accept, socket options, max_connections — and nothing else.
 
-One Listener serves every listening socket (the main port, and the stream
-port when it is on), each with its own router: one connection list, one
-budget, one watchdog. Each accepted socket gets its own Connection task.
+One Listener serves every listening socket (the main port, the stream port
+and the RTSP port when they are on), each with its own router (and, for RTSP,
+its own connection class): one connection list, one budget, one watchdog.
+Each accepted socket gets its own Connection task.
 The budget cannot be starved by clients that do nothing: when every slot is
 taken (or the newcomer's address already holds max_per_peer), a connection
 doing nothing makes room (transport/eviction.py says which). Only when every
