@@ -182,9 +182,11 @@ def viewers_run(server, viewers, seconds):
     }
 
 
-def mixed_viewers_run(server, rtsp_port, each, seconds):
-    """`each` RTSP viewers (TCP interleaved, whole frames counted at the marker bit) and `each`
-    MJPEG viewers of the same hub for `seconds`: fps per viewer of each kind, server CPU."""
+def mixed_viewers_run(server, rtsp_port, each, seconds, mjpeg=None):
+    """`each` RTSP viewers (TCP interleaved, whole frames counted at the marker bit) and `mjpeg`
+    (default: as many) MJPEG viewers of the same hub for `seconds`: fps per viewer of each kind,
+    server CPU, GC bytes per frame sent."""
+    mjpeg = each if mjpeg is None else mjpeg
     results = {"rtsp": [], "mjpeg": []}
     errors = []
     stop = time.monotonic() + seconds
@@ -216,18 +218,24 @@ def mixed_viewers_run(server, rtsp_port, each, seconds):
             errors.append("mjpeg viewer %d: %r" % (i, e))
 
     threads = [threading.Thread(target=rtsp_viewer, args=(i,)) for i in range(each)]
-    threads += [threading.Thread(target=mjpeg_viewer, args=(i,)) for i in range(each)]
+    threads += [threading.Thread(target=mjpeg_viewer, args=(i,)) for i in range(mjpeg)]
     for t in threads:
         t.start()
     time.sleep(1.0)
     cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
-    time.sleep(max(1.0, stop - time.monotonic() - 0.5))
+    time.sleep(max(1.0, stop - time.monotonic() - 2.5))
     cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
+    # GC bytes per frame sent over a 1 s window (meaningful for one kind of viewer at a time).
+    sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
+    get(server, "/test/gc?action=start")
+    time.sleep(1.0)
+    allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"]
+    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
     for t in threads:
         t.join(30)
-    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != 2 * each:
+    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != each + mjpeg:
         raise RuntimeError("viewers failed: %s" % "; ".join(errors))
-    return results, cpu * 100
+    return results, cpu * 100, allocated / max(1, sent)
 
 
 def rtsp_table(seconds):
@@ -246,17 +254,25 @@ def rtsp_table(seconds):
             ("camera_glue build, 25 fps", 25, unix_build),
             ("camera_glue build, 120 fps", 120, unix_build),
         ]
+    gc_rows = []
     for label, fps, binary in configs:
         port = free_port()
-        server = SimServer({"fps": fps, "rtsp_port": port}, binary=binary)
+        server = SimServer({"fps": fps, "rtsp_port": port, "diagnostics": 1}, binary=binary)
         try:
             backend = json.loads(get(server, "/status").body)["backend"]
-            results, cpu = mixed_viewers_run(server, port, each, seconds)
+            results, cpu, _ = mixed_viewers_run(server, port, each, seconds)
+            # The same, RTSP viewers only: GC bytes per RTSP frame per viewer.
+            gc_rows.append(("%s [%s]" % (label, backend), mixed_viewers_run(server, port, each, 3, 0)[2]))
         finally:
             server.stop()
         r, m = results["rtsp"], results["mjpeg"]
         cells = ("%s [%s]" % (label, backend), statistics.mean(r), min(r), statistics.mean(m), min(m), cpu)
         print("| %s | %.1f / %.1f | %.1f / %.1f | %.0f |" % cells)
+    print()
+    print("| sim, %d RTSP viewers alone | GC bytes per RTSP frame per viewer |" % each)
+    print("| --- | ---: |")
+    for label, gc_bytes in gc_rows:
+        print("| %s | %.0f |" % (label, gc_bytes))
     print()
 
 
