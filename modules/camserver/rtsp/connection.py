@@ -56,7 +56,7 @@ class RtspConnection(Connection):
         self.outbox = None  # a reply for the streamer to send between frames
         self.outbox_sent = asyncio.Event()
         self.viewer = None
-        self.cseq = None
+        self.cseq = None  # of the request being handled, for an error raised out of _serve
         self.ts_base = 0  # RTP timestamp of the frame captured at us_base
         self.us_base = None
 
@@ -114,6 +114,7 @@ class RtspConnection(Connection):
             self.listener.requests += 1
             if not await self._answer(request):
                 return
+            self.cseq = None  # (an error before the next head is parsed is no answer to this one)
             self.rest()
 
     def rest(self):
