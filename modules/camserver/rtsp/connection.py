@@ -361,6 +361,9 @@ class RtspConnection(Connection):
         except OSError as e:
             log.trace("%s: rtsp stream ended: %s", self.peer, e)
             self.task.cancel()  # the control connection goes too: it cannot be framed any more
+        except Exception as e:  # a bug must cost this client, never the server
+            log.error("%s: rtsp stream failed: %r", self.peer, e)
+            self.task.cancel()
         finally:
             hub.remove_viewer(viewer)
             service.playing -= 1
