@@ -23,11 +23,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "rtsp"))
 
 from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
 from httpclient import Conn, MjpegReader, get  # noqa: E402
+from rtspclient import RtspClient  # noqa: E402
 from run import machine  # noqa: E402  (bench/run.py: the machine line both tables carry)
-from simserver import ROOT, sim_env  # noqa: E402
+from simserver import ROOT, free_port, sim_env  # noqa: E402
 
 CORE_HZ = 240e6
 VIEWERS = 4
@@ -74,8 +76,10 @@ ROWS = {
     "vga": ("one MJPEG frame to one of 4 viewers, VGA", 60e3, 35e3),
     "svga": ("one MJPEG frame to one of 4 viewers, SVGA", None, None),
     "uxga": ("one MJPEG frame to one of 4 viewers, UXGA", None, None),
+    "rtsp_vga": ("one RTSP frame (RTP/JPEG, TCP interleaved) to one of 4 viewers, VGA", None, None),
 }
-FRAMESIZE = {"vga": 10, "svga": 11, "uxga": 15}
+FRAMESIZE = {"vga": 10, "svga": 11, "uxga": 15, "rtsp_vga": 10}
+RTSP_ROWS = ("rtsp_vga",)
 
 
 class Phase:
@@ -115,13 +119,14 @@ def requests(phase, conn, paths, count, pause=0, headers=None):
 
 
 class Viewers:
-    """VIEWERS MJPEG clients counting the parts they receive."""
+    """VIEWERS MJPEG (or RTSP, TCP interleaved) clients counting the frames they receive."""
 
-    def __init__(self, server):
+    def __init__(self, server, rtsp=False):
         self.frames = [0] * VIEWERS
         self.errors = []
         self.stopping = False
-        self.threads = [threading.Thread(target=self._watch, args=(i, server)) for i in range(VIEWERS)]
+        watch = self._watch_rtsp if rtsp else self._watch
+        self.threads = [threading.Thread(target=watch, args=(i, server)) for i in range(VIEWERS)]
         for t in self.threads:
             t.start()
 
@@ -134,6 +139,19 @@ class Viewers:
                     reader.next_part()
                     self.frames[i] += 1
         except Exception as e:  # raised by stop(): a thread cannot fail the run itself
+            self.errors.append("viewer %d: %r" % (i, e))
+
+    def _watch_rtsp(self, i, server):
+        try:
+            client = RtspClient(server.host, server.rtsp_port, timeout=60, source="127.0.0.%d" % (10 + i))
+            try:
+                client.play_tcp()
+                while not self.stopping:
+                    client.frame_tcp()  # a whole frame: up to its marker bit
+                    self.frames[i] += 1
+            finally:
+                client.close()
+        except Exception as e:
             self.errors.append("viewer %d: %r" % (i, e))
 
     def wait(self, each):
@@ -156,7 +174,7 @@ def stream_phase(phase, conn, row, seconds):
     conn.request("GET", "/control?var=framesize&val=%d" % FRAMESIZE[row])
     reply = conn.read_reply()
     assert reply.status == 200, reply.body
-    viewers = Viewers(phase.server)
+    viewers = Viewers(phase.server, rtsp=row in RTSP_ROWS)
     try:
         viewers.wait(5)  # attached and past the size change
         box = {}
@@ -227,7 +245,9 @@ def refusal_phase(phase, server, count):
 def measure(binary, tag, only, top, quick, extra):
     """{row: (instructions per operation, note, Dump)} for one binary."""
     scale = 1 if quick else 2
-    server = CallgrindServer(dict(SETTINGS, **extra), binary=binary, tag=tag)
+    rtsp_port = free_port()
+    server = CallgrindServer(dict(SETTINGS, rtsp_port=rtsp_port, **extra), binary=binary, tag=tag)
+    server.rtsp_port = rtsp_port
     results = {}
     try:
         conn = Conn(server.host, server.port, timeout=60)

@@ -10,6 +10,8 @@ started in the same run. Prints markdown tables (paste them into docs/benchmarks
    and the GC bytes camserver allocates per response.
 2. 8 MJPEG viewers with the sim at 25 fps and uncapped: fps per viewer, the
    server's CPU share, GC bytes per frame per viewer.
+3. 4 RTSP (TCP interleaved) + 4 MJPEG viewers of the same hub, 25 fps and uncapped:
+   fps per viewer of each kind and the server's CPU share (--rtsp: only this table).
 """
 
 import json
@@ -25,8 +27,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "rtsp"))
 
 from httpclient import Conn, MjpegReader, get  # noqa: E402
+from rtspclient import RtspClient  # noqa: E402
 from simserver import MPY_OUT, ROOT, SimServer, free_port, micropython_binary  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -178,7 +182,104 @@ def viewers_run(server, viewers, seconds):
     }
 
 
+def mixed_viewers_run(server, rtsp_port, each, seconds, mjpeg=None):
+    """`each` RTSP viewers (TCP interleaved, whole frames counted at the marker bit) and `mjpeg`
+    (default: as many) MJPEG viewers of the same hub for `seconds`: fps per viewer of each kind,
+    server CPU, GC bytes per frame sent."""
+    mjpeg = each if mjpeg is None else mjpeg
+    results = {"rtsp": [], "mjpeg": []}
+    errors = []
+    stop = time.monotonic() + seconds
+
+    def count(kind, next_frame):
+        frames = 0
+        start = time.perf_counter()
+        while time.monotonic() < stop:
+            next_frame()
+            frames += 1
+        results[kind].append(frames / (time.perf_counter() - start))
+
+    def rtsp_viewer(i):
+        try:
+            client = RtspClient(server.host, rtsp_port, source="127.0.0.%d" % (10 + i))
+            try:
+                client.play_tcp()
+                count("rtsp", client.frame_tcp)
+            finally:
+                client.close()
+        except Exception as e:
+            errors.append("rtsp viewer %d: %r" % (i, e))
+
+    def mjpeg_viewer(i):
+        try:
+            with MjpegReader(server.host, server.port, timeout=10, source="127.0.0.%d" % (10 + i)) as reader:
+                count("mjpeg", reader.next_part)
+        except Exception as e:
+            errors.append("mjpeg viewer %d: %r" % (i, e))
+
+    threads = [threading.Thread(target=rtsp_viewer, args=(i,)) for i in range(each)]
+    threads += [threading.Thread(target=mjpeg_viewer, args=(i,)) for i in range(mjpeg)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
+    time.sleep(max(1.0, stop - time.monotonic() - 2.5))
+    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
+    # GC bytes per frame sent over a 1 s window (meaningful for one kind of viewer at a time).
+    sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
+    get(server, "/test/gc?action=start")
+    time.sleep(1.0)
+    allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"]
+    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
+    for t in threads:
+        t.join(30)
+    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != each + mjpeg:
+        raise RuntimeError("viewers failed: %s" % "; ".join(errors))
+    return results, cpu * 100, allocated / max(1, sent)
+
+
+def rtsp_table(seconds):
+    each = 4
+    print("## %d RTSP + %d MJPEG viewers of one hub (VGA, ~30 kB frames; %s)" % (each, each, machine()))
+    print()
+    print(
+        "| sim | RTSP fps per viewer (mean / min) | MJPEG fps per viewer (mean / min)"
+        " | server CPU (% of a core) |"
+    )
+    print("| --- | ---: | ---: | ---: |")
+    configs = [("25 fps", 25, None), ("uncapped (120 fps)", 120, None)]
+    unix_build = os.path.join(ROOT, "build", "unix", "micropython")
+    if os.path.exists(unix_build):
+        configs += [
+            ("camera_glue build, 25 fps", 25, unix_build),
+            ("camera_glue build, 120 fps", 120, unix_build),
+        ]
+    gc_rows = []
+    for label, fps, binary in configs:
+        port = free_port()
+        server = SimServer({"fps": fps, "rtsp_port": port, "diagnostics": 1}, binary=binary)
+        try:
+            backend = json.loads(get(server, "/status").body)["backend"]
+            results, cpu, _ = mixed_viewers_run(server, port, each, seconds)
+            # The same, RTSP viewers only: GC bytes per RTSP frame per viewer.
+            gc_rows.append(("%s [%s]" % (label, backend), mixed_viewers_run(server, port, each, 3, 0)[2]))
+        finally:
+            server.stop()
+        r, m = results["rtsp"], results["mjpeg"]
+        cells = ("%s [%s]" % (label, backend), statistics.mean(r), min(r), statistics.mean(m), min(m), cpu)
+        print("| %s | %.1f / %.1f | %.1f / %.1f | %.0f |" % cells)
+    print()
+    print("| sim, %d RTSP viewers alone | GC bytes per RTSP frame per viewer |" % each)
+    print("| --- | ---: |")
+    for label, gc_bytes in gc_rows:
+        print("| %s | %.0f |" % (label, gc_bytes))
+    print()
+
+
 def main():
+    if "--rtsp" in sys.argv:
+        rtsp_table(5 if QUICK else 8)
+        return
     n = 100 if QUICK else 300
     rounds = 1 if QUICK else 3
     # microdot comes from the venv this script runs under (make bench: .venv/bin/python).
@@ -276,6 +377,7 @@ def main():
         cells = (label, r["mean"], r["min"], r["cpu"], r["gc_per_frame"])
         print("| %s | %.1f / %.1f | %.0f | %.0f |" % cells)
     print()
+    rtsp_table(seconds)
 
 
 def machine():

@@ -90,6 +90,8 @@ def sim_args(port, settings):
     """The `-m camserver.host` arguments that serve the simulated camera on 127.0.0.1:port."""
     args = ["-m", "camserver.host", "host=127.0.0.1", "port=%d" % port, "frames_dir=" + FRAMES]
     args += ["%s=%s" % (k, int(v) if isinstance(v, bool) else v) for k, v in dict(settings).items()]
+    if "rtsp_port" not in settings:
+        args.append("rtsp_port=0")  # (tests run servers side by side: RTSP only where a test asks)
     return args
 
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs the Debian packages the tests drive (chromium, ffmpeg, curl, GStreamer's
-# multipartdemux, valgrind for the instruction counts, and gcc/cmake for the
+# multipartdemux and rtspsrc, valgrind for the instruction counts, and gcc/cmake for the
 # C send-loop tests and board checks) when they are
 # missing: with apt-get when running as root (as CI does), otherwise stops with
 # the exact command to run. A missing tool never turns into a skipped test.
@@ -16,6 +16,8 @@ command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
 gst_plugin() { command -v gst-inspect-1.0 >/dev/null 2>&1 && gst-inspect-1.0 "$1" >/dev/null 2>&1; }
 gst_plugin multipartdemux || missing+=(gstreamer1.0-plugins-good)
 gst_plugin jpegdec || missing+=(gstreamer1.0-plugins-good)
+gst_plugin rtspsrc || missing+=(gstreamer1.0-plugins-good)  # RTSP client tests (tests/rtsp)
+gst_plugin rtpjpegdepay || missing+=(gstreamer1.0-plugins-good)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing ${missing[*]} with apt-get"

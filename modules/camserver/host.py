@@ -48,6 +48,7 @@ def main(argv):
     config = dict(settings.DEFAULTS)
     config["host"] = "127.0.0.1"
     config["port"] = 8080
+    config["rtsp_port"] = 8554  # (554 needs privileges on a host)
     if path:
         data = settings.read_file(path)
         if data:

@@ -28,13 +28,15 @@ class Server:
         self.config = config
         self.router = router
         self.more_ports = []
+        self.rtsp = None  # the RTSP service when rtsp_port is on (its counters go to /status)
         self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
         self.on_listening = None  # called once every port is bound (the boot's health check)
 
-    def add_port(self, port, router):
-        """Also serve router on port (bound when run() starts)."""
-        self.more_ports.append((port, router))
+    def add_port(self, port, router, protocol=None, name="stream"):
+        """Also serve router on port (bound when run() starts); protocol: its connection
+        class (None: HTTP), name: what the log line calls it."""
+        self.more_ports.append((port, router, protocol, name))
 
     def stats(self, collect=False):
         """Counters for /status. collect=True runs gc.collect() first and reads the heap
@@ -51,6 +53,7 @@ class Server:
             "refused": lst.refused,
             "evicted": lst.evicted,
             "requests": lst.requests,
+            "rtsp": self.rtsp.stats() if self.rtsp is not None else {"port": 0, "sessions": 0},
             "heap": self._heap(collect),
         }
 
@@ -75,9 +78,12 @@ class Server:
         """Bind, announce, and serve until cancelled."""
         port = self.config["port"] if port is None else port
         self.listener.bind(self.config["host"], port, self.router)
-        for more, router in self.more_ports:
-            self.listener.bind(self.config["host"], more, router)
-            log.info("stream also on port %d", more)
+        for more, router, protocol, name in self.more_ports:
+            if protocol is None:
+                self.listener.bind(self.config["host"], more, router)
+            else:
+                self.listener.bind(self.config["host"], more, router, protocol)
+            log.info("%s also on port %d", name, more)
         if self.on_listening is not None:
             self.on_listening()
         if address is not None:

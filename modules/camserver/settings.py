@@ -22,7 +22,8 @@ DEFAULTS = {
     "chunk_size": 4096,  # bytes per socket write; 4096 beats the 1460 MSS (hardening 3 in the README)
     "nodelay": True,  # TCP_NODELAY on every accepted socket (hardening 2 in the README)
     # The board's lwIP has 20 sockets (CONFIG_LWIP_MAX_SOCKETS, firmware/sdkconfig.streaming):
-    # these 12, the one that gets the 503, the listeners on 80 and 81, spare.
+    # these 12 (an RTSP UDP session's two sockets take two of them), the one that gets the 503,
+    # the listeners on 80, 81 and 554, spare.
     "max_connections": 12,
     "max_per_peer": 6,  # connections one client address may hold, so one host cannot take every slot
     "backlog": 4,
@@ -50,6 +51,8 @@ DEFAULTS = {
     "auth_user": "",  # Basic/Digest auth guards every route when either is set
     "auth_password": "",
     "auth_guesses": 5,  # wrong credentials in a row before an address must wait (0: no limit)
+    "rtsp_port": 554,  # RTSP (RTP/JPEG) on this port; 0: off (the host and sim use 8554)
+    "rtsp_timeout_s": 60,  # an RTSP session with no request (or RTCP) from its client for this long ends
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
     # -- device (Wi-Fi) --

@@ -80,6 +80,14 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         stream_router.add("GET", "/stream", routes.stream)
         stream_router.add("GET", "/", stream_root)
         server.add_port(config["port"] + 1, stream_router)
+    if config["rtsp_port"]:
+        # RTSP clients get the same frames from the same hub, within the same connection budget,
+        # behind the same credentials (no Host or Origin rules: there is no browser).
+        from camserver.rtsp.connection import RtspConnection
+        from camserver.rtsp.service import RtspService
+
+        server.rtsp = RtspService(config, hub, guards.auth, server.listener)
+        server.add_port(config["rtsp_port"], server.rtsp, RtspConnection, "rtsp")
     return server, hub, persist
 
 

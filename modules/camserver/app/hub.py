@@ -70,6 +70,17 @@ class FrameHub:
         finally:
             self.captures -= 1
 
+    def delivered(self, viewer, seq, shared, length, now):
+        """A viewer that had sent up to frame seq has now sent shared (length bytes, at now):
+        counts it, and the frames it skipped. Returns the seq the viewer is at."""
+        if shared.seq > seq:
+            if seq and shared.seq > seq + 1:
+                self.skipped += shared.seq - seq - 1
+            seq = shared.seq
+        self.sent += 1
+        viewer.sent(length, now)
+        return seq
+
     def add_viewer(self, viewer):
         self.viewers.append(viewer)
         self.wake.set()

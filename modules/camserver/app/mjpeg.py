@@ -81,6 +81,7 @@ class MjpegStream(StreamBody):
         # This loop runs per frame per viewer: what it uses is looked up once, here.
         take = hub.take_newer
         drop = buffers.drop
+        delivered = hub.delivered
         new_frame = hub.new_frame
         write_now = out.write_now
         ticks_ms = time.ticks_ms
@@ -126,12 +127,7 @@ class MjpegStream(StreamBody):
             finally:
                 drop(shared, conn)
             last = ticks_ms()
-            if shared.seq > seq:
-                if seq and shared.seq > seq + 1:
-                    hub.skipped += shared.seq - seq - 1
-                seq = shared.seq
-            hub.sent += 1
-            viewer.sent(length, last)
+            seq = delivered(viewer, seq, shared, length, last)
 
     def _client_gone(self, sock):
         """Non-blocking check whether the client closed or reset its connection."""

@@ -55,6 +55,30 @@ def parse_head(buf, start, end, limits, request, mv=None):
     after the blank line, or None if more bytes are needed. Raises HTTPError for
     a head that can never be valid. mv is a memoryview of buf, passed by callers
     that keep one so parsing does not allocate it."""
+    head_end = frame_head(buf, start, end, limits)
+    if head_end is None:
+        return None
+    line_end = buf.find(b"\r\n", start, end)  # (found again: cheaper than a tuple from frame_head)
+    if mv is None:
+        mv = memoryview(buf)
+    check_bytes(buf, start, head_end + 4)
+    try:
+        _request_line(buf, mv, start, line_end, request)
+        if head_end > line_end:
+            parse_headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
+    except UnicodeError:
+        # MicroPython's str() checks UTF-8 whatever encoding is named; bytes that are not
+        # valid UTF-8 in a target or header are rejected rather than guessed at.
+        raise HTTPError(400, "request head is not valid UTF-8", close=True)
+    if request.version == 11 and "host" not in request.headers:
+        raise HTTPError(400, "HTTP/1.1 request without Host", close=True)
+    return head_end + 4
+
+
+def frame_head(buf, start, end, limits, too_large=431):
+    """Where the head in buf[start:end] ends (the index of its blank line's CRLF CRLF), or None
+    while it is incomplete. HTTPError 414 for a long request line, 400 for an empty one,
+    too_large for a head over max_header_bytes. (Also the RTSP codec's framing.)"""
     line_end = buf.find(b"\r\n", start, end)
     # Too long is too long whether or not the line is complete yet.
     if (end if line_end < 0 else line_end) - start > limits.request_line:
@@ -66,26 +90,13 @@ def parse_head(buf, start, end, limits, request, mv=None):
     head_end = buf.find(b"\r\n\r\n", line_end - 2 if line_end - 2 > start else start, end)
     # An incomplete head that fills the buffer can never complete.
     if (end - start >= limits.header_bytes) if head_end < 0 else (head_end + 4 - start > limits.header_bytes):
-        raise HTTPError(431, "request head larger than %d bytes" % limits.header_bytes, close=True)
+        raise HTTPError(too_large, "request head larger than %d bytes" % limits.header_bytes, close=True)
     if head_end < 0:
         return None
-    if mv is None:
-        mv = memoryview(buf)
-    _check_bytes(buf, start, head_end + 4)
-    try:
-        _request_line(buf, mv, start, line_end, request)
-        if head_end > line_end:
-            _headers(buf, mv, line_end + 2, head_end + 2, limits, request.headers)
-    except UnicodeError:
-        # MicroPython's str() checks UTF-8 whatever encoding is named; bytes that are not
-        # valid UTF-8 in a target or header are rejected rather than guessed at.
-        raise HTTPError(400, "request head is not valid UTF-8", close=True)
-    if request.version == 11 and "host" not in request.headers:
-        raise HTTPError(400, "HTTP/1.1 request without Host", close=True)
-    return head_end + 4
+    return head_end
 
 
-def _check_bytes(buf, start, stop):
+def check_bytes(buf, start, stop):  # (also the RTSP codec's: rtsp/codec.py)
     """400 for a head whose CR and LF are not all CRLF pairs, and for DEL anywhere in it.
     Lenient parsers that split lines differently are what request smuggling exploits. (The
     other control bytes: the request target is checked in _request_line, header names go
@@ -156,7 +167,7 @@ def _request_line(buf, mv, start, end, request):
     return request.reset(method, path, str(mv[query + 1 : space], "latin-1"), version, None)
 
 
-def _headers(buf, mv, pos, stop, limits, headers):
+def parse_headers(buf, mv, pos, stop, limits, headers):  # (also the RTSP codec's)
     """Fill headers from the "Name: value\\r\\n" lines in buf[pos:stop]."""
     count = 0
     while pos < stop:

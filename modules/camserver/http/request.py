@@ -59,6 +59,12 @@ class Request:
         """The client's "ip:port" ("" without a connection)."""
         return self.conn.peer if self.conn is not None else ""
 
+    def digest_uri(self):
+        """The target as the client wrote it: what Digest credentials sign."""
+        if self.query_string:
+            return self.path + "?" + self.query_string
+        return self.path
+
     @property
     def query(self):
         """The query parameters as a dict, parsed on first use."""

@@ -110,10 +110,7 @@ class Auth:
                     return None
                 throttle.failed(address)
             elif scheme_is(value, "digest"):
-                uri = request.path
-                if request.query_string:
-                    uri = uri + "?" + request.query_string
-                verdict = self.digest.verify(value[7:], request.method, uri)
+                verdict = self.digest.verify(value[7:], request.method, request.digest_uri())
                 if verdict == digest.OK:
                     throttle.passed(address)
                     return None

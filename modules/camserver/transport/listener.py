@@ -1,8 +1,9 @@
 """The listener: accept, socket options, max_connections — and nothing else.
 
-One Listener serves every listening socket (the main port, and the stream
-port when it is on), each with its own router: one connection list, one
-budget, one watchdog. Each accepted socket gets its own Connection task.
+One Listener serves every listening socket (the main port, the stream port
+and the RTSP port when they are on), each with its own router (and, for RTSP,
+its own connection class): one connection list, one budget, one watchdog.
+Each accepted socket gets its own Connection task.
 The budget cannot be starved by clients that do nothing: when every slot is
 taken (or the newcomer's address already holds max_per_peer), a connection
 doing nothing makes room (transport/eviction.py says which). Only when every
@@ -56,6 +57,7 @@ class Listener:
         self.max_connections = config["max_connections"]
         self.max_per_peer = config["max_per_peer"]
         self.connections = []
+        self.reserved = 0  # slots held by something other than a connection (an RTSP UDP session)
         self.accepted = 0
         self.refused = 0
         self.evicted = 0
@@ -63,18 +65,19 @@ class Listener:
         self._lingering = []  # refused sockets whose 503 is still being read
         self._accepted = asyncio.Event()  # wakes the watchdog when a first connection comes
         self._refusal = _refusal(extra_headers)
-        self.sockets = []  # (listening socket, the router its clients get)
+        self.sockets = []  # (listening socket, the router its clients get, their connection class)
 
-    def bind(self, host, port, router):
+    def bind(self, host, port, router, protocol=Connection):
         """Open a listen socket whose clients router serves (synchronous, so a busy port
-        fails at start)."""
+        fails at start). protocol: the connection class (RTSP has its own, with its service
+        in place of a router)."""
         addr = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
         sock.listen(self.config["backlog"])
         sock.setblocking(False)
-        self.sockets.append((sock, router))
+        self.sockets.append((sock, router, protocol))
         return sock
 
     async def serve(self):
@@ -82,10 +85,10 @@ class Listener:
         on one socket at a time), with the one watchdog."""
         tasks = [asyncio.create_task(self._watchdog())]
         try:
-            for sock, router in self.sockets[1:]:
-                tasks.append(asyncio.create_task(self._accept_loop(sock, router)))
-            sock, router = self.sockets[0]
-            await self._accept_loop(sock, router)
+            for sock, router, protocol in self.sockets[1:]:
+                tasks.append(asyncio.create_task(self._accept_loop(sock, router, protocol)))
+            sock, router, protocol = self.sockets[0]
+            await self._accept_loop(sock, router, protocol)
         finally:
             for task in tasks:
                 task.cancel()
@@ -93,8 +96,8 @@ class Listener:
 
     def close(self):
         """Close the listen sockets and every connection (idempotent)."""
-        for sock, _ in self.sockets:
-            sock.close()
+        for entry in self.sockets:
+            entry[0].close()
         self.sockets = []
         for conn in list(self.connections):
             conn.task.cancel()
@@ -102,7 +105,7 @@ class Listener:
             conn.sock.close()
             self.release(conn)
 
-    async def _accept_loop(self, sock, router):
+    async def _accept_loop(self, sock, router, protocol):
         while True:
             yield core._io_queue.queue_read(sock)
             try:
@@ -117,7 +120,7 @@ class Listener:
                 continue
             try:
                 sockopts.apply(client, self.config)
-                conn = Connection(self, router, client, addr, host)
+                conn = protocol(self, router, client, addr, host)
                 conn.task = asyncio.create_task(conn.run())
             except Exception as e:  # OSError from the options, MemoryError: this client only
                 log.warning("%s: not served: %r", peer_text(addr), e)
@@ -137,7 +140,7 @@ class Listener:
                 mine += 1
         if mine >= self.max_per_peer:
             return self._evict(host)
-        if len(self.connections) >= self.max_connections:
+        if len(self.connections) + self.reserved >= self.max_connections:
             return self._evict(None)
         return True
 

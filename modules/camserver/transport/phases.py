@@ -11,3 +11,4 @@ REVOKED = 6  # not a phase: why the task was cancelled (the camera needed the fr
 # A body the route reads itself (transport/body.py), one block per phase: 408 like READING, but
 # never taken for a half-sent head by the eviction (a firmware upload is real work).
 UPLOADING = 7
+SESSION = 8  # an RTSP session between requests: its deadline is the session's timeout (rtsp/)

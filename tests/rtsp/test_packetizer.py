@@ -1,0 +1,186 @@
+"""RtpJpeg (Python fallback, and camera_glue's C class when the binary has it) through a real
+loopback socket: every frame depayloaded per RFC 2435 decodes to the original's pixels, with
+the right packet boundaries, marker bit, sequence numbers (across the 16-bit wrap), timestamps
+and RTP payload count; a reader slower than the sender makes send() return False and resume."""
+
+import io
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+from PIL import Image
+from simserver import ROOT, ensure_built, sim_binary, sim_env
+
+sys.path.insert(0, os.path.dirname(__file__))
+from rtpjpeg import Fragment, Rtp, depayload  # noqa: E402
+
+C_BINARIES = [
+    os.environ.get("MICROPYTHON", ""),
+    os.path.join(ROOT, "build", "unix", "micropython"),
+    "/work/unixbin/micropython",
+]
+
+
+def c_binary():
+    for path in C_BINARIES:
+        if path and os.path.exists(path):
+            done = subprocess.run([path, "-c", "from camera_glue import RtpJpeg"], capture_output=True)
+            if done.returncode == 0:
+                return path
+    return None
+
+
+def make_jpegs(tmp_path, **options):
+    """Three distinct JPEGs from Pillow (the camera's kind: baseline, standard Huffman tables)."""
+    paths = []
+    for i in range(3):
+        img = Image.new("RGB", (320, 240))
+        px = img.load()
+        for y in range(240):
+            for x in range(320):
+                px[x, y] = ((x * 7 + i * 40) & 255, (y * 5) & 255, ((x ^ y) + i * 90) & 255)
+        path = tmp_path / ("f%d.jpg" % i)
+        img.save(path, "JPEG", quality=85, **options)
+        paths.append(str(path))
+    return paths
+
+
+def feed(binary, port, mode, max_payload, first_seq, paths):
+    ensure_built()
+    env = sim_env()
+    script = os.path.join(os.path.dirname(__file__), "feed_rtp.py")
+    args = [binary, script, str(port), mode, str(max_payload), str(first_seq), *paths]
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def read_tcp_slowly(conn, total_frames):
+    """(channel, packet) pairs, read a few hundred bytes at a time with pauses."""
+    data = bytearray()
+    packets = []
+    frames = 0
+    while frames < total_frames:
+        chunk = conn.recv(700)
+        if not chunk:
+            break
+        data += chunk
+        time.sleep(0.0005)
+        while len(data) >= 4:
+            assert data[0] == 0x24, "interleaved packets start with $"
+            channel, length = struct.unpack("!BH", data[1:4])
+            if len(data) < 4 + length:
+                break
+            packets.append((channel, bytes(data[4 : 4 + length])))
+            if Rtp(data[4 : 4 + length]).marker:
+                frames += 1
+            del data[: 4 + length]
+    return packets
+
+
+def binaries():
+    return [pytest.param("python", id="python"), pytest.param("c", id="camera_glue")]
+
+
+def pick(kind):
+    if kind == "python":
+        return sim_binary()
+    path = c_binary()
+    if path is None:
+        pytest.skip("no MicroPython binary with camera_glue.RtpJpeg (built by the camera_glue side)")
+    return path
+
+
+def check_frames(packets, paths, max_payload, first_seq):
+    frames = []
+    current = []
+    for rtp in packets:
+        assert rtp.version == 2 and rtp.padding == 0 and rtp.extension == 0 and rtp.csrc_count == 0
+        assert rtp.payload_type == 26 and rtp.ssrc == 0x12345678
+        current.append(rtp)
+        if rtp.marker:
+            frames.append(current)
+            current = []
+    assert not current, "a frame without its marker packet"
+    assert len(frames) == len(paths)
+    seq = first_seq
+    payload_bytes = 0
+    for i, (frame, path) in enumerate(zip(frames, paths, strict=True)):
+        for n, rtp in enumerate(frame):
+            assert rtp.seq == seq & 0xFFFF
+            seq += 1
+            assert rtp.timestamp == 90000 * i + 7
+            assert rtp.marker == (n == len(frame) - 1)
+            frag = Fragment(rtp.payload)
+            assert len(frag.data) <= max_payload
+            if n < len(frame) - 1:
+                assert len(frag.data) == max_payload, "only the last fragment is short"
+            assert (frag.tables is not None) == (n == 0), "tables in the first fragment only"
+            payload_bytes += len(rtp.payload)
+        original = Image.open(path)
+        rebuilt = Image.open(io.BytesIO(depayload(frame)))
+        assert rebuilt.size == original.size
+        assert rebuilt.tobytes() == original.convert("RGB").tobytes()
+    return seq, payload_bytes
+
+
+def finish(proc):
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "again True" in out, out
+    done = [line for line in out.splitlines() if line.startswith("done")][0].split()
+    return out, done
+
+
+OPTIONS = [{}, {"subsampling": 1}, {"restart_marker_rows": 2}]
+
+
+@pytest.mark.parametrize("kind", binaries())
+@pytest.mark.parametrize("options", OPTIONS, ids=["420", "422", "dri"])
+def test_tcp_slow_reader(kind, options, tmp_path):
+    binary = pick(kind)
+    paths = make_jpegs(tmp_path, **options)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    proc = feed(binary, server.getsockname()[1], "tcp", 1400, 65534, paths)
+    server.settimeout(20)
+    conn, _ = server.accept()
+    conn.settimeout(20)
+    with conn:
+        raw = read_tcp_slowly(conn, len(paths))
+    server.close()
+    out, done = finish(proc)
+    assert done[1] == kind
+    assert int(done[3]) > 0, "the slow reader never made send() return False: " + out
+    assert all(channel == 0 for channel, _ in raw)
+    seq, payload_bytes = check_frames([Rtp(p) for _, p in raw], paths, 1400, 65534)
+    assert int(done[5]) == len(raw) and int(done[7]) == payload_bytes
+    if "restart_marker_rows" in options:
+        frag = Fragment(Rtp(raw[0][1]).payload)
+        assert frag.jpeg_type in (64, 65) and frag.dri > 0 and frag.restart == b"\xff\xff"
+
+
+@pytest.mark.parametrize("kind", binaries())
+def test_udp_datagrams(kind, tmp_path):
+    binary = pick(kind)
+    paths = make_jpegs(tmp_path)
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(20)
+    proc = feed(binary, receiver.getsockname()[1], "udp", 500, 100, paths)
+    packets = []
+    frames = 0
+    while frames < len(paths):
+        rtp = Rtp(receiver.recv(4096))
+        packets.append(rtp)
+        frames += rtp.marker
+    receiver.close()
+    finish(proc)
+    check_frames(packets, paths, 500, 100)
