@@ -2,16 +2,9 @@
 
 import socket
 import statistics
-import struct
 import time
 
-from httpclient import Conn, MjpegReader, get
-
-
-def _reset(sock):
-    # SO_LINGER 0: close() sends RST, like a browser tab being killed.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.close()
+from httpclient import Conn, MjpegReader, get, reset
 
 
 def _abort_stream_mid_frame(server):
@@ -22,7 +15,7 @@ def _abort_stream_mid_frame(server):
     while got < 200000:  # several frames in: the server is mid-send, the socket full
         got += len(sock.recv(65536))
     time.sleep(0.2)  # let the server's send buffer fill so the reset lands mid-frame
-    _reset(sock)
+    reset(sock)
 
 
 def test_client_reset_mid_body_is_silent_at_default_level(sim):
