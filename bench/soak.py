@@ -14,17 +14,13 @@ Prints one line per check and exits non-zero if one fails.
 """
 
 import json
-import os
 import random
 import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-from httpclient import MjpegReader, get, reset, stalled_stream  # noqa: E402
-from simserver import SimServer  # noqa: E402
+from httpclient import MjpegReader, get, reset, stalled_stream
+from simserver import SimServer
 
 LOCK = threading.Lock()
 
