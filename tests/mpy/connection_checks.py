@@ -18,6 +18,7 @@ from camserver import settings
 from camserver.http.errors import HTTPError
 from camserver.http.response import Response, StreamBody
 from camserver.router import Router
+from camserver.transport import sockopts
 from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
 from camserver.transport.phases import IDLE, READING, SENDING, UNTIMED
@@ -420,6 +421,36 @@ def test_a_body_larger_than_max_body_is_413_and_chunked_bodies_501():
         await rig.ended()
 
     run(main2)
+
+
+class Recorder:
+    """A real TCP socket that notes the options set on it (MicroPython has no getsockopt)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.calls = []
+
+    def setblocking(self, flag):
+        self.calls.append(("blocking", flag))
+        self.sock.setblocking(flag)
+
+    def setsockopt(self, level, option, value):
+        self.calls.append((level, option, value))
+        self.sock.setsockopt(level, option, value)  # the kernel must take it
+
+
+def test_accepted_sockets_get_nodelay_unless_turned_off():
+    config = dict(settings.DEFAULTS)
+    sock = Recorder()
+    sockopts.apply(sock, config)
+    # Non-blocking, and TCP_NODELAY (IPPROTO_TCP 6, option 1): the head goes out at once.
+    assert sock.calls == [("blocking", False), (6, 1, 1)], sock.calls
+    sock.sock.close()
+    config.update(nodelay=0, send_buffer=32768)
+    sock = Recorder()
+    sockopts.apply(sock, config)
+    assert sock.calls == [("blocking", False), (socket.SOL_SOCKET, 7, 32768)], sock.calls
+    sock.sock.close()
 
 
 check.run(globals())
