@@ -319,11 +319,7 @@ def test_a_client_closing_mid_response_frees_the_slot_and_the_frame():
         head = await rig.receive(lambda data: b"\r\n\r\n" in data)
         assert b"Content-Length: %d\r\n" % len(BIG) in head
         rig.client.close()
-        for _ in range(ROUNDS):
-            if rig.conn.task.done():
-                break
-            await asyncio.sleep_ms(0)
-        assert rig.conn.task.done() and rig.conn not in rig.listener.connections
+        await rig.ended()
         assert [hold.closed for hold in rig.holds] == [1]  # the frame went back exactly once
 
     run(main)
@@ -334,13 +330,8 @@ def test_a_stalled_client_is_dropped_and_its_frame_given_back():
         rig.send(b"GET /big HTTP/1.1\r\nHost: c\r\n\r\n")
         await rig.settle(SENDING)
         rig.conn.stop(SENDING)  # what the watchdog does after send_timeout_ms
-        for _ in range(ROUNDS):
-            if rig.conn.task.done():
-                break
-            await asyncio.sleep_ms(0)
-        assert rig.conn.task.done() and rig.conn not in rig.listener.connections
+        await rig.ended()
         assert [hold.closed for hold in rig.holds] == [1]
-        rig.client.close()
 
     run(main)
 
