@@ -30,7 +30,12 @@ async def send(out, request, response, extra):
     # The kind of body, told once: generators have send() too, which is why streams are
     # told apart by class.
     if isinstance(body, StreamBody):
-        return await _stream(out, request, response, body, extra)
+        # Raw, and ended by closing: never kept. Sent from here, not from a writer coroutine of
+        # its own, because every frame's wake-up resumes through each level of this await chain.
+        await out.write(serialise_head(response, body.length, request.version, False, extra, date.line()))
+        if request.method != "HEAD":
+            await body.send(out)
+        return False
     if hasattr(body, "__next__"):
         return await _pieces(out, request, response, body, extra)
     # A buffer: the body nearly every response has, so written here rather than by a writer
@@ -53,14 +58,6 @@ async def send(out, request, response, extra):
         if written < length:
             await out.finish(body, written, length)
     return keep
-
-
-async def _stream(out, request, response, body, extra):
-    # A stream ends when the connection does: never kept.
-    await out.write(serialise_head(response, body.length, request.version, False, extra, date.line()))
-    if request.method != "HEAD":
-        await body.send(out)
-    return False
 
 
 async def _pieces(out, request, response, body, extra):
