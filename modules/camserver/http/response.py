@@ -58,14 +58,6 @@ def text(status, message, headers=None):
     return Response(message + "\n", status, "text/plain", headers)
 
 
-def error(e):
-    """The reply to an HTTPError: its status and reason, and the end of the connection
-    when the rest of the input can no longer be framed."""
-    response = text(e.status, e.reason, e.headers)
-    response.close = e.close
-    return response
-
-
 # Encoded status lines and Content-Type lines, built on first use. Both are
 # chosen by handlers, never by clients, so these stay small; caching them keeps
 # a response head to two allocations (the part list and the joined bytes).

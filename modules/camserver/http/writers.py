@@ -1,9 +1,7 @@
 """Body framing: the bytes that go on the wire for each kind of response body.
 
-The connection (transport/connection.py) only moves bytes: it hands send() the
-request, the response and its Sender (transport/sender.py), and the writer for
-the body's kind decides the framing headers of the head and what follows it.
-A body is one of:
+The connection only moves bytes: it hands send() the request, the response and
+its Sender (transport/sender.py); the body's kind decides the framing. A body is one of:
   * a buffer (bytes, bytearray, memoryview, a camera frame; a str is encoded):
     sent with Content-Length, in chunk_size writes straight from the buffer;
     none at all for 204 and 304, which have no Content-Length either (RFC 9110 8.6);
@@ -18,9 +16,6 @@ A HEAD request gets the head its GET would, and no body.
 
 from camserver.http import date
 from camserver.http.response import StreamBody, serialise_head
-
-_CHUNK_END = b"\r\n"
-_LAST_CHUNK = b"0\r\n\r\n"
 
 
 async def send(out, request, response, extra):
@@ -70,19 +65,14 @@ async def _pieces(out, request, response, body, extra):
         if chunked:
             if not len(piece):
                 continue  # an empty chunk would end the body early
-            await out.write(chunk_header(len(piece)))
+            await out.write(b"%x\r\n" % len(piece))  # the chunk's size line
             await out.write(piece)
-            await out.write(_CHUNK_END)
+            await out.write(b"\r\n")
         else:
             await out.write(piece)
     if chunked:
-        await out.write(_LAST_CHUNK)
+        await out.write(b"0\r\n\r\n")  # the last chunk
     return keep
-
-
-def chunk_header(length):
-    """The framing line before one chunk of a chunked body ("1000\\r\\n")."""
-    return b"%x\r\n" % length
 
 
 def closing(response, extra, date=b""):

@@ -17,7 +17,7 @@ from camserver import log
 from camserver.http import date, parser, writers
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
-from camserver.http.response import Response, error, text
+from camserver.http.response import Response, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UNTIMED
@@ -30,6 +30,13 @@ _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closi
 async def _readable(sock):
     # A bare generator yield is how asyncio parks a task on the poller (see asyncio/stream.py).
     yield core._io_queue.queue_read(sock)
+
+
+def _bug(what, e):
+    """One ERROR line for an exception that is a bug; the traceback only at DEBUG."""
+    log.error("%s: %r", what, e)
+    if log.level <= log.DEBUG:
+        sys.print_exception(e)
 
 
 class Connection:
@@ -102,9 +109,7 @@ class Connection:
             else:
                 log.warning("%s: socket error %s", self.peer, e)
         except Exception as e:  # a bug must cost one connection, never the server
-            log.error("%s: connection failed: %r", self.peer, e)
-            if log.level <= log.DEBUG:
-                sys.print_exception(e)
+            _bug("%s: connection failed" % self.peer, e)
         finally:
             self.close()
 
@@ -186,9 +191,11 @@ class Connection:
                 if not isinstance(response, Response):
                     response = await response(request)
             except HTTPError as e:
-                response = error(e)
+                response = text(e.status, e.reason, e.headers)
+                response.close = e.close
             except Exception as e:
-                response = self._handler_failed(request, e)
+                _bug("%s %s: handler failed" % (request.method, request.path), e)
+                response = text(500, "internal error")
             if log.level <= log.DEBUG:
                 log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
             try:
@@ -197,12 +204,6 @@ class Connection:
                 response.release()
             if not keep:
                 return
-
-    def _handler_failed(self, request, e):
-        log.error("%s %s: handler failed: %r", request.method, request.path, e)
-        if log.level <= log.DEBUG:
-            sys.print_exception(e)
-        return text(500, "internal error")
 
     def _expect(self, request, missing):
         """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
@@ -230,7 +231,7 @@ class Connection:
             log.trace("%s blocked too long: the camera took its frame back, closed", self.peer)
 
     def _error_bytes(self, e):
-        return writers.closing(error(e), self.listener.extra_headers, date.line())
+        return writers.closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
 
     def _send_now(self, data):
         """One best-effort non-blocking write (error replies fit an empty socket buffer)."""

@@ -24,7 +24,7 @@ from camserver.http.response import text
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING, UNTIMED
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING
 
 # Every timeout is a second or more, so a quarter-second tick is precise enough; with no
 # connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
@@ -201,5 +201,5 @@ class Listener:
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
-                if conn.phase != UNTIMED and time.ticks_diff(now, conn.deadline) >= 0:
+                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0:  # (UNTIMED is 0: no deadline)
                     conn.stop(conn.phase)
