@@ -128,16 +128,3 @@ def compile_tree(src, dst, extra_args=()):
         )
         out.append(target)
     return out
-
-
-def run_scenario(name, *args, timeout=30):
-    """Run one scenario of wifi_scenarios.py on the unix port; returns (console lines, result)."""
-    import json
-
-    from simserver import run_micropython
-
-    proc = run_micropython(str(HERE / "wifi_scenarios.py"), name, *map(str, args), timeout=timeout)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines and lines[-1].startswith("RESULT "), proc.stdout + proc.stderr
-    return lines[:-1], json.loads(lines[-1][len("RESULT ") :])
