@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import struct
+import time
 
 import check
 from camserver import settings
@@ -253,6 +254,25 @@ def test_a_head_that_stops_coming_gets_408_when_its_deadline_passes():
         data = await rig.closed()
         assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), data
         assert b"Connection: close\r\n" in data and data.endswith(b"request not received in time\n")
+        await rig.ended()
+
+    run(main)
+
+
+def test_the_first_head_deadline_runs_from_the_connection_start():
+    # A client that connects and dribbles its head gets header_timeout_ms in all, not the idle
+    # timeout first and the head timeout again from each byte.
+    async def main(rig):
+        conn = rig.conn
+        armed = conn.since
+        assert conn.phase == READING
+        assert conn.deadline == time.ticks_add(armed, rig.listener.config["header_timeout_ms"])
+        for byte in b"GET":
+            await asyncio.sleep_ms(5)  # (so that re-arming would show in `since`)
+            rig.send(bytes([byte]))
+            await rig.let_run()
+            assert conn.phase == READING and conn.since == armed
+        rig.client.close()
         await rig.ended()
 
     run(main)
