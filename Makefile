@@ -91,17 +91,20 @@ lint: venv
 test: venv sysdeps compile frames lint
 	$(BIN)/python -m pytest tests
 
+# The benchmarks import the tests' client and sim launcher from tests/ (no sys.path edits).
+BENCH_PYTHON := PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/rtsp $(BIN)/python
+
 bench: venv compile frames
-	$(BIN)/python bench/run.py
+	$(BENCH_PYTHON) bench/run.py
 
 # Browsers coming and going for SECONDS, then: slots, camera buffers, heap, console all clean.
 SECONDS ?= 60
 soak: venv compile frames
-	$(BIN)/python bench/soak.py $(SECONDS)
+	$(BENCH_PYTHON) bench/soak.py $(SECONDS)
 
 # Instructions per operation under callgrind, for the PyPI binary and build/unix/micropython when built.
 cost: venv sysdeps compile frames
-	$(BIN)/python bench/cost.py $(COST_ARGS)
+	$(BENCH_PYTHON) bench/cost.py $(COST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

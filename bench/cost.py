@@ -21,15 +21,11 @@ import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "rtsp"))
-
-from callgrind import OUT, CallgrindServer, Dump  # noqa: E402
-from httpclient import Conn, MjpegReader, get  # noqa: E402
-from rtspclient import RtspClient  # noqa: E402
-from run import machine  # noqa: E402  (bench/run.py: the machine line both tables carry)
-from simserver import ROOT, free_port, sim_env  # noqa: E402
+from callgrind import OUT, CallgrindServer, Dump
+from httpclient import Conn, MjpegReader, get
+from rtspclient import RtspClient
+from run import machine  # (bench/run.py: the machine line both tables carry)
+from simserver import ROOT, free_port, sim_env
 
 CORE_HZ = 240e6
 VIEWERS = 4

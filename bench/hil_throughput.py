@@ -1,7 +1,9 @@
 """Streaming throughput of a camera: frames/s and Mbit/s per frame size, 1 and 4 viewers.
 
-Against a board:  python bench/hil_throughput.py --url http://192.168.1.50/
-Against the sim:  python bench/hil_throughput.py            (starts the sim itself, like `make sim`)
+Against a board:  make hil-bench URL=http://192.168.1.50/
+Against the sim:  make hil-bench             (starts the sim itself, like `make sim`)
+(The make targets put tests/ and tests/hil/ on PYTHONPATH: the HIL suite's client and the
+behaviour tests' sim launcher are the code this benchmark measures with.)
 
 For each frame size (QVGA 6, VGA 10, SVGA 11, UXGA 15, set through /control)
 and each viewer count it opens that many /stream connections for --seconds,
@@ -15,15 +17,9 @@ import platform
 import sys
 import threading
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-# The HIL suite's client and the behaviour tests' sim launcher are the code this benchmark measures with.
-sys.path.insert(0, str(HERE.parent / "tests"))
-sys.path.insert(0, str(HERE.parent / "tests" / "hil"))
-
-from hil_http import Device  # noqa: E402
-from simserver import SimServer  # noqa: E402
+from hil_http import Device
+from simserver import SimServer
 
 SIZES = ((6, "QVGA", 320, 240), (10, "VGA", 640, 480), (11, "SVGA", 800, 600), (15, "UXGA", 1600, 1200))
 VIEWERS = (1, 4)

@@ -25,13 +25,11 @@ import sysconfig
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "rtsp"))
+from httpclient import Conn, MjpegReader, get
+from rtspclient import RtspClient
+from simserver import MPY_OUT, ROOT, SimServer, free_port, micropython_binary
 
-from httpclient import Conn, MjpegReader, get  # noqa: E402
-from rtspclient import RtspClient  # noqa: E402
-from simserver import MPY_OUT, ROOT, SimServer, free_port, micropython_binary  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 QUICK = "--quick" in sys.argv
 BODY = 120000

@@ -1,21 +1,16 @@
 """Streaming under attack, measured: honest viewers next to 0, 1, 2 and 4 stalled ones, /capture
 latency under the same, a newcomer under a dribble attack, first-frame and delimiter timings.
 
-    .venv/bin/python bench/stalls.py        (numbers for docs/benchmarks.md; the pass/fail
+    PYTHONPATH=tests .venv/bin/python bench/stalls.py   (numbers for docs/benchmarks.md; the pass/fail
                                              versions are tests/camera/test_robust_stream.py)
 """
 
-import os
 import statistics
-import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-from httpclient import MjpegReader, get, stalled_stream, timed  # noqa: E402
-from simserver import SimServer  # noqa: E402
+from httpclient import MjpegReader, get, stalled_stream, timed
+from simserver import SimServer
 
 
 def watch(server, seconds, out, source="127.0.0.3"):

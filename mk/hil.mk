@@ -19,8 +19,8 @@ endif
 
 ifneq ($(strip $(URL)),)
 hil-bench: venv
-	$(BIN)/python bench/hil_throughput.py --url $(URL) $(BENCH_ARGS)
+	PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/hil $(BIN)/python bench/hil_throughput.py --url $(URL) $(BENCH_ARGS)
 else
 hil-bench: venv compile frames
-	HEAP=$(HEAP) $(BIN)/python bench/hil_throughput.py $(BENCH_ARGS)
+	HEAP=$(HEAP) PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/hil $(BIN)/python bench/hil_throughput.py $(BENCH_ARGS)
 endif

@@ -80,12 +80,14 @@ class CallgrindServer(SimServer):
     """A SimServer running under callgrind. Counting starts at zero() and a phase's
     instructions come from dump() (which also zeroes the counters)."""
 
-    def __init__(self, settings, binary=None, tag="server"):
-        os.makedirs(OUT, exist_ok=True)
-        self.prefix = os.path.join(OUT, tag)
-        for name in os.listdir(OUT):
+    def __init__(self, settings, binary=None, tag="server", out=OUT):
+        """out: the folder of the callgrind dumps (a test passes its tmp_path)."""
+        out = str(out)
+        os.makedirs(out, exist_ok=True)
+        self.prefix = os.path.join(out, tag)
+        for name in os.listdir(out):
             if name.startswith(tag + "."):
-                os.remove(os.path.join(OUT, name))
+                os.remove(os.path.join(out, name))
         wrap = [
             "valgrind",
             "--tool=callgrind",

@@ -1,7 +1,11 @@
-"""A deliberately small raw-socket HTTP/1.1 client for the tests: it shows
-exactly what went over the wire (no library normalises anything away)."""
+"""A deliberately small raw-socket HTTP/1.1 client for the tests, the benchmarks and the
+hardware-in-the-loop suite (tests/hil/hil_http.py builds on it): it shows exactly what went
+over the wire (no library normalises anything away). Standard library only, so the HIL
+suite's board run imports it without pytest."""
 
+import json
 import socket
+import struct
 import time
 
 
@@ -15,6 +19,9 @@ class Reply:
 
     def header(self, name, default=None):
         return self.headers.get(name.lower(), default)
+
+    def json(self):
+        return json.loads(self.body)
 
 
 class Conn:
@@ -124,6 +131,12 @@ def stalled_stream(host, port, source=None, path="/stream"):
     sock.connect((host, port))
     sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
     return sock
+
+
+def reset(sock):
+    """Close sock with a TCP RST (SO_LINGER 0), as a killed browser tab does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
 
 
 def timed(fn):

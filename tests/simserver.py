@@ -7,6 +7,7 @@ binary (default: the pinned one in .venv).
 """
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -84,6 +85,16 @@ def run_micropython(script, *args, timeout=60):
         text=True,
         timeout=timeout,
     )
+
+
+def checks_passed(result):
+    """The number of checks a tests/mpy/check.py script passed (its closing "N passed, N failed"
+    line); fails the calling test on any failure, a missing summary or a bad exit."""
+    out = result.stdout + result.stderr
+    match = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
+    assert match, out
+    assert int(match.group(2)) == 0 and result.returncode == 0, out
+    return int(match.group(1))
 
 
 def sim_args(port, settings):

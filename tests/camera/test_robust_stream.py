@@ -117,7 +117,6 @@ def test_head_deadline_counts_from_the_connection_start(sim):
     """A client that connects and dribbles its head gets header_timeout_ms in all (408)."""
     server = sim(header_timeout_ms=1000, idle_timeout_ms=5000)
     sock = server.connect()
-    start = time.monotonic()
     sock.settimeout(5)
     data = b""
     for _ in range(4):
@@ -125,8 +124,9 @@ def test_head_deadline_counts_from_the_connection_start(sim):
         time.sleep(0.2)
     while b"\r\n" not in data:
         data += sock.recv(100)
+    # 408, not a silent close: the head timeout ran, not the idle one (that it runs from the
+    # connection's start is checked in-process: tests/mpy/connection_checks.py).
     assert data.startswith(b"HTTP/1.1 408"), data
-    assert time.monotonic() - start < 3, "the idle timeout ran before the head timeout"
     sock.close()
 
 

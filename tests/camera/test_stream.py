@@ -2,13 +2,12 @@
 
 import json
 import socket
-import struct
 import subprocess
 import threading
 import time
 
 from frames import crc, crcs, watch
-from httpclient import MjpegReader, get
+from httpclient import MjpegReader, get, reset
 
 
 def test_one_viewer_gets_the_sim_rate_with_exact_bytes(sim):
@@ -109,12 +108,6 @@ def _read(sock, n):
     return got
 
 
-def _reset(sock):
-    """Close with RST, as a killed browser tab does."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.close()
-
-
 def test_vanishing_viewers_release_every_frame(sim):
     """Every frame goes back exactly once, however its connection dies: /stream and /capture
     reset or closed mid-frame, one after another and several at once. Afterwards frames_out
@@ -125,11 +118,11 @@ def test_vanishing_viewers_release_every_frame(sim):
         if kind == 0:  # a stream reset in its first frames
             sock = _open(server, b"/stream")
             assert _read(sock, 20000 + i * 997) > 0  # the server is mid-send
-            _reset(sock)
+            reset(sock)
         elif kind == 1:  # a still reset after its first kilobyte
             sock = _open(server, b"/capture")
             assert _read(sock, 1000) > 0
-            _reset(sock)
+            reset(sock)
         else:  # a stream closed politely mid-frame
             sock = _open(server, b"/stream")
             assert _read(sock, 20000) > 0
@@ -140,7 +133,7 @@ def test_vanishing_viewers_release_every_frame(sim):
         assert _read(sock, 3000) > 0
     time.sleep(0.3)
     for sock in socks:
-        _reset(sock)
+        reset(sock)
     deadline = time.monotonic() + 10
     while True:
         status = json.loads(get(server, "/status").body)

@@ -1,12 +1,12 @@
 """Device start (camserver.device) on the MicroPython unix port: a broken settings file still
 boots with the defaults, the camera is opened before Wi-Fi, the server prints `camera ready:` and
-answers, a server that dies is started again, a dead camera does not stop the device."""
+answers. (A server that dies and a dead camera: tests/mpy/wifi_checks.py.)"""
 
 import json
+import os
 
-from fwtools import HERE, run_scenario
 from httpclient import Conn, get
-from simserver import FRAMES
+from simserver import FRAMES, ROOT
 
 
 def boot(sim, settings_text, networks, tmp_path):
@@ -15,7 +15,7 @@ def boot(sim, settings_text, networks, tmp_path):
     path = tmp_path / "settings.json"
     if settings_text is not None:
         path.write_text(settings_text)
-    scenario = [str(HERE / "wifi_scenarios.py"), "boot_device", str(path)]
+    scenario = [os.path.join(ROOT, "tests", "mpy", "boot_device.py"), str(path)]
     server = sim(command=lambda port: [*scenario, str(port), FRAMES, json.dumps(networks)])
     lines = server.lines()
     return server, lines[: lines.index(server.wait_for_line("camera ready:")) + 1]
@@ -103,22 +103,3 @@ def test_wifi_form_on_the_setup_access_point_joins_the_network(sim, tmp_path):
     # Joined: the access point is gone, so the form is now refused (no auth set).
     server.wait_for_line("INFO wifi: access point stopped")
     assert post_wifi(server, b"ssid=cabin&password=cabin-pass").status == 403
-
-
-def test_server_that_dies_is_restarted_with_a_growing_pause():
-    lines, r = run_scenario("server_restarts")
-    assert r["restarts"] == 2 and len(r["calls"]) == 3
-    out = [line.split(" ", 1)[1] for line in lines]
-    assert out == [
-        "ERROR server: OSError: [Errno 98] EADDRINUSE",
-        "WARNING server: restarting in 50 ms",
-        "ERROR server: out of memory",
-        "WARNING server: restarting in 100 ms",
-        "ERROR server: stopped",
-    ]
-
-
-def test_camera_that_does_not_answer_does_not_stop_the_device():
-    lines, r = run_scenario("camera_fails")
-    assert r == {"camera": None, "calls": 3}
-    assert lines[-1].endswith("ERROR camera: not available, serving without it")

@@ -1,12 +1,13 @@
 """The board targets of the Makefile (mk/firmware.mk): `make -n` shows the commands that build,
-flash and configure; anything missing stops make with one line that names the fix."""
+flash and configure (parsed as the shell would: fwtools.commands); anything missing stops make
+with one line that names the fix."""
 
 import importlib.util
 import os
 import subprocess
 
 import pytest
-from fwtools import BIN, BOARDS, ROOT, make
+from fwtools import BIN, BOARDS, ROOT, commands, make, only
 
 
 @pytest.fixture
@@ -27,15 +28,21 @@ def test_firmware_command_names_board_module_and_manifest(board, trees):
     mpy, idf = trees
     proc = make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf)
     assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
-    assert ". %s/export.sh" % idf in out
-    assert "make -C %s/ports/esp32" % mpy in out
-    assert "BOARD_DIR=%s/boards/%s" % (ROOT, board) in out
-    assert "USER_C_MODULES=%s/components/camera_glue/micropython.cmake" % ROOT in out
-    assert "FROZEN_MANIFEST=%s/firmware/manifest.py" % ROOT in out
-    assert "CAMSERVER_EXTRA_COMPONENT_DIRS=%s/components/camera_glue" % ROOT in out
-    assert "BUILD=%s/build/firmware/%s" % (ROOT, board) in out
-    assert "submodules all" in out
+    found = commands(proc.stdout)
+    cross = only(found, "make", C="%s/mpy-cross" % mpy)
+    export = only(found, ".")
+    build = only(found, "make", C="%s/ports/esp32" % mpy)
+    assert export.argv[1:] == ["%s/export.sh" % idf]
+    # mpy-cross first, then the board build in the shell ESP-IDF's export.sh has set up.
+    assert found.index(cross) < found.index(export) == found.index(build) - 1
+    assert build.variables() == {
+        "BOARD_DIR": "%s/boards/%s" % (ROOT, board),
+        "USER_C_MODULES": "%s/components/camera_glue/micropython.cmake" % ROOT,
+        "FROZEN_MANIFEST": "%s/firmware/manifest.py" % ROOT,
+        "BUILD": "%s/build/firmware/%s" % (ROOT, board),
+    }
+    assert build.env == {"CAMSERVER_EXTRA_COMPONENT_DIRS": "%s/components/camera_glue" % ROOT}
+    assert build.words() == ["submodules", "all"]
     # What the command names is there: the board, the manifest, the C module, and the camera
     # component (an IDF component whose idf_component.yml pins espressif/esp32-camera).
     assert (ROOT / "boards" / board / "mpconfigboard.cmake").is_file()
@@ -46,26 +53,38 @@ def test_firmware_command_names_board_module_and_manifest(board, trees):
     assert "espressif/esp32-camera" in (glue / "idf_component.yml").read_text()
 
 
+def _clones(found):
+    """{target folder: tag} of the git clones in found."""
+    clones = {}
+    for c in found:
+        if c.tool == "git" and c.argv[1] == "clone":
+            clones[c.argv[-1]] = c.option("--branch")
+    return clones
+
+
 def test_deps_clones_only_what_is_not_given(trees, tmp_path):
     mpy, idf = trees
     deps = tmp_path / "deps"
     # Nothing given: both clones, ESP-IDF's install, then the submodules with the cloned trees.
-    out = make("-n", "deps", "DEPS_DIR=%s" % deps).stdout
-    assert "git clone --depth 1 --branch v" in out and "micropython.git %s/micropython" % deps in out
-    assert "esp-idf.git %s/esp-idf" % deps in out and "%s/esp-idf/install.sh esp32s3" % deps in out
-    assert "make -C %s/micropython/mpy-cross" % deps in out
-    assert ". %s/esp-idf/export.sh" % deps in out and "make -C %s/micropython/ports/esp32" % deps in out
+    found = commands(make("-n", "deps", "DEPS_DIR=%s" % deps).stdout)
+    assert set(_clones(found)) == {"%s/micropython" % deps, "%s/esp-idf" % deps}
+    assert all(tag.startswith("v") for tag in _clones(found).values())
+    assert only(found, "install.sh").argv == ["%s/esp-idf/install.sh" % deps, "esp32s3"]
+    only(found, "make", C="%s/micropython/mpy-cross" % deps)
+    assert only(found, ".").argv[1:] == ["%s/esp-idf/export.sh" % deps]
+    assert only(found, "make", C="%s/micropython/ports/esp32" % deps).words() == ["submodules"]
     # Both given (IDF_PATH as ESP-IDF's export.sh leaves it in the environment): used as they are.
     proc = make("-n", "deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % mpy, env_extra={"IDF_PATH": str(idf)})
     assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
-    assert "git clone" not in out and str(deps / "micropython") not in out
-    assert "%s/install.sh" % idf not in out  # the user's ESP-IDF is already installed
-    assert "make -C %s/mpy-cross" % mpy in out
-    assert ". %s/export.sh" % idf in out and "make -C %s/ports/esp32" % mpy in out
+    found = commands(proc.stdout)
+    assert _clones(found) == {}
+    assert not [c for c in found if c.tool == "install.sh"]  # the user's ESP-IDF is already installed
+    only(found, "make", C="%s/mpy-cross" % mpy)
+    assert only(found, ".").argv[1:] == ["%s/export.sh" % idf]
+    only(found, "make", C="%s/ports/esp32" % mpy)
     # One given: only the other is cloned.
-    out = make("-n", "deps", "DEPS_DIR=%s" % deps, "IDF_PATH=%s" % idf).stdout
-    assert "micropython.git %s/micropython" % deps in out and "esp-idf.git" not in out
+    found = commands(make("-n", "deps", "DEPS_DIR=%s" % deps, "IDF_PATH=%s" % idf).stdout)
+    assert set(_clones(found)) == {"%s/micropython" % deps}
     # A given tree that is not one fails in one line, before anything runs.
     proc = make("deps", "DEPS_DIR=%s" % deps, "MPY_DIR=%s" % idf, "IDF_PATH=%s" % idf)
     assert "MPY_DIR=%s has no ports/esp32/Makefile" % idf in one_line_error(proc)
@@ -77,31 +96,34 @@ def test_firmware_checks_the_app_size_after_the_build(trees):
     # outgrows its OTA slot in partitions.csv.
     mpy, idf = trees
     board = BOARDS[0]
-    out = make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf).stdout
-    check = "python3 %s/firmware/app_size.py %s/build/firmware/%s/micropython.bin %s/partitions.csv" % (
-        ROOT,
-        ROOT,
-        board,
-        ROOT,
-    )
-    assert check in out and out.index("submodules all") < out.index(check)
+    found = commands(make("-n", "firmware", "BOARD=" + board, "MPY_DIR=%s" % mpy, "IDF_PATH=%s" % idf).stdout)
+    check = only(found, "python3")
+    assert check.argv[1:] == [
+        "%s/firmware/app_size.py" % ROOT,
+        "%s/build/firmware/%s/micropython.bin" % (ROOT, board),
+        "%s/partitions.csv" % ROOT,
+    ]
+    assert found.index(only(found, "make", C="%s/ports/esp32" % mpy)) < found.index(check)
 
 
 def test_flash_erase_configure_monitor_commands():
     board = BOARDS[0]
-    out = make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout
+    esptool = str(BIN / "esptool")
+    flash = only(commands(make("-n", "flash", "BOARD=" + board, "PORT=/dev/ttyACM7").stdout), "esptool")
     image = "%s/build/firmware/%s/firmware.bin" % (ROOT, board)
-    assert (
-        "%s/esptool --chip esp32s3 --port /dev/ttyACM7 --baud 460800 write-flash 0 %s" % (BIN, image) in out
-    )
-    assert (
-        "%s/esptool --chip esp32s3 --port /dev/ttyACM7 erase-flash" % BIN
-        in make("-n", "erase", "PORT=/dev/ttyACM7").stdout
-    )
+    assert flash.argv == [esptool, "--chip", "esp32s3", "--port", "/dev/ttyACM7", "--baud", "460800"] + [
+        "write-flash",
+        "0",
+        image,
+    ]
+    erase = only(commands(make("-n", "erase", "PORT=/dev/ttyACM7").stdout), "esptool")
+    assert erase.argv == [esptool, "--chip", "esp32s3", "--port", "/dev/ttyACM7", "erase-flash"]
     out = make("-n", "configure", "PORT=/dev/ttyACM7", "WIFI_SSID=home", "WIFI_PASSWORD=secret123").stdout
-    assert "%s/python firmware/configure.py --port /dev/ttyACM7" % BIN in out
+    configure = only(commands(out), "python")
+    assert configure.argv == [str(BIN / "python"), "firmware/configure.py", "--port", "/dev/ttyACM7"]
     assert "secret123" not in out  # the password travels in the environment
-    assert "%s/mpremote connect /dev/ttyACM7 repl" % BIN in make("-n", "monitor", "PORT=/dev/ttyACM7").stdout
+    monitor = only(commands(make("-n", "monitor", "PORT=/dev/ttyACM7").stdout), "mpremote")
+    assert monitor.argv == [str(BIN / "mpremote"), "connect", "/dev/ttyACM7", "repl"]
 
 
 @pytest.mark.parametrize(
@@ -119,10 +141,10 @@ def test_board_targets_make_the_venv_first(goal, args):
     venv = "build/no-venv-here"
     proc = make("-n", goal, "PORT=/dev/ttyACM7", "VENV=" + venv, *args)
     assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
-    created = out.find("-m venv %s" % venv)
-    used = out.find("%s/%s/bin/" % (ROOT, venv), created)
-    assert 0 <= created < used, out
+    found = commands(proc.stdout)
+    created = [i for i, c in enumerate(found) if c.argv[1:] == ["-m", "venv", venv]]
+    used = [i for i, c in enumerate(found) if c.argv[0].startswith("%s/%s/bin/" % (ROOT, venv))]
+    assert created and used and created[0] < min(used), found
 
 
 def test_esptool_accepts_the_flash_command_line(tmp_path):

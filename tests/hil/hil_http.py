@@ -1,22 +1,20 @@
 """A small HTTP client for the hardware-in-the-loop suite and its benchmark.
 
 It speaks to a board over Wi-Fi or to the sim over loopback with the same
-code: plain requests through the standard library's http.client, streams through
-the behaviour tests' raw-socket MJPEG reader (tests/httpclient.py: the stream never
-ends, and the tests need each part's headers, length and arrival time), and
-abort_mid_body() for a client that goes away in the middle of a frame.
+code: the behaviour tests' raw-socket client (tests/httpclient.py) for plain
+requests and streams (the stream never ends, and the tests need each part's
+headers, length and arrival time), and abort_mid_body() for a client that goes
+away in the middle of a frame.
 """
 
 import base64
-import http.client
 import io
-import json
 import socket
-import struct
 import time
 from urllib.parse import urlsplit
 
-from httpclient import MjpegReader
+import httpclient
+from httpclient import Conn, MjpegReader, get
 from PIL import Image
 
 
@@ -26,18 +24,6 @@ def auth_header(auth):
         return None
     token = base64.b64encode(("%s:%s" % auth).encode()).decode()
     return "Basic " + token
-
-
-class Response:
-    """Status, lower-cased headers and body of one finished response."""
-
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def json(self):
-        return json.loads(self.body)
 
 
 class Device:
@@ -52,21 +38,13 @@ class Device:
         self.timeout = timeout
 
     def request(self, path, method="GET", auth=None, headers=None, timeout=None):
-        """One request on its own connection; returns a Response."""
+        """One request on its own connection; returns an httpclient.Reply."""
         use_auth = self.auth if auth is None else auth
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
         hdrs = dict(headers or {})
         value = auth_header(use_auth)
         if value:
             hdrs["Authorization"] = value
-        try:
-            conn.request(method, path, headers=hdrs)
-            r = conn.getresponse()
-            body = r.read()
-            got = {k.lower(): v for k, v in r.getheaders()}
-            return Response(r.status, got, body)
-        finally:
-            conn.close()
+        return get(self, path, headers=hdrs, method=method, timeout=timeout or self.timeout)
 
     get = request
 
@@ -143,11 +121,10 @@ def abort_mid_body(device, path, after=2048, rcvbuf=4096, reset=True):
     s.settimeout(device.timeout)
     try:
         s.connect((device.host, device.port))
-        req = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, device.host)
         value = auth_header(device.auth)
-        if value:
-            req += "Authorization: %s\r\n" % value
-        s.sendall((req + "\r\n").encode())
+        Conn(device.host, device.port, sock=s).request(
+            "GET", path, {"Authorization": value} if value else None
+        )
         buf = bytearray()
         while b"\r\n\r\n" not in buf or len(buf) - buf.find(b"\r\n\r\n") - 4 < after:
             data = s.recv(after)
@@ -156,7 +133,7 @@ def abort_mid_body(device, path, after=2048, rcvbuf=4096, reset=True):
             buf += data
         status = int(bytes(buf[: buf.find(b"\r\n")]).split()[1]) if buf else 0
         if reset:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            httpclient.reset(s)
         return status, len(buf)
     finally:
         s.close()

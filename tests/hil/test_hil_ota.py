@@ -3,16 +3,11 @@ and on a board (esp32.Partition, the real OTA slots and bootloader rollback)."""
 
 import io
 import os
-import sys
 import time
 
+import ota  # tools/ota.py, what `make ota` runs
 import pytest
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import ota  # noqa: E402 - tools/ota.py, what `make ota` runs
-from ota_image import app_image, sha256  # noqa: E402
+from ota_image import app_image, sha256
 
 # The sim keeps its slots and boot record in a folder of its own; healthy after 0.3 s, not 20 s.
 SIM_DEVICE = {"device_dir": "build/hil-device", "healthy_ms": 300}

@@ -5,7 +5,7 @@ from camserver.http import parser
 from camserver.http.date import Clock
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request, parse_query, unquote
-from camserver.http.response import Response, chunk_header, serialise_head
+from camserver.http.response import Response, serialise_head
 
 CONFIG = {"max_request_line": 64, "max_header_bytes": 256, "max_headers": 4, "max_body": 100}
 LIMITS = parser.Limits(CONFIG)
@@ -135,25 +135,26 @@ def test_query():
 
 
 def test_response_head():
-    head = serialise_head(11, 200, "image/jpeg", 1234, True, [("X-Timestamp", "1.000002")], b"X-A: b\r\n")
+    jpeg = Response(b"", 200, "image/jpeg", [("X-Timestamp", "1.000002")])
+    head = serialise_head(jpeg, 1234, keep_alive=True, extra=b"X-A: b\r\n")
     assert head == (
         b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n"
         b"X-Timestamp: 1.000002\r\nX-A: b\r\n\r\n"
     )
-    head = serialise_head(10, 404, "text/plain", 3, False, None, b"")
+    head = serialise_head(Response(b"", 404), 3, version=10)
     assert head.startswith(b"HTTP/1.0 404 Not Found\r\n") and b"Connection: close\r\n" in head
-    head = serialise_head(11, 200, None, None, True, None, b"", chunked=True)
+    head = serialise_head(Response(b"", 200, None), None, keep_alive=True, chunked=True)
     assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
-    assert chunk_header(4096) == b"1000\r\n"
 
 
 def test_response_head_with_date():
     date = b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"
-    head = serialise_head(11, 200, "text/plain", 3, True, None, b"", date=date)
+    plain = Response(b"")
+    head = serialise_head(plain, 3, keep_alive=True, date=date)
     assert head == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n" + date + b"\r\n"
-    head = serialise_head(11, 200, "text/plain", 3, True, None, b"")  # the cached template follows the date
+    head = serialise_head(plain, 3, keep_alive=True)  # the cached template follows the date
     assert b"Date" not in head
-    head = serialise_head(11, 200, "text/plain", 3, True, [("X", "y")], b"", date=date)
+    head = serialise_head(Response(b"", headers=[("X", "y")]), 3, keep_alive=True, date=date)
     assert date in head and head.endswith(b"X: y\r\n\r\n")
 
 

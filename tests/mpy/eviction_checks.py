@@ -3,7 +3,7 @@ connections and a fixed clock."""
 
 import check
 from camserver.transport.eviction import GRACE_MS, STALLED_MS, choose
-from camserver.transport.phases import IDLE, READING, SENDING
+from camserver.transport.phases import DRAINING, IDLE, READING, SENDING, UNTIMED
 
 NOW = 100000
 
@@ -34,7 +34,7 @@ def test_an_address_flooding_half_sent_heads_loses_them_at_any_age():
     assert choose(flood, None, NOW, 3) in flood
     assert choose(flood[:3], None, NOW, 3) is None  # three: maybe a browser loading a page
     # Other connections of the address (answered, streaming) do not count as flooding.
-    browser = [Conn("b", READING, 10)] + [Conn("b", 0, 10) for _ in range(5)]
+    browser = [Conn("b", READING, 10)] + [Conn("b", UNTIMED, 10) for _ in range(5)]
     assert choose(browser, None, NOW, 3) is None
 
 
@@ -52,7 +52,7 @@ def test_senders_count_only_once_their_client_stopped_reading():
 
 
 def test_real_work_and_expired_connections_are_never_chosen():
-    busy = [Conn("a", 0, 99999), Conn("b", 4, 99999), Conn("c", IDLE, 99999, expired=IDLE)]
+    busy = [Conn("a", UNTIMED, 99999), Conn("b", DRAINING, 99999), Conn("c", IDLE, 99999, expired=IDLE)]
     assert choose(busy, None, NOW, 6) is None
 
 

@@ -8,20 +8,16 @@ import os
 import socket
 import struct
 import subprocess
-import sys
 import time
 
 import pytest
 from PIL import Image
+from rtpjpeg import Fragment, Rtp, depayload
 from simserver import ROOT, ensure_built, sim_binary, sim_env
-
-sys.path.insert(0, os.path.dirname(__file__))
-from rtpjpeg import Fragment, Rtp, depayload  # noqa: E402
 
 C_BINARIES = [
     os.environ.get("MICROPYTHON", ""),
     os.path.join(ROOT, "build", "unix", "micropython"),
-    "/work/unixbin/micropython",
 ]
 
 

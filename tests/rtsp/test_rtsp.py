@@ -8,18 +8,15 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from httpclient import MjpegReader, get
 from PIL import Image
+from rtpjpeg import depayload
+from rtspclient import RtspClient
 from simserver import FRAMES, free_port
-
-sys.path.insert(0, os.path.dirname(__file__))
-from rtpjpeg import depayload  # noqa: E402
-from rtspclient import RtspClient  # noqa: E402
 
 WIDTH, HEIGHT = 640, 480  # framesize 10 (VGA), the default
 

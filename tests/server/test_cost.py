@@ -16,8 +16,8 @@ BOUND = 10 * BUDGET
 REQUESTS = 10
 
 
-def test_status_costs_at_most_ten_times_its_instruction_budget():
-    server = CallgrindServer({}, tag="test_cost")
+def test_status_costs_at_most_ten_times_its_instruction_budget(tmp_path):
+    server = CallgrindServer({}, tag="test_cost", out=tmp_path)
     try:
         conn = Conn(server.host, server.port, timeout=30)
         for _ in range(3):  # first-use work (templates, the cached JSON, heap figures) out of the count

@@ -1,17 +1,9 @@
 """The four hardenings (README), each shown against the real MicroPython server."""
 
 import socket
-import statistics
-import struct
 import time
 
-from httpclient import Conn, MjpegReader, get
-
-
-def _reset(sock):
-    # SO_LINGER 0: close() sends RST, like a browser tab being killed.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.close()
+from httpclient import Conn, MjpegReader, get, reset
 
 
 def _abort_stream_mid_frame(server):
@@ -22,7 +14,7 @@ def _abort_stream_mid_frame(server):
     while got < 200000:  # several frames in: the server is mid-send, the socket full
         got += len(sock.recv(65536))
     time.sleep(0.2)  # let the server's send buffer fill so the reset lands mid-frame
-    _reset(sock)
+    reset(sock)
 
 
 def test_client_reset_mid_body_is_silent_at_default_level(sim):
@@ -46,36 +38,9 @@ def test_client_reset_mid_body_is_one_trace_line(sim):
     assert get(server, "/status").status == 200
 
 
-def _keepalive_latencies(server, count=50):
-    conn = Conn(server.host, server.port)
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
-        conn.request("GET", "/test/body")
-        reply = conn.read_reply()
-        times.append(time.perf_counter() - start)
-        assert reply.status == 200 and len(reply.body) == 120000
-    conn.close()
-    return times
-
-
-def test_nodelay_keepalive_median_under_10ms(sim):
-    server = sim()
-    times = _keepalive_latencies(server)
-    assert statistics.median(times) < 0.010, "median %.1f ms" % (statistics.median(times) * 1000)
-
-
-def test_nodelay_is_applied_on_accept(sim):
-    # The option is observable from outside only through its effect: with it off,
-    # Nagle holds each response tail until the client's delayed ACK (~40 ms on Linux).
-    # 30 requests each: Linux acknowledges the first segments of a connection at once (quickack),
-    # which hides Nagle for the first few; with 12 the median was sometimes one of those.
-    off = sim(nodelay=0)
-    on = sim()
-    slow = statistics.median(_keepalive_latencies(off, 30))
-    fast = statistics.median(_keepalive_latencies(on, 30))
-    assert slow > 0.025, "nodelay=0 median %.1f ms: Nagle not in play?" % (slow * 1000)
-    assert fast < slow / 3, "nodelay on %.1f ms vs off %.1f ms" % (fast * 1000, slow * 1000)
+# Hardening 2 (TCP_NODELAY on accept) is checked where it is deterministic: the options an accepted
+# socket gets, on a real socket inside MicroPython (tests/mpy/connection_checks.py). Its effect on
+# keep-alive latency (Nagle x delayed ACK) is a time, measured by `make bench` (configuration b).
 
 
 def _write_sizes(server, mark):
@@ -111,16 +76,27 @@ def test_default_chunk_is_4096(sim):
 
 
 def test_stalled_download_does_not_delay_others(sim):
-    server = sim()
+    # A downloads 120 kB through a tiny window and stops reading: its connection waits in the
+    # middle of the body (the board's 32 KB send buffer) until send_timeout_ms (10 s). B is
+    # answered meanwhile: its /status counts A's connection as still open. A server that served
+    # one client at a time would answer B only once A had been dropped.
+    server = sim(send_buffer=32768)
     a = server.connect()
     a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    a.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # and never read
-    time.sleep(0.5)
-    start = time.perf_counter()
+    a.sendall(b"GET /test/body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # and do not read yet
+    head = a.recv(1024)
+    assert head.startswith(b"HTTP/1.1 200 OK"), head
     reply = get(server, "/status")
-    took = time.perf_counter() - start
     assert reply.status == 200
-    assert took < 0.25, "B waited %.0f ms behind a stalled A" % (took * 1000)
+    assert reply.json()["connections"] == 2  # A (still being sent to) and B
+    # A was only waiting: it gets all of its body once it reads.
+    a.settimeout(10)
+    body = head.split(b"\r\n\r\n", 1)[1]
+    while len(body) < 120000:
+        data = a.recv(65536)
+        assert data, "A's download ended after %d bytes" % len(body)
+        body += data
+    assert len(body) == 120000
     a.close()
 
 

@@ -74,7 +74,10 @@ class Request:
 
     @property
     def keep_alive(self):
-        """HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked."""
+        """HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked. Never
+        after a body the route read itself: what follows it may not have been read."""
+        if self.stream is not None:
+            return False
         conn = self.headers.get("connection", "").lower()
         if self.version == 11:
             return "close" not in conn

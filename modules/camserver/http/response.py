@@ -1,15 +1,7 @@
-"""Responses, and their serialisation to bytes. No I/O.
+"""Responses, and the serialisation of their heads to bytes. No I/O.
 
-A handler returns a Response. Its body is one of:
-  * a buffer (bytes, bytearray, memoryview, a camera frame): sent with
-    Content-Length, in chunk_size writes straight from the buffer;
-  * a generator of buffers: length unknown, so HTTP/1.1 clients get chunked
-    transfer encoding and HTTP/1.0 clients a body ended by closing;
-  * a StreamBody: its `send(out)` writes through the connection's Sender;
-    sent raw and ended by closing the connection (MJPEG), or with
-    Content-Length when it sets `length` (a rotated frame). Its `close()` is
-    always called, also when the client went away, so resources such as
-    camera frames go back exactly once.
+A handler returns a Response; the kinds of body it may carry, and how each is
+framed on the wire, are in http/writers.py.
 """
 
 from camserver.http.status import reason as _reason
@@ -18,7 +10,7 @@ _CRLF = b"\r\n"
 
 
 class StreamBody:
-    """Base of bodies that write themselves (see the module docstring)."""
+    """Base of bodies that write themselves (see http/writers.py)."""
 
     length = None  # None: ended by closing the connection; else the bytes send() writes
 
@@ -90,15 +82,17 @@ def _type_line(content_type):
     return line
 
 
-def serialise_head(
-    version, status, content_type, length, keep_alive, headers, extra, chunked=False, date=b""
-):
-    """The status line and header block as one bytes object.
+def serialise_head(response, length, version=11, keep_alive=False, extra=b"", date=b"", chunked=False):
+    """The status line and header block of response (its status, content type and
+    headers) as one bytes object.
 
     length None means no Content-Length (chunked, or ended by closing); `extra`
     is a pre-encoded bytes block that goes into every response (e.g. CORS),
     built once at start so it costs nothing per request; `date` is the Date
     line of this second (http/date.py), b"" for none."""
+    status = response.status
+    content_type = response.content_type
+    headers = response.headers
     if length is not None and not chunked:
         # The common cases (a body of known length, headers none or in wire form) are
         # one cached template and one % per response.
@@ -166,12 +160,3 @@ def _template(version, status, content_type, keep_alive, extra, date, with_heade
         )
         by_type[key] = template
     return template
-
-
-def chunk_header(length):
-    """The framing line before one chunk of a chunked body ("1000\\r\\n")."""
-    return b"%x\r\n" % length
-
-
-CHUNK_END = b"\r\n"
-LAST_CHUNK = b"0\r\n\r\n"

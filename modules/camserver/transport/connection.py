@@ -14,22 +14,14 @@ import time
 from asyncio import core
 
 from camserver import log
-from camserver.http import date, parser
+from camserver.http import date, parser, writers
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
-from camserver.http.response import (
-    CHUNK_END,
-    LAST_CHUNK,
-    Response,
-    StreamBody,
-    chunk_header,
-    serialise_head,
-    text,
-)
+from camserver.http.response import Response, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
 from camserver.transport.body import BodyReader
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UPLOADING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UNTIMED, UPLOADING
 from camserver.transport.sender import Sender
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -39,6 +31,13 @@ _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closi
 async def _readable(sock):
     # A bare generator yield is how asyncio parks a task on the poller (see asyncio/stream.py).
     yield core._io_queue.queue_read(sock)
+
+
+def _bug(what, e):
+    """One ERROR line for an exception that is a bug; the traceback only at DEBUG."""
+    log.error("%s: %r", what, e)
+    if log.level <= log.DEBUG:
+        sys.print_exception(e)
 
 
 class Connection:
@@ -52,7 +51,7 @@ class Connection:
         self.host = host  # the peer's address without the port (per-client limit)
         self._peer = None
         self.task = None
-        self.phase = 0
+        self.phase = UNTIMED
         self.since = 0  # when the phase began (ticks_ms)
         self.deadline = 0
         self.expired = 0  # why the task was cancelled: the phase whose deadline passed, EVICTED or REVOKED
@@ -72,7 +71,7 @@ class Connection:
         self.deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
 
     def disarm(self):
-        self.phase = 0
+        self.phase = UNTIMED
 
     def stop(self, why):
         """Cancel the task (from another task): the watchdog for a deadline, the listener for an
@@ -111,9 +110,7 @@ class Connection:
             else:
                 log.warning("%s: socket error %s", self.peer, e)
         except Exception as e:  # a bug must cost one connection, never the server
-            log.error("%s: connection failed: %r", self.peer, e)
-            if log.level <= log.DEBUG:
-                sys.print_exception(e)
+            _bug("%s: connection failed" % self.peer, e)
         finally:
             self.close()
 
@@ -171,7 +168,7 @@ class Connection:
                 self._expect(request, length - (end - start), not streamed)
             if streamed:
                 # The handler reads the body (transport/body.py), starting with what came with
-                # the head; the connection ends with this request (see _respond).
+                # the head; the connection ends with this request (Request.keep_alive).
                 pending = mv[start:end] if end > start else None
                 # (100 Continue only to a client that waits for it: none of the body came yet)
                 expects = request.version == 11 and "expect" in request.headers and pending is None
@@ -196,94 +193,31 @@ class Connection:
             if start == end:
                 start = end = 0
             self.disarm()
-            # 3. The response.
+            # 3. The response: dispatched here and framed by the codec (http/writers.py), in
+            # this task rather than a coroutine of its own (each await of a coroutine allocates).
             listener.requests += 1
-            if not await self._respond(request):
+            try:
+                response = self.router.resolve(request)
+                if not isinstance(response, Response):
+                    response = await response(request)
+            except HTTPError as e:
+                response = text(e.status, e.reason, e.headers)
+                response.close = e.close
+            except Exception as e:
+                _bug("%s %s: handler failed" % (request.method, request.path), e)
+                response = text(500, "internal error")
+            if log.level <= log.DEBUG:
+                log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
+            try:
+                keep = await writers.send(self.sender, request, response, listener.extra_headers)
+            finally:
+                response.release()
+            if not keep:
                 if request.stream is not None and request.stream.left:
                     # A streamed body the handler refused early: read on a little, so the
                     # kernel does not reset the reply away before the client reads it.
                     await self._drain()
                 return
-
-    async def _respond(self, request):
-        """Dispatch request and send the reply. Returns True to keep the connection.
-        One coroutine for routing and sending: each await of a coroutine allocates."""
-        try:
-            response = self.router.resolve(request)
-            if not isinstance(response, Response):
-                response = await response(request)
-        except HTTPError as e:
-            response = text(e.status, e.reason, e.headers)
-            response.close = e.close
-        except Exception as e:
-            log.error("%s %s: handler failed: %r", request.method, request.path, e)
-            if log.level <= log.DEBUG:
-                sys.print_exception(e)
-            response = text(500, "internal error")
-        if log.level <= log.DEBUG:
-            log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
-        try:
-            out = self.sender
-            body = response.body
-            # (a streamed body ends the connection: what follows it was never framed)
-            keep = request.keep_alive and not response.close and request.stream is None
-            chunked = False
-            # The kind of body (http/response.py), told once: generators have send() too,
-            # which is why streams are told apart by class.
-            stream = isinstance(body, StreamBody)
-            generator = not stream and hasattr(body, "__next__")
-            if stream:
-                length = body.length
-                keep = keep and length is not None  # a stream without a length ends with the connection
-            elif generator:
-                length = None
-                chunked = request.version == 11
-                keep = keep and chunked
-            elif response.status in (204, 304):
-                length = None  # no body, and no Content-Length either (RFC 9110 8.6)
-            else:
-                if isinstance(body, str):
-                    body = body.encode()
-                length = len(body)
-            head = serialise_head(
-                request.version,
-                response.status,
-                response.content_type,
-                length,
-                keep,
-                response.headers,
-                self.listener.extra_headers,
-                chunked,
-                date.line(),
-            )
-            # Head and body usually fit the socket buffer: write what goes at once and
-            # only enter the sender's waiting coroutine for the rest.
-            written = out.write_now(head, 0, len(head))
-            if written < len(head):
-                await out.finish(head, written, len(head))
-            if request.method == "HEAD":
-                return keep
-            if stream:
-                await body.send(out)
-            elif generator:
-                for piece in body:
-                    if chunked:
-                        if not len(piece):
-                            continue  # an empty chunk would end the body early
-                        await out.write(chunk_header(len(piece)))
-                        await out.write(piece)
-                        await out.write(CHUNK_END)
-                    else:
-                        await out.write(piece)
-                if chunked:
-                    await out.write(LAST_CHUNK)
-            elif length:
-                written = out.write_now(body, 0, length)
-                if written < length:
-                    await out.finish(body, written, length)
-            return keep
-        finally:
-            response.release()
 
     def _expect(self, request, missing, answer=True):
         """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
@@ -312,19 +246,7 @@ class Connection:
             log.trace("%s blocked too long: the camera took its frame back, closed", self.peer)
 
     def _error_bytes(self, e):
-        message = e.reason + "\n"
-        head = serialise_head(
-            11,
-            e.status,
-            "text/plain",
-            len(message),
-            False,
-            e.headers,
-            self.listener.extra_headers,
-            False,
-            date.line(),
-        )
-        return head + message.encode()
+        return writers.closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
 
     def _send_now(self, data):
         """One best-effort non-blocking write (error replies fit an empty socket buffer)."""

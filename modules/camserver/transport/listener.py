@@ -19,8 +19,9 @@ import time
 from asyncio import core
 
 from camserver import log
+from camserver.http import writers
 from camserver.http.parser import Limits
-from camserver.http.response import serialise_head
+from camserver.http.response import text
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
@@ -38,8 +39,7 @@ _REFUSE_MS = 500  # how long a refused client may take to read its 503
 
 def _refusal(extra):
     """The 503 an over-the-limit client gets, built once."""
-    body = b"server busy: too many connections\n"
-    return serialise_head(11, 503, "text/plain", len(body), False, [("Retry-After", 1)], extra) + body
+    return writers.closing(text(503, "server busy: too many connections", [("Retry-After", 1)]), extra)
 
 
 class Listener:
@@ -204,5 +204,5 @@ class Listener:
             await asyncio.sleep_ms(_WATCHDOG_MS)
             now = time.ticks_ms()
             for conn in self.connections:
-                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0:
+                if conn.phase and time.ticks_diff(now, conn.deadline) >= 0:  # (UNTIMED is 0: no deadline)
                     conn.stop(conn.phase)

@@ -1,6 +1,7 @@
 """What a connection is waiting for. Each phase has its own timeout (Listener.timeouts is
-indexed by them); the listener's watchdog cancels a connection whose deadline passed.
-0 means none of these: the request is being handled, or a stream waits for its next frame."""
+indexed by them); the listener's watchdog cancels a connection whose deadline passed."""
+
+UNTIMED = 0  # no deadline: the request is being handled, or a stream waits for its next frame
 
 IDLE = 1  # keep-alive, waiting for the first byte of the next request: close quietly
 READING = 2  # inside a request head or body: 408, then close
