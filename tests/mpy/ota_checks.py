@@ -218,6 +218,22 @@ def test_one_update_at_a_time_and_again_after_a_failure():
     }
 
 
+def test_no_update_while_the_running_image_is_on_trial():
+    fresh_partitions()
+    MemoryPartition.running = "ota_1"
+    record = boots.BootRecord(MemoryStore({"fails": 0, "stage": "up", "trial": "ota_1"}))
+    updater = ota.Updater(MemoryPartition, record=record)
+    try:
+        updater.begin(BLOCK)
+        raise AssertionError("an update began while ota_1 was on trial")
+    except ota.Busy as e:
+        assert str(e) == "ota_1 is on trial until its health check passes; update after that"
+    assert updater.state == "idle"
+    record.on_trial("")  # confirmed (device/health.py)
+    updater.begin(BLOCK)
+    assert updater.state == "writing"
+
+
 # -- the boot record and safe mode --
 
 

@@ -121,9 +121,15 @@ class Updater:
         return target.info()[3]
 
     def begin(self, total):
-        """Start an update of total bytes: Busy while one is being written."""
+        """Start an update of total bytes: Busy while one is being written, and while the running
+        image is on trial (device/health.py): the slot it would go to holds the confirmed image
+        the bootloader rolls back to (ESP-IDF's esp_ota_begin refuses then too; writeblocks does
+        not ask it)."""
         if self.state == "writing" or self.state == "done":
             raise Busy()
+        record = self.record
+        if record is not None and record.trial and record.trial == self.running:
+            raise Busy("%s is on trial until its health check passes; update after that" % self.running)
         target = self.target()
         if target.ioctl(_BLOCK_SIZE_IOCTL, 0) != BLOCK:
             raise ValueError("partition block size is not %d" % BLOCK)
