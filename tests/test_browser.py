@@ -646,3 +646,41 @@ def test_firmware_update_through_the_page(sim, tabs, tmp_path):
     assert json.loads(urllib.request.urlopen(restarted.url + "/status").read())["ota"]["running"] == "ota_1"
     allowed = ("console: Failed to load resource",)
     assert [e for e in tab.errors if not e.startswith(allowed)] == []
+
+
+def _lan_address():
+    """This machine's address on its network (not loopback), or None."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # (UDP: nothing is sent)
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.xfail(strict=True, reason="known hole: README 'What is not protected' (no-referrer, no auth)")
+@pytest.mark.timeout(90)
+def test_hostile_page_cannot_change_a_setting_of_a_camera_on_the_lan(sim, browser, tmp_path):
+    # Loopback is a trustworthy origin, so the attack tests above get Sec-Fetch-Site. A camera at
+    # its LAN address gets no Sec-Fetch-* at all, and a no-referrer <img> then carries neither
+    # Origin nor Referer: to the camera it is curl.
+    address = _lan_address()
+    if address is None:
+        pytest.skip("no non-loopback address on this machine")
+    cam = sim(host=address, settings=str(tmp_path / "settings.json"), save_delay_ms=200)
+    url = "http://%s:%d" % (address, cam.port)
+    attacker = Attacker(
+        {"/": '<img id=i referrerpolicy=no-referrer src="%s/control?var=brightness&val=-2">' % url}
+    )
+    try:
+        page = browser.new_page()
+        page.goto(attacker.url + "/")
+        page.wait_for_function("i.complete", timeout=10_000, polling=100)
+        page.close()
+    finally:
+        attacker.close()
+    with urllib.request.urlopen(url + "/status", timeout=5) as r:
+        assert json.loads(r.read())["brightness"] == 0

@@ -182,6 +182,25 @@ def test_reset_restores_the_defaults_and_is_saved(sim, tmp_path):
     assert saved["hostname"] == "garage"  # not a camera setting: kept
 
 
+def test_reset_without_a_camera_still_resets_the_saved_settings(sim, tmp_path):
+    # Safe mode (or a camera that did not start) is where a saved setting that breaks the camera
+    # gets fixed over the network: with no camera to apply them to, the defaults are still what
+    # the next boot starts with.
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"brightness": -2, "framesize": 15, "rotate": 90, "hostname": "garage"}))
+    server = sim(settings=path, save_delay_ms=200, device_dir=str(tmp_path / "device"), fail="camera")
+    assert get(server, "/capture").status == 503
+    conn = Conn(server.host, server.port)
+    conn.request("POST", "/control/reset")
+    reply = conn.read_reply()
+    conn.close()
+    assert reply.status == 200, reply.body
+    _wait_saved(server)
+    saved = json.loads(path.read_text())
+    assert "brightness" not in saved and "framesize" not in saved and "rotate" not in saved, saved
+    assert saved["hostname"] == "garage"
+
+
 def test_reset_from_another_site_is_refused(sim, tmp_path):
     server = sim(settings=tmp_path / "settings.json")
     _control(server, "brightness", 1)

@@ -42,10 +42,11 @@ def test_a_clock_already_set_is_real_from_the_start():
     assert clock.real() and clock.status() == {"synced": True, "since": Y2026, "source": "host"}
 
 
-def _answer(seconds, usec=250000, mode=4, stratum=2):
+def _answer(seconds, usec=250000, mode=4, stratum=2, leap=0, origin=bytes(8)):
     msg = bytearray(48)
-    msg[0] = 0x20 | mode  # version 4
+    msg[0] = leap << 6 | 0x20 | mode  # version 4
     msg[1] = stratum
+    msg[24:32] = origin
     msg[40:48] = struct.pack("!II", (seconds + sntp.NTP_DELTA) & 0xFFFFFFFF, (usec << 32) // 1000000)
     return bytes(msg)
 
@@ -56,6 +57,11 @@ def test_parse_reads_the_transmit_time():
     check.raises(ValueError, sntp.parse, b"\x24" * 20)
     check.raises(ValueError, sntp.parse, _answer(Y2026, mode=3))  # a client's packet
     check.raises(ValueError, sntp.parse, _answer(Y2026, stratum=0))  # kiss-o'-death
+    check.raises(ValueError, sntp.parse, _answer(Y2026, mode=5))  # broadcast: not an answer
+    # A server whose own clock is not synchronised: leap indicator 3, or stratum 16.
+    check.raises(ValueError, sntp.parse, _answer(Y2026, leap=3))
+    check.raises(ValueError, sntp.parse, _answer(Y2026, stratum=16))
+    check.raises(ValueError, sntp.parse, bytes([0x24, 2]) + bytes(46))  # no time at all
 
 
 def test_parse_after_the_2036_wrap():
@@ -64,13 +70,16 @@ def test_parse_after_the_2036_wrap():
 
 
 class FakeUdp:
-    """A socket module whose UDP socket answers after `wait` empty polls (None: never)."""
+    """A socket module whose UDP socket answers after `wait` empty polls (None: never). answer
+    is the answer's bytes, or answer(request) makes them (a real server echoes the request's
+    transmit time); forged: datagrams that arrive first (another host's)."""
 
     AF_INET = 2
     SOCK_DGRAM = 2
 
-    def __init__(self, answer, wait=2):
+    def __init__(self, answer, wait=2, forged=()):
         self.answer = answer
+        self.forged = list(forged)
         self.wait = wait
         self.sent = []
         self.closed = 0
@@ -93,17 +102,54 @@ class FakeUdp:
             if self.wait:
                 self.wait -= 1
             raise OSError(errno.EAGAIN)
+        if self.forged:
+            return self.forged.pop(0)
+        if callable(self.answer):
+            return self.answer(self.sent[-1][0])
         return self.answer
 
     def close(self):
         self.closed += 1
 
 
+def _server(seconds):
+    """A server's answer to request: its transmit time comes back as the originate time."""
+    return lambda request: _answer(seconds, origin=request[40:48])
+
+
 def test_query_sends_one_request_and_polls_without_blocking():
-    udp = FakeUdp(_answer(Y2026), wait=2)
+    udp = FakeUdp(_server(Y2026), wait=2)
     seconds, _ = asyncio.run(sntp.query("192.0.2.1", sockets=udp))
     assert seconds == Y2026 and udp.blocking is False and udp.closed == 1
-    assert udp.sent == [(b"\x1b" + bytes(47), ("192.0.2.1", 123))]
+    assert len(udp.sent) == 1
+    request, address = udp.sent[0]
+    assert address == ("192.0.2.1", 123)
+    assert request[:40] == b"\x1b" + bytes(39)
+    # The transmit time is a nonce, a new one per query, so an answer cannot be forged blind.
+    udp2 = FakeUdp(_server(Y2026), wait=0)
+    asyncio.run(sntp.query("192.0.2.1", sockets=udp2))
+    assert udp2.sent[0][0][40:48] != request[40:48]
+
+
+def test_query_ignores_datagrams_that_do_not_answer_its_request():
+    y2099 = 4070908800
+    forged = [_answer(y2099), _answer(y2099, origin=b"guessed!"), b"\x24"]
+    udp = FakeUdp(_server(Y2026), wait=1, forged=forged)
+    seconds, _ = asyncio.run(sntp.query("192.0.2.1", sockets=udp))
+    assert seconds == Y2026 and not udp.forged
+    # Only forged ones: no answer, and the clock is not set from them.
+    udp = FakeUdp(_answer(y2099), wait=0)
+    ticks = [0]
+
+    def fake_ticks():
+        ticks[0] += 100
+        return ticks[0]
+
+    e = check.raises(
+        OSError,
+        lambda: asyncio.run(sntp.query("192.0.2.1", timeout_ms=1000, sockets=udp, ticks_ms=fake_ticks)),
+    )
+    assert "no answer" in str(e)
 
 
 def test_query_gives_up_after_its_timeout():

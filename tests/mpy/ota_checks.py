@@ -196,6 +196,29 @@ def test_incomplete_image_or_more_than_announced_is_refused():
     assert MemoryPartition.boot == "ota_0"
 
 
+def test_an_image_esp_idf_refuses_at_set_boot_is_the_clients_fault():
+    fresh_partitions()
+
+    class Refusing(MemoryPartition):
+        def set_boot(self):
+            raise OSError(-0x1503)  # ESP_ERR_OTA_VALIDATE_FAILED, as check_esp_err raises it
+
+    writer = ota.Writer(Refusing("ota_1"), BLOCK)
+    data = image(BLOCK)
+    writer.feed(bytearray(data), BLOCK)
+    e = check.raises(ValueError, writer.finish, sha(data))
+    assert "ESP-IDF's check of the app image failed" in str(e)
+    assert MemoryPartition.boot == "ota_0"
+
+    class Broken(MemoryPartition):
+        def set_boot(self):
+            raise OSError(5)  # EIO: a flash failure stays an OSError (500)
+
+    writer = ota.Writer(Broken("ota_1"), BLOCK)
+    writer.feed(bytearray(data), BLOCK)
+    check.raises(OSError, writer.finish, sha(data))
+
+
 def test_one_update_at_a_time_and_again_after_a_failure():
     fresh_partitions()
     record = boots.BootRecord(MemoryStore())
@@ -216,6 +239,22 @@ def test_one_update_at_a_time_and_again_after_a_failure():
         "running": "ota_0",
         "version": "",
     }
+
+
+def test_no_update_while_the_running_image_is_on_trial():
+    fresh_partitions()
+    MemoryPartition.running = "ota_1"
+    record = boots.BootRecord(MemoryStore({"fails": 0, "stage": "up", "trial": "ota_1"}))
+    updater = ota.Updater(MemoryPartition, record=record)
+    try:
+        updater.begin(BLOCK)
+        raise AssertionError("an update began while ota_1 was on trial")
+    except ota.Busy as e:
+        assert str(e) == "ota_1 is on trial until its health check passes; update after that"
+    assert updater.state == "idle"
+    record.on_trial("")  # confirmed (device/health.py)
+    updater.begin(BLOCK)
+    assert updater.state == "writing"
 
 
 # -- the boot record and safe mode --

@@ -317,3 +317,27 @@ def test_still_waiting_for_a_frame_when_an_update_begins_gets_503_at_once(sim, t
     conn.send(image[BLOCK:])
     assert conn.read_reply().status == 200
     conn.close()
+
+
+def test_no_update_while_the_running_image_is_on_trial(sim, tmp_path):
+    # The slot the next update goes to is the previous, confirmed image: the one the bootloader
+    # rolls back to. Written over while the new image is still on trial, a failed trial would
+    # have nothing to roll back to (ESP-IDF's esp_ota_begin refuses then, for that reason).
+    server = device(sim, tmp_path)
+    first = app_image(60 * 1024)
+    assert upload(server, first).status == 200
+    assert server.proc.wait(10) == REBOOT_EXIT
+    with open(os.path.join(tmp_path, "ota_0.bin"), "rb") as f:
+        previous = f.read()
+    server = device(sim, tmp_path, healthy_ms=5000)
+    assert status(server)["ota"]["running"] == "ota_1"
+    reply = upload(server, app_image(40 * 1024))
+    assert reply.status == 409, reply.body
+    assert reply.body == b"ota_1 is on trial until its health check passes; update after that\n"
+    with open(os.path.join(tmp_path, "ota_0.bin"), "rb") as f:
+        assert f.read() == previous  # the way back is intact
+    assert otadata(tmp_path)["boot"] == "ota_1"
+    assert get(server, "/capture").status == 200  # the camera was never held
+    # Confirmed, the image may be updated again.
+    wait_until(lambda: status(server)["health"] == "healthy", timeout=10)
+    assert upload(server, app_image(40 * 1024)).status == 200

@@ -17,7 +17,9 @@ SCRIPT = os.path.join("tests", "mpy", "sntp_query.py")
 class SntpServer:
     """Answers every request with a fixed time after delay_s (None: never answers)."""
 
-    def __init__(self, seconds, fraction, delay_s=0.0):
+    def __init__(self, seconds, fraction, delay_s=0.0, forge=None):
+        """forge: (seconds) a time another host sends the client first, without having seen
+        its request (so with no originate time to copy)."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
@@ -27,6 +29,7 @@ class SntpServer:
         self.answer[1] = 1  # stratum 1
         self.answer[40:48] = struct.pack("!II", seconds + NTP_DELTA, fraction)
         self.delay_s = delay_s
+        self.forge = forge
         self.requests = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -39,10 +42,16 @@ class SntpServer:
             except OSError:
                 continue
             self.requests.append(data)
+            if self.forge is not None:
+                forged = bytearray(self.answer)
+                forged[40:48] = struct.pack("!II", self.forge + NTP_DELTA, 0)
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+                    other.sendto(bytes(forged), peer)
             if self.delay_s is None:
                 continue
             if self._stop.wait(self.delay_s):
                 return
+            self.answer[24:32] = data[40:48]  # the originate time: the request's transmit time
             self.sock.sendto(bytes(self.answer), peer)
 
     def close(self):
@@ -80,3 +89,14 @@ def test_query_gives_up_after_its_timeout_when_nobody_answers():
         server.close()
     assert "error OSError: no answer from 127.0.0.1 in 500 ms" in out, out
     assert turns >= 10, out
+
+
+def test_query_takes_only_the_answer_to_its_own_request():
+    seconds = 1796177200
+    # Another host races the server with a time of its choosing: ignored, the server's is taken.
+    server = SntpServer(seconds, 0, delay_s=0.2, forge=2051222400)  # 2035
+    try:
+        out, _ = _ask(server, 2000)
+    finally:
+        server.close()
+    assert "time %d 0" % seconds in out, out

@@ -147,15 +147,19 @@ class CameraRoutes:
 
     async def reset(self, request):
         """Every camera setting and rotate back to its default (saved like a /control change);
-        answers with /status. Network and server settings are left as they are."""
+        answers with /status. Network and server settings are left as they are. Without a
+        camera (safe mode, or it did not start) the defaults are still saved: a saved setting
+        that stops the camera is fixed this way, and the next boot starts with them."""
         camera = self.camera
+        present = getattr(camera, "available", True)
         for name in sensor.RANGES:
             default = settings.DEFAULTS[name]
             try:
                 if camera.get(name) != default:
                     camera.set(name, default)
             except ValueError:  # a setting this camera lacks (no LED) or a size it does not offer
-                continue
+                if present:
+                    continue
             self.config[name] = default
         self._rotate(0)
         self._settings_json = None

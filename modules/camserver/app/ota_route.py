@@ -42,8 +42,8 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             raise HTTPError(413, "image of %d bytes is larger than the %d-byte partition" % (total, capacity))
         try:
             writer = updater.begin(total)
-        except Busy:
-            raise HTTPError(409, "an update is already running", close=True)
+        except Busy as e:
+            raise HTTPError(409, str(e) or "an update is already running", close=True)
         except ValueError as e:  # a partition this writer cannot use
             raise HTTPError(500, str(e), close=True)
         log.info("ota: receiving %d bytes for %s from %s", total, updater.target_name, request.peer)

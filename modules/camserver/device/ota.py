@@ -24,6 +24,9 @@ _APP_DESC = 32  # esp_app_desc_t after the 24-byte image header and the first 8-
 _APP_DESC_MAGIC = b"\x32\x54\xcd\xab"  # ESP_APP_DESC_MAGIC_WORD 0xABCD5432, little-endian
 _VERSION = _APP_DESC + 16  # esp_app_desc_t.version, char[32]
 _BLOCK_SIZE_IOCTL = 5  # MP_BLOCKDEV_IOCTL_BLOCK_SIZE
+# set_boot()'s OSError when ESP-IDF's own check of the image fails (esp_ota_ops.h
+# ESP_ERR_OTA_VALIDATE_FAILED 0x1503; MicroPython's check_esp_err raises it negated)
+_OTA_VALIDATE_FAILED = -0x1503
 
 
 def check_header(block, chip_id=CHIP_ESP32S3):
@@ -84,7 +87,14 @@ class Writer:
         digest = hexlify(self.sha.digest()).decode()
         if digest != expected_hex.lower():
             raise ValueError("SHA-256 mismatch: image has %s, expected %s" % (digest, expected_hex))
-        self.target.set_boot()
+        try:
+            self.target.set_boot()
+        except OSError as e:
+            # The digest matched what the client sent, so the client sent this (an image cut
+            # short before hashing, a build for another configuration): its fault, not flash's.
+            if e.errno != _OTA_VALIDATE_FAILED:
+                raise
+            raise ValueError("ESP-IDF's check of the app image failed (incomplete or not a valid image)")
 
 
 class Updater:
@@ -121,9 +131,15 @@ class Updater:
         return target.info()[3]
 
     def begin(self, total):
-        """Start an update of total bytes: Busy while one is being written."""
+        """Start an update of total bytes: Busy while one is being written, and while the running
+        image is on trial (device/health.py): the slot it would go to holds the confirmed image
+        the bootloader rolls back to (ESP-IDF's esp_ota_begin refuses then too; writeblocks does
+        not ask it)."""
         if self.state == "writing" or self.state == "done":
             raise Busy()
+        record = self.record
+        if record is not None and record.trial and record.trial == self.running:
+            raise Busy("%s is on trial until its health check passes; update after that" % self.running)
         target = self.target()
         if target.ioctl(_BLOCK_SIZE_IOCTL, 0) != BLOCK:
             raise ValueError("partition block size is not %d" % BLOCK)

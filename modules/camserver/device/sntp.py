@@ -2,9 +2,11 @@
 
 micropython-lib's ntptime is frozen into the esp32 firmware (the port's boards/manifest.py
 requires bundle-networking, which requires ntptime), but its time() waits for the answer in a
-blocking recv (1 s timeout) and would stop every stream for that long. This client sends the
-same 48-byte request from a non-blocking UDP socket and polls for the answer with asyncio, so
-the server runs meanwhile; only the name lookup (getaddrinfo) blocks, as it does for every
+blocking recv (1 s timeout) and would stop every stream for that long; and it takes any
+datagram that reaches its port for the answer. This client sends the 48-byte request from a
+non-blocking UDP socket, with a random Transmit Timestamp that only the server that got the
+request can echo (so another host cannot set the clock blind), and polls for the answer with
+asyncio, so the server runs meanwhile; only the name lookup (getaddrinfo) blocks, as it does for every
 client on MicroPython (an IP address as ntp_server skips it).
 
 After a sync the clock is real (camserver.clock): Date headers and X-Timestamp use it.
@@ -14,6 +16,7 @@ INTERVAL_MS (the RTC drifts by seconds a day).
 
 import asyncio
 import errno
+import os
 import socket
 import struct
 import time
@@ -33,19 +36,38 @@ MIN_NTP_SECONDS = 3913056000  # 2024-01-01: anything earlier is the 2036 wrap (s
 # Nothing received yet on the non-blocking socket (the esp32 port says EWOULDBLOCK, which is EAGAIN).
 _NOTHING_YET = (errno.EAGAIN, errno.ETIMEDOUT)
 
-_REQUEST = b"\x1b" + bytes(47)  # LI 0, version 3, mode 3 (client); the rest zero
+
+def request(nonce):
+    """The 48-byte request: LI 0, version 3, mode 3 (client), and nonce (8 random bytes) as its
+    Transmit Timestamp, which the server's answer carries back as its Originate Timestamp."""
+    msg = bytearray(48)
+    msg[0] = 0x1B
+    msg[40:48] = nonce
+    return msg
+
+
+def answers(msg, nonce):
+    """True when msg answers the request sent with nonce (RFC 4330 5: its Originate Timestamp is
+    the request's Transmit Timestamp). Anything else on the socket (a late answer to an earlier
+    query, or a forged one from a host that did not see the request) is not looked at."""
+    return len(msg) >= 48 and msg[24:32] == nonce
 
 
 def parse(msg):
     """(seconds since the port's epoch, microseconds) from a server's answer; ValueError when it
-    is not a usable one (too short, not a server's, or a kiss-o'-death with stratum 0)."""
+    is not a usable one (too short, not a server's, a kiss-o'-death with stratum 0, or a server
+    that says its own clock is not synchronised: leap indicator 3 or stratum above 15)."""
     if len(msg) < 48:
         raise ValueError("short SNTP answer (%d bytes)" % len(msg))
-    if msg[0] & 7 not in (4, 5):  # server or broadcast
+    if msg[0] & 7 != 4:  # server
         raise ValueError("not an SNTP server answer (mode %d)" % (msg[0] & 7))
     if msg[1] == 0:
         raise ValueError("SNTP server refused (kiss-o'-death %s)" % bytes(msg[12:16]))
+    if msg[0] >> 6 == 3 or msg[1] > 15:
+        raise ValueError("SNTP server's clock is not synchronised (stratum %d)" % msg[1])
     seconds, fraction = struct.unpack("!II", msg[40:48])
+    if not seconds and not fraction:
+        raise ValueError("SNTP answer without a time")
     if seconds < MIN_NTP_SECONDS:
         seconds += 0x100000000  # the 32-bit seconds wrap in February 2036
     return seconds - NTP_DELTA, (fraction * 1000000) >> 32
@@ -58,12 +80,13 @@ async def query(server, port=123, timeout_ms=TIMEOUT_MS, sockets=socket, ticks_m
     sock = sockets.socket(sockets.AF_INET, sockets.SOCK_DGRAM)
     try:
         sock.setblocking(False)
-        sock.sendto(_REQUEST, address)
+        nonce = os.urandom(8)
+        sock.sendto(request(nonce), address)
         deadline = time.ticks_add(ticks_ms(), timeout_ms)
         while True:
             try:
                 msg = sock.recv(48)
-                if msg:
+                if msg and answers(msg, nonce):
                     return parse(msg)
             except OSError as e:
                 if e.errno not in _NOTHING_YET:
