@@ -76,6 +76,16 @@ def test_cross_site():
     assert verdict(**{"sec-fetch-site": "cross-site"}) == 403
     assert verdict(**{"sec-fetch-site": "same-site"}) == 403
     assert verdict(**{"sec-fetch-site": "same-site", "origin": "http://cam:8080"}) == 200
+    # A browser that names no page: a hostile <img referrerpolicy=no-referrer>, or a URL typed into the
+    # address bar (the camera cannot tell them apart) -- unless its own page says so.
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"
+    assert verdict(**{"user-agent": browser}) == 403
+    assert verdict(**{"user-agent": browser, "referer": "http://cam:8080/"}) == 200
+    assert verdict(**{"user-agent": browser, "x-requested-with": "camserver"}) == 200
+    assert verdict(**{"user-agent": browser, "sec-fetch-site": "same-origin"}) == 200
+    assert verdict(**{"user-agent": browser, "sec-fetch-site": "none"}) == 200  # typed, on https
+    assert verdict(**{"user-agent": "curl/8.5.0"}) == 200
+    assert verdict(**{"user-agent": "HomeAssistant/2026.11 aiohttp/3.12"}) == 200
 
 
 class Clock:

@@ -9,8 +9,15 @@ state-changing request is refused (403) when:
   * its Origin, or without one its Referer, names another origin than the
     request's own (http://<Host>) and is not a name in allowed_hosts.
 The origin named in cors_origin (not `*`) may change state too: naming it
-there is trusting it. Clients that send none of these headers (curl, Home
-Assistant, scripts) are not browsers driven by a page, and keep working.
+there is trusting it.
+Browsers send Sec-Fetch-* only to https and localhost, and a page can strip
+Origin and Referer from a GET (`<img referrerpolicy=no-referrer>`). So a
+request that says nothing of where it comes from is refused too when its
+User-Agent is a browser's ("Mozilla/", which every browser sends and no page
+can change), unless it carries X-Requested-With: a header no page can add to a
+request to another origin without a CORS preflight, which only cors_origin
+passes. The camera's own page sends it. Clients that are not browsers (curl,
+Home Assistant, ffmpeg, scripts) send none of these and keep working.
 """
 
 from camserver.http.response import text
@@ -59,10 +66,18 @@ class CrossSite:
         if origin is None:
             if site == "same-site":
                 return _refuse("request from another site refused")
+            if site is None and "x-requested-with" not in headers and _browser(headers):
+                return _refuse(
+                    "a browser request naming no page (no Origin or Referer) refused: use the camera's page"
+                )
             return None
         if self.own(origin, headers.get("host")):
             return None
         return _refuse("request from %s refused: not this camera's page" % origin[:80])
+
+
+def _browser(headers):
+    return "Mozilla/" in headers.get("user-agent", "")
 
 
 def _refuse(reason):
