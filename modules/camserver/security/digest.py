@@ -1,4 +1,4 @@
-"""HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth.
+"""HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth; on RTSP also RFC 2069 answers.
 
 A request is checked in this order: its fields, then its response (does the
 client know the password?), then its nonce (made by this boot, not expired:
