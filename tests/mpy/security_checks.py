@@ -6,6 +6,7 @@ import hashlib
 import check
 from camserver import settings
 from camserver.http.request import Request
+from camserver.rtsp.codec import RtspRequest
 from camserver.security import auth, digest
 from camserver.security.auth import scheme_is
 from camserver.security.compare import same
@@ -95,12 +96,12 @@ class Clock:
         return self.now
 
 
-def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256):
+def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256, method="GET"):
     def h(text):
         return binascii.hexlify(fn(text.encode()).digest()).decode()
 
     ha1 = h("u:camera:pw")
-    response = h("%s:%s:%08x:c0:auth:%s" % (ha1, nonce, nc, h("GET:" + uri)))
+    response = h("%s:%s:%08x:c0:auth:%s" % (ha1, nonce, nc, h(method + ":" + uri)))
     fields = (uri, algorithm, nonce, nc, response)
     return (
         'username="u", realm="camera", uri="%s", algorithm=%s, nonce="%s", nc=%08x, cnonce="c0", '
@@ -140,6 +141,99 @@ def test_digest_remembers_a_bounded_number_of_nonces():
     assert dg.verify(_answer(dg, nonces[-1], 2), "GET", "/status") == digest.OK
     fresh = dg.nonce()
     assert dg.verify(_answer(dg, fresh, 1), "GET", "/status") == digest.OK
+
+
+URL = "rtsp://cam/mjpeg/1"
+
+
+def _rfc2069(nonce, uri=URL, method="DESCRIBE", password="pw", extra=""):
+    """An answer the RFC 2069 way, as GStreamer's rtspsrc sends it: no qop, nc or cnonce, and
+    response = H(HA1:nonce:HA2) (RFC 2617 3.2.2.1). SHA-256: MD5 is not in every build."""
+
+    def h(text):
+        return binascii.hexlify(hashlib.sha256(text.encode()).digest()).decode()
+
+    response = h("%s:%s:%s" % (h("u:camera:" + password), nonce, h(method + ":" + uri)))
+    fields = (uri, nonce, extra, response)
+    return 'username="u", realm="camera", uri="%s", algorithm=SHA-256, nonce="%s", %sresponse="%s"' % fields
+
+
+def test_digest_takes_rfc2069_answers_only_on_the_rtsp_connection_their_nonce_names():
+    clock = Clock()
+    dg = digest.Digest("u", "pw", "camera", clock, b"k" * 16)
+    nonce = dg.nonce(7)  # issued on RTSP connection 7
+    answer = _rfc2069(nonce)
+    assert dg.verify(answer, "DESCRIBE", URL, 7) == digest.OK
+    assert dg.verify(answer, "DESCRIBE", URL, 7) == digest.OK  # no nc: its next request looks the same
+    assert dg.verify(answer, "DESCRIBE", URL, 8) == digest.STALE  # captured, sent on another connection
+    assert dg.verify(answer, "DESCRIBE", URL) == digest.BAD  # HTTP: qop=auth or nothing
+    assert dg.verify(_rfc2069(dg.nonce()), "DESCRIBE", URL, 7) == digest.STALE  # a nonce naming no connection
+    number, second, _, mac = nonce.split(".")
+    moved = "%s.%s.8.%s" % (number, second, mac)  # the connection is under the MAC
+    assert dg.verify(_rfc2069(moved), "DESCRIBE", URL, 8) == digest.STALE
+    assert dg.verify(_rfc2069(nonce, password="nope"), "DESCRIBE", URL, 7) == digest.BAD
+    assert dg.verify(_rfc2069(nonce, URL + "x"), "DESCRIBE", URL, 7) == digest.BAD  # uri is not the target
+    assert dg.verify(_rfc2069(nonce, method="SETUP"), "DESCRIBE", URL, 7) == digest.BAD
+    assert dg.verify(_rfc2069(nonce, extra="nc=00000001, "), "DESCRIBE", URL, 7) == digest.BAD
+    assert dg.verify(answer.replace('realm="camera"', 'realm="x"'), "DESCRIBE", URL, 7) == digest.BAD
+    assert dg.verify(answer.replace('username="u"', 'username="v"'), "DESCRIBE", URL, 7) == digest.BAD
+    clock.now += digest.NONCE_TTL_S + 1
+    assert dg.verify(answer, "DESCRIBE", URL, 7) == digest.STALE
+    # qop=auth answers count on any connection and over HTTP, whoever issued the nonce, never twice.
+    nonce = dg.nonce(7)
+    assert dg.verify(_answer(dg, nonce, 1), "GET", "/status", 8) == digest.OK
+    assert dg.verify(_answer(dg, nonce, 2), "GET", "/status") == digest.OK
+    assert dg.verify(_answer(dg, nonce, 2), "GET", "/status", 7) == digest.BAD
+    assert not dg._nonces.get(int(dg.nonce(9).split(".")[0], 16))  # (RFC 2069 answers hold no memory)
+
+
+class Conn:
+    host = "10.0.0.9"
+
+    def __init__(self, number):
+        self.number = number
+
+
+def _nonce_of(answer):
+    return digest.parse_params(answer.headers[0][1][7:])["nonce"]
+
+
+def _rtsp(guard, conn, authorization=None):
+    request = RtspRequest(conn=conn)
+    request.method = "DESCRIBE"
+    request.url = URL
+    if authorization is not None:
+        request.headers["authorization"] = "Digest " + authorization
+    return guard.check(request)
+
+
+def _http(guard, authorization):
+    return guard.check(
+        Request("GET", "/status", headers={"authorization": "Digest " + authorization}, conn=Conn(0))
+    )
+
+
+def test_auth_binds_rfc2069_answers_to_their_rtsp_connection_and_counts_wrong_ones():
+    guard = auth.Auth("u", "pw", guesses=2)
+    a = Conn(1)
+    nonce = _nonce_of(_rtsp(guard, a))
+    assert _rtsp(guard, a, _rfc2069(nonce)) is None and _rtsp(guard, a, _rfc2069(nonce)) is None
+    elsewhere = _rtsp(guard, Conn(2), _rfc2069(nonce))
+    assert elsewhere.status == 401 and "stale=true" in elsewhere.headers[0][1]
+    assert _rtsp(guard, Conn(2), _rfc2069(_nonce_of(elsewhere))) is None  # the fresh nonce names connection 2
+    assert _rtsp(guard, a, _rfc2069(nonce, password="nope")).status == 401  # a wrong guess (1)
+    refused = _http(guard, _rfc2069(nonce, "/status", "GET"))  # right password, no qop, over HTTP: wrong (2)
+    assert refused.status == 401 and "stale" not in refused.headers[0][1]
+    assert _rtsp(guard, a, _rfc2069(nonce)).status == 429  # the address must wait, whatever it sends now
+
+
+def test_auth_takes_qop_auth_answers_on_every_connection_and_over_http():
+    guard = auth.Auth("u", "pw", guesses=0)
+    nonce = _nonce_of(_rtsp(guard, Conn(1)))
+    assert _rtsp(guard, Conn(2), _answer(None, nonce, 1, URL, method="DESCRIBE")) is None
+    assert _http(guard, _answer(None, nonce, 2)) is None
+    assert _http(guard, _answer(None, nonce, 2)).status == 401  # replayed
+    assert _rtsp(guard, Conn(1), _answer(None, nonce, 1, URL, method="DESCRIBE")).status == 401  # replayed
 
 
 def test_digest_params():

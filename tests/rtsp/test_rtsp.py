@@ -3,6 +3,7 @@ OpenCV; a depayloaded frame against the JPEG the camera grabbed; RTSP and MJPEG 
 once; TEARDOWN and resets leave no slot or buffer held; bad requests get an RTSP status and
 a one-line reason, never a traceback (the sim fixture checks the console)."""
 
+import base64
 import io
 import json
 import os
@@ -334,8 +335,6 @@ def test_auth_guards_rtsp_and_ffmpeg_passes_with_credentials(rtsp):
         assert reply.status == 401
         challenges = [v for k, v in reply.headers.items() if k == "www-authenticate"]
         assert challenges  # (the reader keeps the last of repeated headers)
-        import base64
-
         basic = "Basic " + base64.b64encode(b"admin:s3cret").decode()
         assert client.request("DESCRIBE", headers={"Authorization": basic}).status == 200
         wrong = "Basic " + base64.b64encode(b"admin:nope").decode()
@@ -351,6 +350,39 @@ def test_auth_guards_rtsp_and_ffmpeg_passes_with_credentials(rtsp):
     )
     assert out.returncode == 0, out.stderr
     wait_released(server, headers={"Authorization": basic})
+
+
+def test_gstreamer_rtspsrc_logs_in_and_wrong_passwords_count(rtsp):
+    # rtspsrc answers Digest the RFC 2069 way (no qop) and prefers it to Basic: this passes only
+    # because a nonce issued on an RTSP connection takes such answers on that connection.
+    guesses = 20
+    server = rtsp(auth_user="u", auth_password="p", auth_guesses=guesses)
+
+    def gst(password):
+        pipeline = "rtspsrc location=%s/mjpeg/1 user-id=u user-pw=%s ! rtpjpegdepay ! jpegdec" % (
+            server.rtsp_url,
+            password,
+        )
+        command = ["gst-launch-1.0", "-q", *pipeline.split(), "!", "fakesink", "num-buffers=10"]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    out = gst("p")
+    assert out.returncode == 0, out.stdout + out.stderr
+    basic = {"Authorization": "Basic " + base64.b64encode(b"u:p").decode()}
+    assert status(server, basic)["frames"]["sent"] >= 10
+    out = gst("wrong")
+    assert out.returncode != 0 and "Unauthorized (401)" in out.stdout + out.stderr, out.stdout + out.stderr
+    # Its wrong answers were counted: fewer than auth_guesses more wrong ones make the address wait.
+    client = RtspClient("127.0.0.1", server.rtsp_port)
+    try:
+        wrong = {"Authorization": "Basic " + base64.b64encode(b"u:nope").decode()}
+        more = 0
+        while client.request("DESCRIBE", headers=wrong).status == 401:
+            more += 1
+            assert more < guesses
+        assert client.request("DESCRIBE", headers=basic).status == 429
+    finally:
+        client.close()
 
 
 def test_udp_sessions_count_against_the_connection_budget(rtsp):

@@ -36,8 +36,9 @@ def ask(server, path, authorization=None, method="GET"):
         conn.close()
 
 
-def answer(challenge, path, nc=1, method="GET", password=PASSWORD, uri=None, scheme="Digest"):
-    """The Authorization value a client computes for a Digest challenge (RFC 7616 3.4.1)."""
+def answer(challenge, path, nc=1, method="GET", password=PASSWORD, uri=None, scheme="Digest", qop=True):
+    """The Authorization value a client computes for a Digest challenge (RFC 7616 3.4.1); qop=False:
+    the RFC 2069 way (RFC 2617 3.2.2.1: no qop, nc or cnonce), as GStreamer's rtspsrc answers."""
     p = params(challenge)
     fn = {"SHA-256": hashlib.sha256, "MD5": hashlib.md5}[p["algorithm"]]
 
@@ -48,6 +49,10 @@ def answer(challenge, path, nc=1, method="GET", password=PASSWORD, uri=None, sch
     ha1 = h("%s:%s:%s" % (USER, p["realm"], password))
     ha2 = h("%s:%s" % (method, path))
     cnonce, count = "0a4f113b", "%08x" % nc
+    if not qop:
+        response = h("%s:%s:%s" % (ha1, p["nonce"], ha2))
+        fields = (scheme, USER, p["realm"], uri, p["algorithm"], p["nonce"], response)
+        return '%s username="%s", realm="%s", uri="%s", algorithm=%s, nonce="%s", response="%s"' % fields
     response = h("%s:%s:%s:%s:auth:%s" % (ha1, p["nonce"], count, cnonce, ha2))
     return (
         '%s username="%s", realm="%s", uri="%s", algorithm=%s, nonce="%s", nc=%s, cnonce="%s", '
@@ -90,6 +95,7 @@ def test_digest_with_both_algorithms_and_no_replay(sim):
         answer(challenge, "/status", uri="/capture"),  # a response computed for another target
         answer(challenge, "/status").replace("qop=auth", "qop=auth-int"),
         answer(challenge, "/status").replace('username="admin"', 'username="root"'),
+        answer(challenge, "/status", qop=False),  # RFC 2069: only on RTSP (bound to its connection)
         'Digest username="admin"',
         "Digest ",
     ]

@@ -65,6 +65,10 @@ class Request:
             return self.path + "?" + self.query_string
         return self.path
 
+    def digest_conn(self):
+        """None: over HTTP a Digest nonce is not bound to a connection (security/digest.py)."""
+        return None
+
     @property
     def query(self):
         """The query parameters as a dict, parsed on first use."""

@@ -47,6 +47,10 @@ class RtspRequest(Request):
     def digest_uri(self):
         return self.url
 
+    def digest_conn(self):
+        """The number of this request's connection: Digest binds RFC 2069 answers to it."""
+        return self.conn.number
+
 
 def interleaved_end(buf, start, end):
     """buf[start] is "$": the index after that interleaved frame, or None if incomplete."""

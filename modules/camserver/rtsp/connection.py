@@ -46,6 +46,7 @@ class RtspConnection(Connection):
     def __init__(self, listener, service, sock, addr, host=None):
         super().__init__(listener, service, sock, addr, host)
         self.service = service
+        self.number = service.number_connection()  # (codec.RtspRequest.digest_conn)
         self.session = None
         self.rtp = None  # RtpJpeg, made at SETUP
         self.udp = None  # (rtp socket, rtcp socket) of a UDP session

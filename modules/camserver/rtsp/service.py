@@ -1,7 +1,7 @@
 """The RTSP side of the camera: what every control connection shares.
 
-The hub (frames), the auth of the HTTP ports, the stream paths, session ids, the UDP ports
-handed to sessions, and the counters /status shows. The listener serves the RTSP port with
+The hub (frames), the auth of the HTTP ports, the stream paths, connection numbers, session
+ids, the UDP ports handed to sessions, and the counters /status shows. The listener serves the RTSP port with
 RtspConnection (connection.py) and this object in place of a router, so max_connections,
 max_per_peer, eviction and the watchdog cover RTSP clients like HTTP ones. A UDP session
 takes two more slots of the budget (its two sockets: the board's lwIP has a fixed number)
@@ -33,6 +33,12 @@ class RtspService:
         self.playing = 0
         self.udp_sessions = 0
         self._next_port = _RTP_PORTS[0]
+        self.opened = 0  # control connections since start: each one's number
+
+    def number_connection(self):
+        """A number no other control connection of this boot has (Digest nonces name it)."""
+        self.opened += 1
+        return self.opened
 
     def new_session_id(self):
         return "%08X%08X" % (random.getrandbits(32), random.getrandbits(32))

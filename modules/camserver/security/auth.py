@@ -5,8 +5,9 @@ them, the missing one is the empty string, credentials are still required,
 and one WARNING line at start says what is missing (failing open would turn
 a half-done configuration into no protection at all).
 
-A 401 offers Digest (RFC 7616, SHA-256 then MD5: digest.py) and Basic in one
-answer; the client picks. Scheme names are case-insensitive (RFC 9110 11.1);
+A 401 offers Digest (RFC 7616, SHA-256 then MD5: digest.py; on RTSP also the
+RFC 2069 form, bound to its connection) and Basic in one answer; the client
+picks. Scheme names are case-insensitive (RFC 9110 11.1);
 credentials are compared in constant time.
 
 Guessing is slowed per client address (Throttle): after auth_guesses (5)
@@ -110,18 +111,19 @@ class Auth:
                     return None
                 throttle.failed(address)
             elif scheme_is(value, "digest"):
-                verdict = self.digest.verify(value[7:], request.method, request.digest_uri())
+                uri = request.digest_uri()
+                verdict = self.digest.verify(value[7:], request.method, uri, request.digest_conn())
                 if verdict == digest.OK:
                     throttle.passed(address)
                     return None
                 stale = verdict == digest.STALE
                 if not stale:  # a stale nonce is no wrong guess: the client knew the password
                     throttle.failed(address)
-        return text(401, "authentication required", self.challenges(stale))
+        return text(401, "authentication required", self.challenges(stale, request.digest_conn()))
 
-    def challenges(self, stale=False):
+    def challenges(self, stale=False, conn=None):
         headers = []
-        for value in self.digest.challenges(stale):
+        for value in self.digest.challenges(stale, conn):
             headers.append(("WWW-Authenticate", value))
         headers.append(("WWW-Authenticate", 'Basic realm="%s", charset="UTF-8"' % REALM))
         return headers

@@ -1,4 +1,4 @@
-"""HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth.
+"""HTTP Digest authentication (RFC 7616): SHA-256 and MD5, qop=auth; on RTSP also RFC 2069 answers.
 
 A request is checked in this order: its fields, then its response (does the
 client know the password?), then its nonce (made by this boot, not expired:
@@ -13,6 +13,16 @@ are remembered: when a new one is needed the lowest-numbered is forgotten, and
 every nonce numbered at or below a forgotten one is refused as stale (the
 client retries with a fresh nonce, no prompt). A nonce older than NONCE_TTL_S
 is stale too. Memory is bounded whatever clients send.
+
+RTSP also takes RFC 2069 answers (no qop, nc or cnonce: GStreamer's rtspsrc
+sends only these, and prefers Digest over Basic). Without nc such an answer is
+the same for every request with that method and URL, so nothing tells a
+replay from the client's next request. A nonce issued on an RTSP connection
+therefore names that connection (its number is under the MAC), and an answer
+without qop counts only on the connection its nonce names: a captured one
+sent from anywhere else is stale, and whoever could resend it on the same
+connection is already inside that TCP stream. Over HTTP (no connection to
+bind to: browsers open several) qop=auth stays required.
 """
 
 import binascii
@@ -99,53 +109,64 @@ class Digest:
     def _mac(self, body):
         return _hex(hashlib.sha256(self._secret + body.encode()).digest())[:16]
 
-    def nonce(self):
+    def nonce(self, conn=None):
+        """number.second[.conn].MAC; conn: the number of the RTSP connection it is issued on."""
         self._issued += 1
         body = "%x.%x" % (self._issued, int(self.clock()))
+        if conn is not None:
+            body += ".%x" % conn
         return body + "." + self._mac(body)
 
-    def challenges(self, stale=False):
+    def challenges(self, stale=False, conn=None):
         """WWW-Authenticate values, SHA-256 first (RFC 7616 3.7), sharing one nonce: clients that
         read only one challenge, or let a later one override an earlier one (ffmpeg keeps the
         last, and knows only MD5), still answer for a nonce that is valid under either."""
-        nonce = self.nonce()
+        nonce = self.nonce(conn)
         out = []
         for name in self._names:
             value = 'Digest realm="%s", qop="auth", algorithm=%s, nonce="%s"' % (self.realm, name, nonce)
             out.append(value + (", stale=true" if stale else ""))
         return out
 
-    def verify(self, value, method, uri):
-        """OK, STALE or BAD for the Authorization value (after "Digest ")."""
+    def verify(self, value, method, uri, conn=None):
+        """OK, STALE or BAD for the Authorization value (after "Digest "); conn: the number of
+        the RTSP connection the request came on, None over HTTP (see the module docstring)."""
         p = parse_params(value)
         algorithm = self._hashes.get(p.get("algorithm", "MD5").upper())
         nonce = p.get("nonce", "")
         nc = p.get("nc", "")
         cnonce = p.get("cnonce", "")
         response = p.get("response", "")
+        rfc2069 = "qop" not in p and conn is not None
         if (
             algorithm is None
-            or p.get("qop") != "auth"
+            or (p.get("qop") != "auth" and not rfc2069)
             or p.get("realm") != self.realm
             or p.get("uri") != uri
-            or len(nc) != 8
-            or not cnonce
             or p.get("userhash", "false") != "false"
         ):
             return BAD
-        try:
-            count = int(nc, 16)
-        except ValueError:
-            return BAD
         fn, ha1 = algorithm
         ha2 = _hex(fn(("%s:%s" % (method, uri)).encode()).digest())
-        expected = _hex(fn(("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)).encode()).digest())
+        if rfc2069:
+            if nc or cnonce:  # (RFC 2617 3.2.2: only sent together with qop)
+                return BAD
+            signed = "%s:%s:%s" % (ha1, nonce, ha2)  # RFC 2617 3.2.2.1, qop absent
+        else:
+            if len(nc) != 8 or not cnonce:
+                return BAD
+            try:
+                count = int(nc, 16)
+            except ValueError:
+                return BAD
+            signed = "%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)
+        expected = _hex(fn(signed.encode()).digest())
         if not same(response, expected) or not same(p.get("username", ""), self.user):
             return BAD
         # The client knows the password. A nonce this boot did not make (one from before a
         # reboot) or an old one is stale: it retries with a fresh nonce, without asking anyone.
         parts = nonce.split(".")
-        if len(parts) != 3 or not same(parts[2], self._mac(parts[0] + "." + parts[1])):
+        if len(parts) < 3 or len(parts) > 4 or not same(parts[-1], self._mac(nonce[: nonce.rfind(".")])):
             return STALE
         try:
             number = int(parts[0], 16)
@@ -154,6 +175,10 @@ class Digest:
             return STALE
         if age < 0 or age > NONCE_TTL_S:
             return STALE
+        if rfc2069:
+            # No nc to count: good only on the connection the nonce names. From another one it
+            # is a captured answer, or a client that reconnected: a fresh nonce serves the latter.
+            return OK if len(parts) == 4 and same(parts[2], "%x" % conn) else STALE
         return self._count_use(number, count)
 
     def _count_use(self, number, count):
