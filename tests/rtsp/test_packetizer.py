@@ -12,7 +12,7 @@ import time
 
 import pytest
 from PIL import Image
-from rtpjpeg import Fragment, Rtp, depayload
+from rtpdepay import Packet, depayload
 from simserver import ROOT, ensure_built, sim_binary, sim_env
 
 C_BINARIES = [
@@ -72,7 +72,7 @@ def read_tcp_slowly(conn, total_frames):
             if len(data) < 4 + length:
                 break
             packets.append((channel, bytes(data[4 : 4 + length])))
-            if Rtp(data[4 : 4 + length]).marker:
+            if Packet(data[4 : 4 + length]).marker:
                 frames += 1
             del data[: 4 + length]
     return packets
@@ -94,9 +94,8 @@ def pick(kind):
 def check_frames(packets, paths, max_payload, first_seq):
     frames = []
     current = []
-    for rtp in packets:
-        assert rtp.version == 2 and rtp.padding == 0 and rtp.extension == 0 and rtp.csrc_count == 0
-        assert rtp.payload_type == 26 and rtp.ssrc == 0x12345678
+    for rtp in packets:  # (Packet checks V=2, no padding, extension or CSRCs, payload type 26)
+        assert rtp.ssrc == 0x12345678
         current.append(rtp)
         if rtp.marker:
             frames.append(current)
@@ -111,12 +110,11 @@ def check_frames(packets, paths, max_payload, first_seq):
             seq += 1
             assert rtp.timestamp == 90000 * i + 7
             assert rtp.marker == (n == len(frame) - 1)
-            frag = Fragment(rtp.payload)
-            assert len(frag.data) <= max_payload
+            assert len(rtp.data) <= max_payload
             if n < len(frame) - 1:
-                assert len(frag.data) == max_payload, "only the last fragment is short"
-            assert (frag.tables is not None) == (n == 0), "tables in the first fragment only"
-            payload_bytes += len(rtp.payload)
+                assert len(rtp.data) == max_payload, "only the last fragment is short"
+            assert (rtp.qtables is not None) == (n == 0), "tables in the first fragment only"
+            payload_bytes += rtp.payload_len
         original = Image.open(path)
         rebuilt = Image.open(io.BytesIO(depayload(frame)))
         assert rebuilt.size == original.size
@@ -155,11 +153,11 @@ def test_tcp_slow_reader(kind, options, tmp_path):
     assert done[1] == kind
     assert int(done[3]) > 0, "the slow reader never made send() return False: " + out
     assert all(channel == 0 for channel, _ in raw)
-    seq, payload_bytes = check_frames([Rtp(p) for _, p in raw], paths, 1400, 65534)
+    seq, payload_bytes = check_frames([Packet(p) for _, p in raw], paths, 1400, 65534)
     assert int(done[5]) == len(raw) and int(done[7]) == payload_bytes
     if "restart_marker_rows" in options:
-        frag = Fragment(Rtp(raw[0][1]).payload)
-        assert frag.jpeg_type in (64, 65) and frag.dri > 0 and frag.restart == b"\xff\xff"
+        first = Packet(raw[0][1])
+        assert first.type in (64, 65) and first.dri > 0 and first.restart_flags == 0xFFFF
 
 
 @pytest.mark.parametrize("kind", binaries())
@@ -174,7 +172,7 @@ def test_udp_datagrams(kind, tmp_path):
     packets = []
     frames = 0
     while frames < len(paths):
-        rtp = Rtp(receiver.recv(4096))
+        rtp = Packet(receiver.recv(4096))
         packets.append(rtp)
         frames += rtp.marker
     receiver.close()
