@@ -22,13 +22,9 @@ import time
 import pytest
 import rtpdepay
 from PIL import Image
-from simserver import has_camera_glue, micropython_binary, run_micropython
+from simserver import NO_CAMERA_GLUE, has_camera_glue, run_micropython
 
-pytestmark = pytest.mark.skipif(
-    not has_camera_glue(),
-    reason="MICROPYTHON=%s has no camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
-    "then `make test MICROPYTHON=build/unix/micropython`" % micropython_binary(),
-)
+pytestmark = pytest.mark.skipif(not has_camera_glue(), reason=NO_CAMERA_GLUE)  # (MICROPYTHON is run)
 
 MAX_PAYLOAD = 1400
 TIMESTAMPS = [4294967000, 3000]  # the second frame's 32-bit timestamp wrapped

@@ -13,21 +13,7 @@ import time
 import pytest
 from PIL import Image
 from rtpdepay import Packet, depayload
-from simserver import ROOT, ensure_built, sim_binary, sim_env
-
-C_BINARIES = [
-    os.environ.get("MICROPYTHON", ""),
-    os.path.join(ROOT, "build", "unix", "micropython"),
-]
-
-
-def c_binary():
-    for path in C_BINARIES:
-        if path and os.path.exists(path):
-            done = subprocess.run([path, "-c", "from camera_glue import RtpJpeg"], capture_output=True)
-            if done.returncode == 0:
-                return path
-    return None
+from simserver import ROOT, ensure_built, require_camera_glue, sim_binary, sim_env
 
 
 def make_jpegs(tmp_path, **options):
@@ -85,10 +71,7 @@ def binaries():
 def pick(kind):
     if kind == "python":
         return sim_binary()
-    path = c_binary()
-    if path is None:
-        pytest.skip("no MicroPython binary with camera_glue.RtpJpeg (built by the camera_glue side)")
-    return path
+    return require_camera_glue()
 
 
 def check_frames(packets, paths, max_payload, first_seq):
