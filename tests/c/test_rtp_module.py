@@ -1,7 +1,7 @@
 """camera_glue.RtpJpeg inside MicroPython, end to end: a real JPEG through real sockets.
 
 Pillow renders a VGA picture; the CPython side parses start()'s arguments from it
-(rtpdepay.jpeg_args) and listens; MicroPython (tests/c/rtp_module_send.py, the C class)
+(rtpdepay.jpeg_args) and listens; MicroPython (tests/mpy/rtp_feed.py, the C class)
 sends two frames of it over loopback TCP (interleaved, to a reader that reads slowly, so
 send() returns False and resumes) or UDP. The CPython side depayloads per RFC 2435
 (tests/rtpdepay.py), checks every header field, and Pillow decodes the rebuilt JPEG to the
@@ -47,8 +47,10 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra
     with open(path, "wb") as f:
         f.write(jpeg)
     job = dict(
-        file=path,
+        files=[path],
         args=dict(args, qtables=args["qtables"].hex()),
+        c_only=True,
+        churn="stop_file" not in extra,
         max_payload=MAX_PAYLOAD,
         ssrc=ssrc,
         seq=seq,
@@ -64,7 +66,7 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra
     box = {}
 
     def run():
-        box["result"] = run_micropython("tests/c/rtp_module_send.py", job_path, timeout=120)
+        box["result"] = run_micropython("tests/mpy/rtp_feed.py", job_path, timeout=120)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -4,6 +4,7 @@ the right packet boundaries, marker bit, sequence numbers (across the 16-bit wra
 and RTP payload count; a reader slower than the sender makes send() return False and resume."""
 
 import io
+import json
 import os
 import socket
 import struct
@@ -31,13 +32,25 @@ def make_jpegs(tmp_path, **options):
     return paths
 
 
-def feed(binary, port, mode, max_payload, first_seq, paths):
+def feed(binary, port, mode, max_payload, first_seq, paths, tmp_path):
+    """tests/mpy/rtp_feed.py sending paths (frame i at 90000 * i + 7) as a running process."""
     ensure_built()
-    env = sim_env()
-    script = os.path.join(os.path.dirname(__file__), "feed_rtp.py")
-    args = [binary, script, str(port), mode, str(max_payload), str(first_seq), *paths]
+    job = {
+        "files": paths,
+        "timestamps": [90000 * i + 7 for i in range(len(paths))],
+        "max_payload": max_payload,
+        "ssrc": 0x12345678,
+        "seq": first_seq,
+        "port": port,
+        "channel": 0 if mode == "tcp" else -1,
+        "sndbuf": 4096,  # small, so writes block often
+    }
+    job_path = str(tmp_path / "job.json")
+    with open(job_path, "w") as f:
+        json.dump(job, f)
+    args = [binary, os.path.join(ROOT, "tests", "mpy", "rtp_feed.py"), job_path]
     return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, cwd=ROOT, env=sim_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
@@ -106,11 +119,12 @@ def check_frames(packets, paths, max_payload, first_seq):
 
 
 def finish(proc):
+    """The feed's report (its last line), once it has exited cleanly."""
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
-    assert "again True" in out, out
-    done = [line for line in out.splitlines() if line.startswith("done")][0].split()
-    return out, done
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["again"] is True, out  # done: one more send() writes nothing
+    return report
 
 
 OPTIONS = [{}, {"subsampling": 1}, {"restart_marker_rows": 2}]
@@ -125,19 +139,19 @@ def test_tcp_slow_reader(kind, options, tmp_path):
     server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    proc = feed(binary, server.getsockname()[1], "tcp", 1400, 65534, paths)
+    proc = feed(binary, server.getsockname()[1], "tcp", 1400, 65534, paths, tmp_path)
     server.settimeout(20)
     conn, _ = server.accept()
     conn.settimeout(20)
     with conn:
         raw = read_tcp_slowly(conn, len(paths))
     server.close()
-    out, done = finish(proc)
-    assert done[1] == kind
-    assert int(done[3]) > 0, "the slow reader never made send() return False: " + out
+    report = finish(proc)
+    assert report["kind"] == ("c" if kind == "c" else "python")
+    assert report["blocked"] > 0, "the slow reader never made send() return False: %s" % report
     assert all(channel == 0 for channel, _ in raw)
     seq, payload_bytes = check_frames([Packet(p) for _, p in raw], paths, 1400, 65534)
-    assert int(done[5]) == len(raw) and int(done[7]) == payload_bytes
+    assert report["sent_packets"] == len(raw) and report["sent_bytes"] == payload_bytes
     if "restart_marker_rows" in options:
         first = Packet(raw[0][1])
         assert first.type in (64, 65) and first.dri > 0 and first.restart_flags == 0xFFFF
@@ -151,7 +165,7 @@ def test_udp_datagrams(kind, tmp_path):
     receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(20)
-    proc = feed(binary, receiver.getsockname()[1], "udp", 500, 100, paths)
+    proc = feed(binary, receiver.getsockname()[1], "udp", 500, 100, paths, tmp_path)
     packets = []
     frames = 0
     while frames < len(paths):
