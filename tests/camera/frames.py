@@ -70,22 +70,27 @@ def watch(server, count, results, known, path="/stream", source=None, timeout=60
 
 class Viewers:
     """`count` viewer threads, each watching `frames` parts at once (see watch); join() waits
-    for all of them and returns their Watched results."""
+    for all of them and returns their Watched results, or fails with the first viewer's error."""
 
     def __init__(self, server, count, frames, known, path="/stream", source=None):
         self.results = []
-        self.threads = [
-            threading.Thread(
-                target=watch, args=(server, frames, self.results, known, path), kwargs={"source": source}
-            )
-            for _ in range(count)
-        ]
+        self.errors = []
+        args = (server, frames, known, path, source)
+        self.threads = [threading.Thread(target=self._watch, args=args) for _ in range(count)]
         for t in self.threads:
             t.start()
+
+    def _watch(self, server, frames, known, path, source):
+        try:
+            watch(server, frames, self.results, known, path, source)
+        except Exception as e:  # noqa: BLE001 - reported by join(), not lost in a thread
+            self.errors.append("%s: %s" % (type(e).__name__, e))
 
     def join(self):
         for t in self.threads:
             t.join(120)
+        viewers = len(self.threads)
+        assert not self.errors, "%d of %d viewers failed: %s" % (len(self.errors), viewers, self.errors[0])
         assert len(self.results) == len(self.threads), "%d of %d viewers finished" % (
             len(self.results),
             len(self.threads),
