@@ -25,7 +25,7 @@ from callgrind import OUT, CallgrindServer, Dump
 from httpclient import Conn, MjpegReader, get
 from rtspclient import RtspClient
 from run import machine  # (bench/run.py: the machine line both tables carry)
-from simserver import ROOT, free_port, sim_env
+from simserver import ROOT, free_port, has_camera_glue, sim_env
 
 CORE_HZ = 240e6
 VIEWERS = 4
@@ -341,11 +341,6 @@ def fmt(n):
     if abs(n) >= 1e6:
         return "%.2f M" % (n / 1e6)
     return "%.0f k" % (n / 1e3)
-
-
-def has_camera_glue(binary):
-    done = subprocess.run([binary, "-c", "import camera_glue"], capture_output=True, timeout=30)
-    return done.returncode == 0
 
 
 def main():

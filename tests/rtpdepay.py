@@ -1,7 +1,7 @@
 """RTP/JPEG on the test side (CPython): parse what the packetizer sent, rebuild the JPEG.
 
 An independent reading of the RFCs, for the tests of both packetizers (camera_glue.RtpJpeg in
-C, camserver/rtsp/packetizer.py in Python):
+C, camserver/rtsp/packetizer.py in Python) and of the RTSP server (tests/rtsp/rtspclient.py):
 
 * `jpeg_args(jpeg)`: the arguments of `RtpJpeg.start()` for a baseline JPEG file (scan, end,
   jpeg_type, width, height, dri, qtables), from its markers; `standard_huffman(jpeg)` says
@@ -11,7 +11,8 @@ C, camserver/rtsp/packetizer.py in Python):
 * `frames(packets)`: packets -> [`Frame`], each reassembled by fragment offset and checked
   (one timestamp, contiguous offsets, marker on the last packet only, consecutive seq).
 * `Frame.jpeg()`: the JPEG file RFC 2435 Appendix A rebuilds (SOI, DQT from the in-band
-  tables, DRI, SOF0, the standard DHTs, SOS, the data, EOI), for Pillow to decode.
+  tables, DRI, SOF0, the standard DHTs, SOS, the data, EOI), for Pillow to decode;
+  `depayload(packets)`: the same for the packets of exactly one frame.
 
 Anything malformed raises `ValueError` with what is wrong.
 """
@@ -247,6 +248,12 @@ def frames(packets):
     if current:
         raise ValueError("%d packets after the last marker bit" % len(current))
     return out
+
+
+def depayload(packets):
+    """The JPEG rebuilt from the packets of exactly one frame (parsed or raw, in order)."""
+    (frame,) = frames(packets)
+    return frame.jpeg()
 
 
 def _segment(marker, body):

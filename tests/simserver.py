@@ -6,6 +6,7 @@ loopback port, and waits for its `camera ready:` line. MICROPYTHON selects the
 binary (default: the pinned one in .venv).
 """
 
+import functools
 import os
 import re
 import socket
@@ -29,15 +30,42 @@ def micropython_binary():
     return path if os.path.isabs(path) else os.path.join(ROOT, path)
 
 
-def has_camera_glue():
-    """True when the MicroPython binary in use has the camera_glue C module compiled in."""
+UNIX_BUILD = os.path.join(ROOT, "build", "unix", "micropython")  # `make unix-port`: with camera_glue
+NO_CAMERA_GLUE = (
+    "no MicroPython binary with camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
+    "then `make test MICROPYTHON=build/unix/micropython`"
+)
+
+
+@functools.cache
+def has_camera_glue(binary=None):
+    """True when the MicroPython binary (default: the one in use) has camera_glue compiled in."""
     try:
         done = subprocess.run(
-            [micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
+            [binary or micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
         )
     except OSError:
         return False
     return done.returncode == 0
+
+
+def camera_glue_binary():
+    """A binary with camera_glue: the one in use if it has it, else build/unix/micropython if
+    built; None without either."""
+    for path in (micropython_binary(), UNIX_BUILD):
+        if os.path.exists(path) and has_camera_glue(path):
+            return path
+    return None
+
+
+def require_camera_glue():
+    """camera_glue_binary(), or the calling test is skipped with the commands that build one."""
+    path = camera_glue_binary()
+    if path is None:
+        import pytest  # (only tests call this; the benchmarks import this module without pytest's help)
+
+        pytest.skip(NO_CAMERA_GLUE)
+    return path
 
 
 def expected_backend():

@@ -1,7 +1,6 @@
 """The camera page module (modules/camserver/app/page_data.py): generated from web/, small, frozen-ready."""
 
 import gzip
-import importlib.util
 import os
 import re
 import shutil
@@ -9,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import build_page  # tools/build_page.py (tools/ is on pytest's pythonpath)
 import pytest
 import simserver
 
@@ -16,11 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "build_page.py"
 MODULE = ROOT / "modules" / "camserver" / "app" / "page_data.py"
 BIN = Path(sys.executable).parent
-
-# The page tool, loaded from its file (tools/ is not a package, and the path stays as it is).
-_spec = importlib.util.spec_from_file_location("build_page", TOOL)
-build_page = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_page)
 
 
 def tool(name):

@@ -15,13 +15,9 @@ import json
 
 import pytest
 from httpclient import get
-from simserver import checks_passed, free_port, has_camera_glue, micropython_binary, run_micropython
+from simserver import NO_CAMERA_GLUE, checks_passed, free_port, has_camera_glue, run_micropython
 
-pytestmark = pytest.mark.skipif(
-    not has_camera_glue(),
-    reason="MICROPYTHON=%s has no camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
-    "then `make test MICROPYTHON=build/unix/micropython`" % micropython_binary(),
-)
+pytestmark = pytest.mark.skipif(not has_camera_glue(), reason=NO_CAMERA_GLUE)  # (MICROPYTHON is run)
 
 
 def test_binding_inside_micropython():

@@ -1,7 +1,7 @@
 """camera_glue.RtpJpeg inside MicroPython, end to end: a real JPEG through real sockets.
 
 Pillow renders a VGA picture; the CPython side parses start()'s arguments from it
-(rtpdepay.jpeg_args) and listens; MicroPython (tests/c/rtp_module_send.py, the C class)
+(rtpdepay.jpeg_args) and listens; MicroPython (tests/mpy/rtp_feed.py, the C class)
 sends two frames of it over loopback TCP (interleaved, to a reader that reads slowly, so
 send() returns False and resumes) or UDP. The CPython side depayloads per RFC 2435
 (tests/rtpdepay.py), checks every header field, and Pillow decodes the rebuilt JPEG to the
@@ -22,13 +22,9 @@ import time
 import pytest
 import rtpdepay
 from PIL import Image
-from simserver import has_camera_glue, micropython_binary, run_micropython
+from simserver import NO_CAMERA_GLUE, has_camera_glue, run_micropython
 
-pytestmark = pytest.mark.skipif(
-    not has_camera_glue(),
-    reason="MICROPYTHON=%s has no camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
-    "then `make test MICROPYTHON=build/unix/micropython`" % micropython_binary(),
-)
+pytestmark = pytest.mark.skipif(not has_camera_glue(), reason=NO_CAMERA_GLUE)  # (MICROPYTHON is run)
 
 MAX_PAYLOAD = 1400
 TIMESTAMPS = [4294967000, 3000]  # the second frame's 32-bit timestamp wrapped
@@ -51,8 +47,10 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra
     with open(path, "wb") as f:
         f.write(jpeg)
     job = dict(
-        file=path,
+        files=[path],
         args=dict(args, qtables=args["qtables"].hex()),
+        c_only=True,
+        churn="stop_file" not in extra,
         max_payload=MAX_PAYLOAD,
         ssrc=ssrc,
         seq=seq,
@@ -68,7 +66,7 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra
     box = {}
 
     def run():
-        box["result"] = run_micropython("tests/c/rtp_module_send.py", job_path, timeout=120)
+        box["result"] = run_micropython("tests/mpy/rtp_feed.py", job_path, timeout=120)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

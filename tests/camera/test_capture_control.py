@@ -126,10 +126,14 @@ def test_settings_round_trip_through_control(sim):
 
 def test_idle_camera_grabs_at_most_idle_fps(sim):
     server = sim(idle_fps=1)
+    start = time.monotonic()
     first = json.loads(get(server, "/status").body)["frames"]["grabbed"]
     time.sleep(3)
     idle = json.loads(get(server, "/status").body)["frames"]["grabbed"] - first
-    assert idle <= 4, "grabbed %d frames in 3 s with nobody watching" % idle
+    # One grab a second at most, over however long the window really took (a loaded machine
+    # stretches it), plus one at each end.
+    took = time.monotonic() - start
+    assert idle <= took + 2, "grabbed %d frames in %.1f s with nobody watching" % (idle, took)
     paused = sim(idle_fps=0)
     time.sleep(1.5)
     assert json.loads(get(paused, "/status").body)["frames"]["grabbed"] == 0

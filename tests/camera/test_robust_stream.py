@@ -5,65 +5,45 @@ Other hosts are played by other loopback source addresses (127.0.0.x), so the pe
 
 import glob
 import json
-import statistics
 import subprocess
 import threading
 import time
 
-from frames import crcs, watch
+from frames import Viewers, crc, crcs
 from httpclient import Conn, MjpegReader, get, stalled_stream, timed
 from simserver import sim_binary
 
-PERIOD = 1 / 25  # the sim's default frame rate
 
-
-def _honest_under_stalls(server, stalled_count):
-    stalled = []
-    for _ in range(stalled_count):
-        stalled.append(stalled_stream(server.host, server.port, "127.0.0.2"))
-        time.sleep(0.15)  # a few frames apart: each blocks mid-way through another frame
-    results = []
-    known = crcs(10)
-    threads = [
-        threading.Thread(target=watch, args=(server, 3.0, results, known), kwargs={"source": "127.0.0.3"})
-        for _ in range(6)
-    ]
-    for t in threads:
-        t.start()
-    time.sleep(0.5)
-    captures = [timed(lambda: get(server, "/capture", source="127.0.0.4")) for _ in range(5)]
-    for t in threads:
-        t.join(30)
-    for sock in stalled:
-        sock.close()
-    return results, captures
+def _status(server):
+    return json.loads(get(server, "/status").body)
 
 
 def test_stalled_viewers_never_freeze_honest_viewers_or_capture(sim):
     """2, then 4 clients that stop reading (fb_count 2: they could hold every buffer) next to
-    six honest viewers: honest viewers keep >= 90 % of the single-viewer rate, /capture answers
-    within two frame periods, and the stalled ones lose their frames (closed at TRACE). The
-    send buffer is the board's (32 KB), so a client that stops reading blocks within a frame."""
+    six honest viewers: each honest viewer keeps getting new, whole frames (50 each), every
+    /capture answers with a frame, and the stalled ones lose their frames (revoked, closed at
+    TRACE). The send buffer is the board's (32 KB), so a client that stops reading blocks
+    within a frame. Counts, not rates: honest fps and /capture latency under stalls are
+    measured by bench/stalls.py (as a share of the lone viewer's rate)."""
     server = sim(send_buffer=32768)
-    single = []
-    watch(server, 2.0, single, crcs(10), source="127.0.0.3")
-    single_fps = single[0][0]
+    known = crcs(10)
     for stalled_count in (2, 4):
-        results, captures = _honest_under_stalls(server, stalled_count)
-        assert len(results) == 6
-        for fps, bad in results:
-            assert bad == 0
-            assert fps >= 0.9 * single_fps, "%d stalled: %.1f fps vs %.1f alone" % (
-                stalled_count,
-                fps,
-                single_fps,
-            )
-        assert all(reply.status == 200 for reply, _ in captures), [reply.status for reply, _ in captures]
-        # The median: one slow answer on a loaded CI machine is not the camera waiting.
-        seconds = [took for _, took in captures]
-        assert statistics.median(seconds) <= 2 * PERIOD, seconds
-    status = json.loads(get(server, "/status").body)
-    assert status["frames"]["revoked"] >= 2, status["frames"]
+        revoked = _status(server)["frames"]["revoked"]
+        stalled = []
+        for _ in range(stalled_count):
+            stalled.append(stalled_stream(server.host, server.port, "127.0.0.2"))
+            time.sleep(0.15)  # a few frames apart: each blocks mid-way through another frame
+        viewers = Viewers(server, 6, 50, known, source="127.0.0.3")
+        captures = [get(server, "/capture", source="127.0.0.4", timeout=30) for _ in range(5)]
+        results = viewers.join()
+        for sock in stalled:
+            sock.close()
+        assert [r.bad for r in results] == [0] * 6
+        assert [reply.status for reply in captures] == [200] * 5
+        assert all(crc(reply.body) in known for reply in captures)
+        # The stalled clients blocked holding frames the camera needed: they lost them.
+        assert _status(server)["frames"]["revoked"] > revoked, _status(server)["frames"]
+    assert _status(server)["frames"]["revoked"] >= 2, _status(server)["frames"]
     console = server.lines()
     assert not [line for line in console if "ERROR" in line or "WARNING" in line or "Traceback" in line]
 
@@ -136,49 +116,73 @@ def _raw_stream(server, path):
     return sock
 
 
+class _RawParts:
+    """The raw bytes of a /stream answer, read part by part, each part's closing delimiter
+    included: reading a part does not return before its delimiter has arrived."""
+
+    def __init__(self, server, path):
+        self.sock = server.connect(timeout=10)
+        self.sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        self.buf = b""
+        head = self._until(b"\r\n\r\n")
+        boundary = head.split(b"boundary=")[1].split(b"\r\n")[0]
+        self.delimiter = b"\r\n--" + boundary + b"\r\n"
+        # The first delimiter follows the head directly (ffmpeg's probe wants "--" first).
+        self._need(len(self.delimiter) - 2)
+        assert self.buf.startswith(self.delimiter[2:]), self.buf[:60]
+        self.buf = self.buf[len(self.delimiter) - 2 :]
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            assert data, "the stream ended"
+            self.buf += data
+
+    def _until(self, marker):
+        while marker not in self.buf:
+            self._need(len(self.buf) + 1)
+        out, self.buf = self.buf.split(marker, 1)
+        return out
+
+    def part(self):
+        """The next JPEG, once the delimiter after it is in (socket.timeout if it never comes)."""
+        head = self._until(b"\r\n\r\n")
+        fields = {k.strip().lower(): v for k, _, v in (x.partition(b":") for x in head.split(b"\r\n"))}
+        length = int(fields[b"content-length"])
+        self._need(length + len(self.delimiter))
+        jpeg, closing = self.buf[:length], self.buf[length : length + len(self.delimiter)]
+        assert closing == self.delimiter, closing
+        self.buf = self.buf[length + len(self.delimiter) :]
+        return jpeg
+
+    def close(self):
+        self.sock.close()
+
+
 def test_each_part_is_closed_by_its_delimiter_at_once(sim):
-    """At ?fps=2 the delimiter that closes a part arrives with the part, not 500 ms later with
-    the next frame; the first delimiter follows the head directly."""
-    server = sim()
-    start = time.monotonic()
-    sock = _raw_stream(server, b"/stream?fps=2")
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += sock.recv(65536)
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    boundary = head.split(b"boundary=")[1].split(b"\r\n")[0]
-    delimiter = b"\r\n--" + boundary + b"\r\n"
-    while len(buf) < len(delimiter) - 2:
-        buf += sock.recv(65536)
-    assert buf.startswith(delimiter[2:]), buf[:60]
-    buf = buf[len(delimiter) - 2 :]
-    gaps = []
-    first_ms = None
-    for _ in range(4):
-        while b"\r\n\r\n" not in buf:
-            buf += sock.recv(65536)
-        part_head, buf = buf.split(b"\r\n\r\n", 1)
-        length = int(
-            [
-                v
-                for k, _, v in (x.partition(b":") for x in part_head.split(b"\r\n"))
-                if k.lower() == b"content-length"
-            ][0]
-        )
-        while len(buf) < length:
-            buf += sock.recv(65536)
-        jpeg_done = time.monotonic()
-        if first_ms is None:
-            first_ms = (jpeg_done - start) * 1000
-        while len(buf) < length + len(delimiter):
-            buf += sock.recv(65536)
-        gaps.append((time.monotonic() - jpeg_done) * 1000)
-        assert buf[length : length + len(delimiter)] == delimiter
-        buf = buf[length + len(delimiter) :]
-    sock.close()
-    # 500 ms would be the old framing (delimiter with the next frame); 100 ms is generous.
-    assert max(gaps) < 100, gaps
-    assert first_ms < 250, "first capped frame held back %.0f ms" % first_ms
+    """The delimiter that closes a part goes out with the part, not with the next frame: with
+    the camera paused, every part the server has counted as sent (/status) has arrived whole,
+    its delimiter included, although no next frame comes (with the old framing the last one's
+    delimiter would wait for the camera: socket.timeout). The first delimiter follows the head
+    directly. The delay itself is measured by bench/stalls.py (framing)."""
+    server = sim(diagnostics=1, stream_keepalive_ms=0, binary=sim_binary())  # (/test/pause)
+    stream = _RawParts(server, b"/stream?fps=2")
+    known = crcs(10)
+    for _ in range(2):
+        assert crc(stream.part()) in known
+    assert get(server, "/test/pause?ms=30000").status == 200
+    got, settled = 2, 0
+    deadline = time.monotonic() + 20  # inside the pause: no frame can come to close a part
+    while settled < 3:  # the count unchanged three polls running: the frame in flight is out
+        assert time.monotonic() < deadline, "the viewer's count kept changing with the camera paused"
+        sent = _status(server)["viewers"][0]["frames"]
+        settled = settled + 1 if sent == got else 0
+        while got < sent:
+            assert crc(stream.part()) in known
+            got += 1
+        time.sleep(0.3)
+    stream.close()
+    assert get(server, "/test/pause?ms=0").status == 200
 
 
 def test_gstreamer_multipartdemux_has_every_frame_sent(sim, tmp_path):
@@ -225,20 +229,22 @@ def test_gstreamer_multipartdemux_has_every_frame_sent(sim, tmp_path):
 
 def test_stalled_camera_stream_gets_keepalive_copies(sim):
     """With the camera delivering nothing, the last frame is sent again every
-    stream_keepalive_ms (rounded up to the hub's one-second pulse)."""
+    stream_keepalive_ms (rounded up to the hub's one-second pulse): two copies come during
+    a pause much longer than that (a count, so a slow machine only takes longer)."""
     server = sim(diagnostics=1, stream_keepalive_ms=500, binary=sim_binary())  # (/test/pause)
     with MjpegReader(server.host, server.port) as reader:
         for _ in range(3):
             _, jpeg = reader.next_part()
-        assert get(server, "/test/pause?ms=3500").status == 200
+        assert get(server, "/test/pause?ms=30000").status == 200
         repeats = []
-        start = time.monotonic()
-        while time.monotonic() - start < 3.0:
+        deadline = time.monotonic() + 20  # inside the pause
+        while len(repeats) < 2:
+            assert time.monotonic() < deadline, repeats
             headers, part = reader.next_part()
             if part == jpeg:
                 repeats.append(headers["x-timestamp"])
             jpeg = part
-    assert len(repeats) >= 2, repeats
+        assert get(server, "/test/pause?ms=0").status == 200
     assert len(set(repeats)) == 1  # the same frame, again
 
 
@@ -297,15 +303,16 @@ def test_responses_nobody_reads_do_not_lock_out_newcomers(sim):
 
 
 def test_capture_from_a_stalled_camera_gives_up_with_503(sim):
-    """No frame comes (the camera is paused): /capture answers 503 with Retry-After after its
-    5 s timeout (seen at the hub's next once-a-second pulse), and works again afterwards."""
+    """No frame comes (the camera is paused far longer): /capture answers 503 with Retry-After
+    once its 5 s timeout has passed (never before it; seen at the hub's next once-a-second
+    pulse, and long before the pause ends), and works again afterwards."""
     server = sim(diagnostics=1, binary=sim_binary())  # (/test/pause)
-    assert get(server, "/test/pause?ms=8000").status == 200
-    conn = Conn(server.host, server.port, timeout=15)
+    assert get(server, "/test/pause?ms=40000").status == 200
+    conn = Conn(server.host, server.port, timeout=35)
     conn.request("GET", "/capture")
     reply, seconds = timed(conn.read_reply)
     conn.close()
     assert reply.status == 503 and reply.header("retry-after"), reply.raw_head
-    assert 4.5 <= seconds <= 7.5, seconds
+    assert seconds >= 4.99, seconds  # the server's own deadline (less ticks_ms rounding)
     assert get(server, "/test/pause?ms=0").status == 200
     assert get(server, "/capture").status == 200

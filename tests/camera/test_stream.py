@@ -3,75 +3,85 @@
 import json
 import socket
 import subprocess
-import threading
 import time
 
-from frames import crc, crcs, watch
+from frames import Viewers, crc, crcs, watch
 from httpclient import MjpegReader, get, reset
 
+PERIOD = 1 / 25  # the sim's default frame rate
 
-def test_one_viewer_gets_the_sim_rate_with_exact_bytes(sim):
+
+def _status(server):
+    return json.loads(get(server, "/status").body)
+
+
+def test_one_viewer_gets_every_frame_new_and_exact(sim):
+    """Fifty parts, each byte-exact one of the camera's frames and newer than the one before,
+    never faster than the camera makes them (the sim's capture times are a frame period apart:
+    frames sent twice or made up would crowd into less capture time). How close a lone viewer
+    comes to the camera's rate is measured by bench/stalls.py ("1 viewer alone")."""
     server = sim()
     result = []
-    watch(server, 2.0, result, crcs(10))
-    fps, bad = result[0]
-    assert bad == 0
-    assert 20 <= fps <= 27, fps
+    watch(server, 50, result, crcs(10))
+    assert result[0].bad == 0
+    # 50 distinct captures span at least 49 frame periods of capture time (10 % for the sim's
+    # stamping: its clocks are read one after the other, and a busy machine may run between them).
+    stamps = result[0].stamps
+    assert stamps[-1] - stamps[0] >= 0.9 * 49 * PERIOD, stamps
 
 
 def test_eight_viewers_plus_a_stalled_one(sim):
+    """Eight viewers each get 40 new, whole frames while a ninth client has stopped reading
+    (liveness, not a rate: their fps next to the stalled one is measured by bench/stalls.py),
+    stills work meanwhile, and the stalled one is let go."""
     server = sim(send_timeout_ms=2500, max_per_peer=12)  # nine clients from one address
     known = crcs(10)
-    single = []
-    watch(server, 2.0, single, known)
-    single_fps = single[0][0]
+    sent_before = _status(server)["frames"]["sent"]
     # A ninth client asks for the stream and never reads.
     stalled = server.connect()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     mark = server.mark()
-    results = []
-    threads = [threading.Thread(target=watch, args=(server, 4.0, results, known)) for _ in range(8)]
-    for t in threads:
-        t.start()
-    time.sleep(1.0)
-    capture = get(server, "/capture")  # stills work while streams run
-    assert capture.status == 200
-    for t in threads:
-        t.join(30)
-    assert len(results) == 8
-    for fps, bad in results:
-        assert bad == 0
-        assert fps >= 0.9 * single_fps, "viewer at %.1f fps vs %.1f alone" % (fps, single_fps)
-    server.wait_for_line("stopped reading", timeout=5, since=mark)
+    viewers = Viewers(server, 8, 40, known)
+    capture = get(server, "/capture", timeout=30)  # stills work while streams run
+    assert capture.status == 200 and crc(capture.body) in known
+    results = viewers.join()
+    assert [r.bad for r in results] == [0] * 8
+    server.wait_for_line("stopped reading", timeout=30, since=mark)
     stalled.close()
-    status = json.loads(get(server, "/status").body)
+    status = _status(server)
     assert status["connections"] == 1
-    assert status["frames"]["sent"] >= 8 * 4 * 20
+    assert status["frames"]["sent"] - sent_before >= 8 * 40
 
 
 def test_one_grab_feeds_every_viewer(sim):
+    """Four viewers at once: frames come only from the grabber (no viewer has a frame the
+    server did not count as grabbed), and the same grab reaches several viewers: fewer
+    distinct frames than parts received. With a grab per viewer every part would be its own
+    frame. (Counts, whatever the machine's speed; the ratio is in bench/run.py's viewer table.)"""
     server = sim()
-    results = []
-    threads = [threading.Thread(target=watch, args=(server, 2.0, results, crcs(10))) for _ in range(4)]
-    before = json.loads(get(server, "/status").body)["frames"]["grabbed"]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    grabbed = json.loads(get(server, "/status").body)["frames"]["grabbed"] - before
-    received = sum(fps * 2.0 for fps, _ in results)
-    assert grabbed < 0.4 * received, "grabbed %d for %d frames sent: a grab per viewer?" % (grabbed, received)
+    before = _status(server)["frames"]["grabbed"]
+    results = Viewers(server, 4, 40, crcs(10)).join()
+    grabbed = _status(server)["frames"]["grabbed"] - before
+    received = sum(len(r.stamps) for r in results)
+    distinct = len({stamp for r in results for stamp in r.stamps})
+    assert distinct <= grabbed, (distinct, grabbed)
+    assert distinct < received, "%d distinct frames in %d parts: a grab per viewer?" % (distinct, received)
 
 
 def test_stream_alias_and_fps_cap(sim):
+    """mjpg-streamer's alias streams; ?fps=5 spaces parts at least 200 ms apart (the server waits
+    that long after each part: a lower bound no machine's load can break; the measured capped
+    rate is in bench/stalls.py)."""
     server = sim()
     result = []
-    watch(server, 2.0, result, crcs(10), path="/?action=stream")
-    assert result[0][0] > 15
+    watch(server, 20, result, crcs(10), path="/?action=stream")
+    assert result[0].bad == 0
     capped = []
-    watch(server, 2.5, capped, crcs(10), path="/stream?fps=5")
-    assert 3.5 <= capped[0][0] <= 5.5, capped
+    watch(server, 8, capped, crcs(10), path="/stream?fps=5")
+    # 8 parts: 7 waits of 200 ms (less 1 ms of ticks_ms rounding each), all inside the watch.
+    took = capped[0].ended - capped[0].started
+    assert took >= 7 * 0.199, "8 parts at ?fps=5 in %.2f s" % took
     assert get(server, "/stream?fps=abc").status == 400
 
 

@@ -5,6 +5,7 @@ with one line that names the fix."""
 import importlib.util
 import os
 import subprocess
+import sys
 
 import pytest
 from fwtools import BIN, BOARDS, ROOT, commands, make, only
@@ -221,7 +222,10 @@ def test_configure_needs_a_network_and_checks_it(tmp_path):
     assert proc.returncode == 2 and "hostname" in proc.stderr
 
 
-def test_configure_drops_credentials_the_page_saved_but_the_board_has_not_tried(tmp_path):
+def test_configure_drops_credentials_the_page_saved_but_the_board_has_not_tried(tmp_path, monkeypatch):
+    # configure.py is a script (`python firmware/configure.py`): it puts modules/ on sys.path
+    # itself. Loaded here, that must not outlive this test.
+    monkeypatch.setattr(sys, "path", list(sys.path))
     spec = importlib.util.spec_from_file_location("configure", ROOT / "firmware" / "configure.py")
     configure = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(configure)

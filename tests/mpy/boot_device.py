@@ -9,17 +9,7 @@ import json
 import sys
 
 from camserver import device
-from simnet import SimNet
-
-# Short Wi-Fi timings, as the Wi-Fi checks use (wifi_checks.py).
-FAST = {
-    "poll_ms": 20,
-    "attempts": 3,
-    "watch_ms": 50,
-    "retry_ms": 400,
-    "lost_ap_ms": 60000,
-    "backoff_max_ms": 400,
-}
+from simnet import FAST, SimNet
 
 path, port, frames, networks = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
 overrides = {"host": "127.0.0.1", "port": port, "frames_dir": frames}

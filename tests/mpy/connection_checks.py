@@ -290,25 +290,25 @@ def test_an_idle_keep_alive_connection_is_closed_without_a_reply():
     run(main)
 
 
-def test_too_long_request_line_is_414_and_too_large_head_431():
+def refused(request, status, reason=b""):
+    """A request the server answers with status (its body ending in reason) and nothing more: the
+    connection drains what the client sends until it closes, then frees its slot."""
+
     async def main(rig):
-        rig.send(b"GET /" + b"a" * 3000)  # no line end yet: too long is too long already
+        rig.send(request)
         data = await rig.receive(_complete)
-        assert data.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), data
-        assert data.endswith(b"request line longer than 2048 bytes\n")
-        rig.client.close()  # the connection drains what the client sends until it closes
+        assert data.startswith(b"HTTP/1.1 " + status), data
+        assert data.endswith(reason), data
+        rig.client.close()
         await rig.ended()
 
     run(main)
 
-    async def main2(rig):
-        rig.send(b"GET /hello HTTP/1.1\r\n" + b"X-Pad: " + b"p" * 5000 + b"\r\n\r\n")
-        data = await rig.receive(_complete)
-        assert data.startswith(b"HTTP/1.1 431 "), data
-        rig.client.close()
-        await rig.ended()
 
-    run(main2)
+def test_too_long_request_line_is_414_and_too_large_head_431():
+    # (no line end yet: too long is too long already)
+    refused(b"GET /" + b"a" * 3000, b"414 URI Too Long\r\n", b"request line longer than 2048 bytes\n")
+    refused(b"GET /hello HTTP/1.1\r\n" + b"X-Pad: " + b"p" * 5000 + b"\r\n\r\n", b"431 ")
 
 
 def test_expect_100_continue_is_answered_before_the_body_is_read():
@@ -415,23 +415,8 @@ def test_handler_errors_become_replies_and_the_connection_goes_on():
 
 
 def test_a_body_larger_than_max_body_is_413_and_chunked_bodies_501():
-    async def main(rig):
-        rig.send(b"POST /echo HTTP/1.1\r\nHost: c\r\nContent-Length: 99999\r\n\r\n")
-        data = await rig.receive(_complete)
-        assert data.startswith(b"HTTP/1.1 413 "), data
-        rig.client.close()
-        await rig.ended()
-
-    run(main)
-
-    async def main2(rig):
-        rig.send(b"POST /echo HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n")
-        data = await rig.receive(_complete)
-        assert data.startswith(b"HTTP/1.1 501 "), data
-        rig.client.close()
-        await rig.ended()
-
-    run(main2)
+    refused(b"POST /echo HTTP/1.1\r\nHost: c\r\nContent-Length: 99999\r\n\r\n", b"413 ")
+    refused(b"POST /echo HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n", b"501 ")
 
 
 class Recorder:

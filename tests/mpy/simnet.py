@@ -26,6 +26,17 @@ AUTH_OPEN = 0
 AUTH_WPA2_PSK = 3
 _ASSOC_LEAVE = 8
 
+# Short timings for camserver.device.wifi (its wifi_options) in this world: the Wi-Fi checks and
+# the whole-device start run on them.
+FAST = {
+    "poll_ms": 20,
+    "attempts": 3,
+    "watch_ms": 50,
+    "retry_ms": 400,
+    "lost_ap_ms": 60000,
+    "backoff_max_ms": 400,
+}
+
 
 class _Sta:
     def __init__(self, world):

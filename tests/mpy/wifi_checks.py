@@ -13,16 +13,8 @@ import os
 import check
 from camserver import device, log, settings
 from camserver.device.wifi import Wifi
-from simnet import SimNet
+from simnet import FAST, SimNet
 
-FAST = {
-    "poll_ms": 20,
-    "attempts": 3,
-    "watch_ms": 50,
-    "retry_ms": 400,
-    "lost_ap_ms": 60000,
-    "backoff_max_ms": 400,
-}
 # Networks in range for the credential changes: "home" is where the camera is; "cabin" is the
 # network the page's form names.
 HOME_AND_CABIN = {"home": "secret123", "cabin": "cabin-pass"}

@@ -5,7 +5,7 @@ import socket
 import struct
 import time
 
-from rtpjpeg import Rtp
+from rtpdepay import Packet
 
 
 class Reply:
@@ -152,8 +152,8 @@ class RtspClient:
             ch, data = self.read_packet()
             if ch != channel:
                 continue
-            rtp = Rtp(data)
-            if not packets and fragment_offset(rtp) != 0:
+            rtp = Packet(data)
+            if not packets and rtp.offset != 0:
                 continue  # joined in the middle of a frame
             packets.append(rtp)
             if rtp.marker:
@@ -162,13 +162,9 @@ class RtspClient:
     def frame_udp(self):
         packets = []
         while True:
-            rtp = Rtp(self.udp[0].recv(65536))
-            if not packets and fragment_offset(rtp) != 0:
+            rtp = Packet(self.udp[0].recv(65536))
+            if not packets and rtp.offset != 0:
                 continue
             packets.append(rtp)
             if rtp.marker:
                 return packets
-
-
-def fragment_offset(rtp):
-    return int.from_bytes(rtp.payload[1:4], "big")

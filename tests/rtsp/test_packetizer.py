@@ -4,6 +4,7 @@ the right packet boundaries, marker bit, sequence numbers (across the 16-bit wra
 and RTP payload count; a reader slower than the sender makes send() return False and resume."""
 
 import io
+import json
 import os
 import socket
 import struct
@@ -12,22 +13,8 @@ import time
 
 import pytest
 from PIL import Image
-from rtpjpeg import Fragment, Rtp, depayload
-from simserver import ROOT, ensure_built, sim_binary, sim_env
-
-C_BINARIES = [
-    os.environ.get("MICROPYTHON", ""),
-    os.path.join(ROOT, "build", "unix", "micropython"),
-]
-
-
-def c_binary():
-    for path in C_BINARIES:
-        if path and os.path.exists(path):
-            done = subprocess.run([path, "-c", "from camera_glue import RtpJpeg"], capture_output=True)
-            if done.returncode == 0:
-                return path
-    return None
+from rtpdepay import Packet, depayload
+from simserver import ROOT, ensure_built, require_camera_glue, sim_binary, sim_env
 
 
 def make_jpegs(tmp_path, **options):
@@ -45,13 +32,25 @@ def make_jpegs(tmp_path, **options):
     return paths
 
 
-def feed(binary, port, mode, max_payload, first_seq, paths):
+def feed(binary, port, mode, max_payload, first_seq, paths, tmp_path):
+    """tests/mpy/rtp_feed.py sending paths (frame i at 90000 * i + 7) as a running process."""
     ensure_built()
-    env = sim_env()
-    script = os.path.join(os.path.dirname(__file__), "feed_rtp.py")
-    args = [binary, script, str(port), mode, str(max_payload), str(first_seq), *paths]
+    job = {
+        "files": paths,
+        "timestamps": [90000 * i + 7 for i in range(len(paths))],
+        "max_payload": max_payload,
+        "ssrc": 0x12345678,
+        "seq": first_seq,
+        "port": port,
+        "channel": 0 if mode == "tcp" else -1,
+        "sndbuf": 4096,  # small, so writes block often
+    }
+    job_path = str(tmp_path / "job.json")
+    with open(job_path, "w") as f:
+        json.dump(job, f)
+    args = [binary, os.path.join(ROOT, "tests", "mpy", "rtp_feed.py"), job_path]
     return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, cwd=ROOT, env=sim_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
@@ -72,7 +71,7 @@ def read_tcp_slowly(conn, total_frames):
             if len(data) < 4 + length:
                 break
             packets.append((channel, bytes(data[4 : 4 + length])))
-            if Rtp(data[4 : 4 + length]).marker:
+            if Packet(data[4 : 4 + length]).marker:
                 frames += 1
             del data[: 4 + length]
     return packets
@@ -85,18 +84,14 @@ def binaries():
 def pick(kind):
     if kind == "python":
         return sim_binary()
-    path = c_binary()
-    if path is None:
-        pytest.skip("no MicroPython binary with camera_glue.RtpJpeg (built by the camera_glue side)")
-    return path
+    return require_camera_glue()
 
 
 def check_frames(packets, paths, max_payload, first_seq):
     frames = []
     current = []
-    for rtp in packets:
-        assert rtp.version == 2 and rtp.padding == 0 and rtp.extension == 0 and rtp.csrc_count == 0
-        assert rtp.payload_type == 26 and rtp.ssrc == 0x12345678
+    for rtp in packets:  # (Packet checks V=2, no padding, extension or CSRCs, payload type 26)
+        assert rtp.ssrc == 0x12345678
         current.append(rtp)
         if rtp.marker:
             frames.append(current)
@@ -111,12 +106,11 @@ def check_frames(packets, paths, max_payload, first_seq):
             seq += 1
             assert rtp.timestamp == 90000 * i + 7
             assert rtp.marker == (n == len(frame) - 1)
-            frag = Fragment(rtp.payload)
-            assert len(frag.data) <= max_payload
+            assert len(rtp.data) <= max_payload
             if n < len(frame) - 1:
-                assert len(frag.data) == max_payload, "only the last fragment is short"
-            assert (frag.tables is not None) == (n == 0), "tables in the first fragment only"
-            payload_bytes += len(rtp.payload)
+                assert len(rtp.data) == max_payload, "only the last fragment is short"
+            assert (rtp.qtables is not None) == (n == 0), "tables in the first fragment only"
+            payload_bytes += rtp.payload_len
         original = Image.open(path)
         rebuilt = Image.open(io.BytesIO(depayload(frame)))
         assert rebuilt.size == original.size
@@ -125,11 +119,12 @@ def check_frames(packets, paths, max_payload, first_seq):
 
 
 def finish(proc):
+    """The feed's report (its last line), once it has exited cleanly."""
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
-    assert "again True" in out, out
-    done = [line for line in out.splitlines() if line.startswith("done")][0].split()
-    return out, done
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["again"] is True, out  # done: one more send() writes nothing
+    return report
 
 
 OPTIONS = [{}, {"subsampling": 1}, {"restart_marker_rows": 2}]
@@ -144,22 +139,22 @@ def test_tcp_slow_reader(kind, options, tmp_path):
     server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    proc = feed(binary, server.getsockname()[1], "tcp", 1400, 65534, paths)
+    proc = feed(binary, server.getsockname()[1], "tcp", 1400, 65534, paths, tmp_path)
     server.settimeout(20)
     conn, _ = server.accept()
     conn.settimeout(20)
     with conn:
         raw = read_tcp_slowly(conn, len(paths))
     server.close()
-    out, done = finish(proc)
-    assert done[1] == kind
-    assert int(done[3]) > 0, "the slow reader never made send() return False: " + out
+    report = finish(proc)
+    assert report["kind"] == ("c" if kind == "c" else "python")
+    assert report["blocked"] > 0, "the slow reader never made send() return False: %s" % report
     assert all(channel == 0 for channel, _ in raw)
-    seq, payload_bytes = check_frames([Rtp(p) for _, p in raw], paths, 1400, 65534)
-    assert int(done[5]) == len(raw) and int(done[7]) == payload_bytes
+    seq, payload_bytes = check_frames([Packet(p) for _, p in raw], paths, 1400, 65534)
+    assert report["sent_packets"] == len(raw) and report["sent_bytes"] == payload_bytes
     if "restart_marker_rows" in options:
-        frag = Fragment(Rtp(raw[0][1]).payload)
-        assert frag.jpeg_type in (64, 65) and frag.dri > 0 and frag.restart == b"\xff\xff"
+        first = Packet(raw[0][1])
+        assert first.type in (64, 65) and first.dri > 0 and first.restart_flags == 0xFFFF
 
 
 @pytest.mark.parametrize("kind", binaries())
@@ -170,11 +165,11 @@ def test_udp_datagrams(kind, tmp_path):
     receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(20)
-    proc = feed(binary, receiver.getsockname()[1], "udp", 500, 100, paths)
+    proc = feed(binary, receiver.getsockname()[1], "udp", 500, 100, paths, tmp_path)
     packets = []
     frames = 0
     while frames < len(paths):
-        rtp = Rtp(receiver.recv(4096))
+        rtp = Packet(receiver.recv(4096))
         packets.append(rtp)
         frames += rtp.marker
     receiver.close()

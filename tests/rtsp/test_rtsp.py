@@ -15,7 +15,7 @@ import time
 import pytest
 from httpclient import MjpegReader, get
 from PIL import Image
-from rtpjpeg import depayload
+from rtpdepay import depayload
 from rtspclient import RtspClient
 from simserver import FRAMES, free_port
 

@@ -155,7 +155,9 @@ def test_slow_head_gets_408_then_close(sim):
         raw += chunk
     took = time.perf_counter() - start
     assert _status(raw) == 408
-    assert 0.3 < took < 1.5
+    # Not before the deadline; when after it depends on the machine's load (the socket's 5 s
+    # timeout is the liveness bound; the deadline itself is checked in tests/mpy/connection_checks.py).
+    assert took > 0.3, took
 
 
 def test_idle_keepalive_connection_is_closed(sim):
@@ -164,8 +166,8 @@ def test_idle_keepalive_connection_is_closed(sim):
     conn.request("GET", "/status")
     assert conn.read_reply().status == 200
     start = time.perf_counter()
-    assert conn.closed_by_peer(timeout=3)
-    assert 0.2 < time.perf_counter() - start < 1.5
+    assert conn.closed_by_peer(timeout=10)
+    assert time.perf_counter() - start > 0.2  # not before idle_timeout_ms (after it: the load's say)
     time.sleep(0.2)
     assert json.loads(get(server, "/status").body)["connections"] == 1
 

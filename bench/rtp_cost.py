@@ -1,6 +1,6 @@
 """Instructions per VGA frame per viewer for camera_glue.RtpJpeg, counted by callgrind.
 
-    .venv/bin/python tests/c/rtp_cost.py [BINARY]    (default build/unix/micropython)
+    PYTHONPATH=tests .venv/bin/python bench/rtp_cost.py [BINARY]    (default build/unix/micropython)
 
 A measurement, not a test (no pass/fail): `make cost` carries the RTSP server's official
 row. MicroPython sends N rendered VGA frames (build/frames/10_10, the camera's size and
@@ -19,11 +19,8 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from callgrind import OUT, Dump  # noqa: E402
-from simserver import ROOT, sim_env  # noqa: E402
+from callgrind import OUT, Dump
+from simserver import ROOT, sim_env
 
 FRAMES = 200
 CORE_HZ = 240e6
