@@ -60,6 +60,7 @@ class RtspConnection(Connection):
         self.cseq = None  # of the request being handled, for an error raised out of _serve
         self.ts_base = 0  # RTP timestamp of the frame captured at us_base
         self.us_base = None
+        self.play_us = 0  # the capture time RTP-Info's rtptime names: no frame before it is sent
 
     # -- reading requests --
 
@@ -262,6 +263,7 @@ class RtspConnection(Connection):
         if self.us_base is None:
             self.us_base = now_us
         rtptime = (self.ts_base + (now_us - self.us_base) * 9 // 100) & 0xFFFFFFFF
+        self.play_us = now_us
         s.play()
         url = request.url if request.url.endswith("/") else request.url + "/"
         if not request.path.endswith("/" + sdp.TRACK):
@@ -320,6 +322,13 @@ class RtspConnection(Connection):
                 shared = take(seq, self) if buffers.seq > seq else None
                 if shared is None:
                     await new_frame.wait()
+                    continue
+                if shared.us < self.play_us:
+                    # Captured before the moment PLAY named (with no frame at hand then, PLAY
+                    # named the clock, and a camera may hand over a frame it took earlier): a
+                    # client reads the first packet's timestamp against RTP-Info's rtptime.
+                    seq = shared.seq
+                    drop(shared, self)
                     continue
                 try:
                     length = shared.length
