@@ -90,21 +90,13 @@ class RtspConnection(Connection):
                         parsed = codec.parse_head(buf, start, end, limits, request, mv)
                         if parsed is not None:
                             break
-                if start == end:
-                    start = end = 0
-                elif start > 0:
-                    mv[0 : end - start] = mv[start:end]
-                    end -= start
-                    start = 0
                 if not ready:
                     yield core._io_queue.queue_read(sock)
                 ready = False
-                n = sock.readinto(mv[end:] if end else buf)
-                if n is None:
-                    continue
-                if n == 0:
+                end = self._read_more(buf, mv, start, end)
+                start = 0
+                if end < 0:
                     return
-                end += n
             start = parsed
             self.cseq = request.cseq
             length = request.content_length()

@@ -138,24 +138,19 @@ class Connection:
                     parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
-                if start > 0:  # move the partial head to the front to make room
-                    mv[0 : end - start] = mv[start:end]
-                    end -= start
-                    start = 0
                 # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
                 if not ready:
                     yield core._io_queue.queue_read(sock)
                 ready = False
-                n = sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
-                if n is None:
-                    continue
-                if n == 0:
-                    if end > start:
+                had = end - start
+                end = self._read_more(buf, mv, start, end)
+                start = 0
+                if end < 0:
+                    if had:
                         log.debug("%s closed in the middle of a request", self.peer)
                     return
-                if self.phase == IDLE:
+                if end > had and self.phase == IDLE:
                     self.arm(READING)
-                end += n
             start = parsed
             # 2. The body, if any.
             if "transfer-encoding" in request.headers:
@@ -218,6 +213,20 @@ class Connection:
                     # kernel does not reset the reply away before the client reads it.
                     await self._drain()
                 return
+
+    def _read_more(self, buf, mv, start, end):
+        """Move the unparsed bytes buf[start:end] to the front and read more after them (one
+        non-blocking read). Returns the new end (the unparsed bytes now start at 0), -1 when
+        the client has closed. (Also the RTSP connection's: rtsp/connection.py.)"""
+        if start > 0:  # make room at the back
+            end -= start
+            mv[0:end] = mv[start : start + end]
+        n = self.sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
+        if n is None:
+            return end
+        if n == 0:
+            return -1
+        return end + n
 
     def _expect(self, request, missing, answer=True):
         """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
