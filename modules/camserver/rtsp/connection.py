@@ -81,8 +81,8 @@ class RtspConnection(Connection):
                     skip -= n
                 if end > start and not skip:
                     if buf[start] == 0x24:  # "$": an interleaved packet (RTCP receiver report)
-                        if end - start >= 4:
-                            skip = 4 + ((buf[start + 2] << 8) | buf[start + 3])
+                        skip = codec.interleaved_length(buf, start, end)
+                        if skip:
                             if self.session is not None:
                                 self.session.touch()
                             continue
@@ -100,8 +100,7 @@ class RtspConnection(Connection):
             start = parsed
             self.cseq = request.cseq
             length = request.content_length()
-            if length > limits.body:
-                raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            limits.check_body(length)
             skip = length  # (GET_PARAMETER and SET_PARAMETER bodies: nothing here reads them)
             self.listener.requests += 1
             if not await self._answer(request):
@@ -252,7 +251,7 @@ class RtspConnection(Connection):
         now_us = current.us if current is not None else time.time_ns() // 1000
         if self.us_base is None:
             self.us_base = now_us
-        rtptime = (self.ts_base + (now_us - self.us_base) * 9 // 100) & 0xFFFFFFFF
+        rtptime = self._rtptime(now_us)
         s.play()
         url = request.url if request.url.endswith("/") else request.url + "/"
         if not request.path.endswith("/" + sdp.TRACK):
@@ -262,6 +261,11 @@ class RtspConnection(Connection):
         info = "url=%s;seq=%d;rtptime=%d" % (url, self.rtp.seq, rtptime)
         headers = [("Range", "npt=0.000-"), ("Session", s.header()), ("RTP-Info", info)]
         return codec.reply(200, request.cseq, headers)
+
+    def _rtptime(self, us):
+        """The RTP timestamp (90 kHz) of wall-clock time us: the PLAY reply's rtptime and every
+        frame's, counted from the random ts_base at the first PLAY."""
+        return (self.ts_base + (us - self.us_base) * 9 // 100) & 0xFFFFFFFF
 
     # -- streaming --
 
@@ -317,7 +321,7 @@ class RtspConnection(Connection):
                     payload = shared.payload
                     # (the sim's frames are memoryviews already; camera_glue's are indexed through one)
                     h = header.parse(payload if type(payload) is memoryview else memoryview(payload), length)
-                    ts = (self.ts_base + (shared.us - self.us_base) * 9 // 100) & 0xFFFFFFFF
+                    ts = self._rtptime(shared.us)
                     p.start(payload, h.scan, h.end, h.jpeg_type, h.width, h.height, h.dri, h.qtables, ts)
                     while not p.send(sock, channel):
                         self.arm(SENDING)

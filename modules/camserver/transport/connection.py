@@ -157,8 +157,8 @@ class Connection:
                 raise HTTPError(501, "chunked request bodies are not supported", close=True)
             length = request.content_length()
             streamed = length and self.router.streams_body(request.path)
-            if length > limits.body and not streamed:
-                raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            if length and not streamed:
+                limits.check_body(length)
             if "expect" in request.headers:
                 self._expect(request, length - (end - start), not streamed)
             if streamed:
