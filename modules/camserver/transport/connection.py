@@ -20,11 +20,10 @@ from camserver.http.request import Request
 from camserver.http.response import Response, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
-from camserver.transport.body import BodyReader
+from camserver.transport.body import CONTINUE, BodyReader
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UNTIMED, UPLOADING
 from camserver.transport.sender import Sender
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
 
@@ -170,21 +169,12 @@ class Connection:
                 start = end = 0
                 request.stream = BodyReader(self, length, pending, expects)
             elif length:
-                body = bytearray(length)
-                have = end - start
-                if have > length:
-                    have = length
-                body[0:have] = mv[start : start + have]
+                # A small body, read whole before dispatch: the same reader, into a buffer of its own.
+                have = end - start if end - start < length else length
+                reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
                 start += have
-                bmv = memoryview(body)
-                while have < length:
-                    await _readable(sock)
-                    n = sock.readinto(bmv[have:])
-                    if n == 0:
-                        return
-                    if n:
-                        have += n
-                request.body = body
+                request.body = bytearray(length)
+                await reader.read_into(request.body)
             if start == end:
                 start = end = 0
             self.disarm()
@@ -238,7 +228,7 @@ class Connection:
         if request.headers["expect"].lower() != "100-continue":
             raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
         if missing > 0 and answer:
-            self._send_now(_CONTINUE)
+            self._send_now(CONTINUE)
 
     def _expired(self):
         phase = self.expired
