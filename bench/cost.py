@@ -242,8 +242,10 @@ def measure(binary, tag, only, top, quick, extra):
     """{row: (instructions per operation, note, Dump)} for one binary."""
     scale = 1 if quick else 2
     rtsp_port = free_port()
-    server = CallgrindServer(dict(SETTINGS, rtsp_port=rtsp_port, **extra), binary=binary, tag=tag)
-    server.rtsp_port = rtsp_port
+    settings = dict(SETTINGS, rtsp_port=rtsp_port)
+    settings.update(extra)  # (--set rtsp_port=0: the rows without the RTSP modules loaded)
+    server = CallgrindServer(settings, binary=binary, tag=tag)
+    server.rtsp_port = int(settings["rtsp_port"])
     results = {}
     try:
         conn = Conn(server.host, server.port, timeout=60)

@@ -155,27 +155,14 @@ def viewers_run(server, viewers, seconds):
             errors.append("viewer %d: %r" % (i, e))
 
     threads = [threading.Thread(target=watch, args=(i,)) for i in range(viewers)]
-    for t in threads:
-        t.start()
-    time.sleep(1.0)  # every viewer attached and streaming
-    cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
-    time.sleep(max(1.0, stop - time.monotonic() - 2.5))
-    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
-    # A short GC window of its own: with GC off, a long one would exhaust the heap.
-    sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
-    get(server, "/test/gc?action=start")
-    time.sleep(1.0)
-    allocated = json.loads(get(server, "/test/gc?action=stop").body)["allocated"]
-    sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
-    for t in threads:
-        t.join(30)
+    cpu, allocated, sent = viewers_window(server, threads, stop)
     if errors or len(results) != viewers:
         raise RuntimeError("%d of %d viewers finished: %s" % (len(results), viewers, "; ".join(errors)))
     assert sent, "no frames sent in the GC window"
     return {
         "mean": statistics.mean(results),
         "min": min(results),
-        "cpu": cpu * 100,
+        "cpu": cpu,
         "gc_per_frame": allocated / sent,
     }
 
@@ -217,13 +204,23 @@ def mixed_viewers_run(server, rtsp_port, each, seconds, mjpeg=None):
 
     threads = [threading.Thread(target=rtsp_viewer, args=(i,)) for i in range(each)]
     threads += [threading.Thread(target=mjpeg_viewer, args=(i,)) for i in range(mjpeg)]
+    # (GC bytes per frame are meaningful for one kind of viewer at a time.)
+    cpu, allocated, sent = viewers_window(server, threads, stop)
+    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != each + mjpeg:
+        raise RuntimeError("viewers failed: %s" % "; ".join(errors))
+    return results, cpu, allocated / max(1, sent)
+
+
+def viewers_window(server, threads, stop):
+    """Start the viewer threads (each streams until `stop`), measure while they all stream and
+    join them: (server CPU %, GC bytes allocated in a 1 s window, frames sent in that window)."""
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    time.sleep(1.0)  # every viewer attached and streaming
     cpu0, wall0 = cpu_seconds(server.proc.pid), time.monotonic()
     time.sleep(max(1.0, stop - time.monotonic() - 2.5))
     cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - wall0)
-    # GC bytes per frame sent over a 1 s window (meaningful for one kind of viewer at a time).
+    # A short GC window of its own: with GC off, a long one would exhaust the heap.
     sent_before = json.loads(get(server, "/status").body)["frames"]["sent"]
     get(server, "/test/gc?action=start")
     time.sleep(1.0)
@@ -231,9 +228,7 @@ def mixed_viewers_run(server, rtsp_port, each, seconds, mjpeg=None):
     sent = json.loads(get(server, "/status").body)["frames"]["sent"] - sent_before
     for t in threads:
         t.join(30)
-    if errors or len(results["rtsp"]) + len(results["mjpeg"]) != each + mjpeg:
-        raise RuntimeError("viewers failed: %s" % "; ".join(errors))
-    return results, cpu * 100, allocated / max(1, sent)
+    return cpu * 100, allocated, sent
 
 
 def rtsp_table(seconds):

@@ -28,7 +28,7 @@ class Server:
         self.config = config
         self.router = router
         self.more_ports = []
-        self.rtsp = None  # the RTSP service when rtsp_port is on (its counters go to /status)
+        self.rtsp = None  # the RTSP service when rtsp_port is on (its status_json() goes to /status)
         self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
         self.on_listening = None  # called once every port is bound (the boot's health check)
@@ -53,7 +53,6 @@ class Server:
             "refused": lst.refused,
             "evicted": lst.evicted,
             "requests": lst.requests,
-            "rtsp": self.rtsp.stats() if self.rtsp is not None else {"port": 0, "sessions": 0},
             "heap": self._heap(collect),
         }
 

@@ -156,15 +156,20 @@ def load(path=PATH, overrides=None):
 
 
 def save(config, path=PATH):
-    """Write the settings that differ from the defaults to path. Atomically: a reset or power cut
-    during the write must leave the old file or the new one, never half of one (the board would
-    boot with the defaults and forget its network), so the text goes to a file beside it that is
-    then renamed over it (littlefs and the unix port replace the target in one step)."""
+    """Write the settings that differ from the defaults to path (atomically: write_json)."""
     changed = {}
     for name in config:
         if name in DEFAULTS and config[name] != DEFAULTS[name]:
             changed[name] = config[name]
+    write_json(path, changed)
+
+
+def write_json(path, data):
+    """data as JSON in path, atomically: a reset or power cut during the write must leave the
+    old file or the new one, never half of one (the board would boot with the defaults and
+    forget its network), so the text goes to a file beside it that is then renamed over it
+    (littlefs and the unix port replace the target in one step)."""
     temp = path + ".tmp"
     with open(temp, "w") as f:
-        json.dump(changed, f)
+        json.dump(data, f)
     os.rename(temp, path)

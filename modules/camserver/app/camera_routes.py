@@ -20,6 +20,7 @@ from camserver.http.response import NO_STORE, Response, text
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 # Headers of the hot routes in wire form (see http/response.py Response).
+_NO_RTSP = b'{"port": 0, "sessions": 0}'  # /status "rtsp" with rtsp_port 0
 _CAPTURE_HEADERS = b"Content-Disposition: inline; filename=capture.jpg\r\nX-Timestamp: %d.%06d\r\n" + NO_STORE
 
 
@@ -104,12 +105,15 @@ class CameraRoutes:
         stats["frames_out"] = self.camera.frames_out()
         if self.extra is not None:
             stats.update(self.extra())
+        rtsp = self.server.rtsp
         body = b"".join(
             (
                 b"{",
                 self._settings_json,
                 b", ",
                 json.dumps(stats)[1:-1].encode(),
+                b', "rtsp": ',
+                rtsp.status_json() if rtsp is not None else _NO_RTSP,
                 b', "settings": ',
                 self.persist.status_json(),
                 b', "clock": ',

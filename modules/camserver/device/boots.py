@@ -12,6 +12,7 @@ network, server and /ota up, so a bad setting or image can be fixed over the net
 import json
 
 from camserver import log
+from camserver.settings import write_json
 
 SAFE_AFTER = 3
 
@@ -30,8 +31,7 @@ class FileStore:
             return None
 
     def save(self, data):
-        with open(self.path, "w") as f:
-            json.dump(data, f)
+        write_json(self.path, data)
 
 
 class NvsStore:

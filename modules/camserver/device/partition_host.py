@@ -11,6 +11,8 @@ The methods are esp32.Partition's (MicroPython v1.28.0, ports/esp32/esp32_partit
 
 import json
 
+from camserver.settings import write_json
+
 _SLOTS = ("ota_0", "ota_1")
 _NATIVE = 4096
 _IOCTL_BLOCK_COUNT = 4
@@ -36,12 +38,7 @@ def setup(folder, size=0x280000):
 
 
 def _save():
-    temp = _folder + "/otadata.json.tmp"
-    with open(temp, "w") as f:
-        json.dump(_state, f)
-    import os
-
-    os.rename(temp, _folder + "/otadata.json")
+    write_json(_folder + "/otadata.json", _state)
 
 
 def _other(label):

@@ -22,7 +22,7 @@ import struct
 import time
 
 from camserver import log
-from camserver.clock import wall
+from camserver.clock import UNIX_OFFSET, wall
 
 INTERVAL_MS = 6 * 3600 * 1000
 RETRY_MS = 30 * 1000
@@ -30,8 +30,9 @@ RETRY_MAX_MS = 30 * 60 * 1000
 TIMEOUT_MS = 1500  # per query
 POLL_MS = 20  # how often the socket is looked at while waiting for the answer
 
-# Seconds from 1900 (NTP's epoch) to the port's epoch (2000 on esp32, 1970 on the unix port).
-NTP_DELTA = 3155673600 if time.gmtime(0)[0] == 2000 else 2208988800
+# Seconds from 1900 (NTP's epoch) to the port's epoch (2000 on esp32, 1970 on the unix port):
+# to 1970, then clock.py's unix offset (the one place that tells the port's epoch).
+NTP_DELTA = 2208988800 + UNIX_OFFSET
 MIN_NTP_SECONDS = 3913056000  # 2024-01-01: anything earlier is the 2036 wrap (see parse)
 # Nothing received yet on the non-blocking socket (the esp32 port says EWOULDBLOCK, which is EAGAIN).
 _NOTHING_YET = (errno.EAGAIN, errno.ETIMEDOUT)

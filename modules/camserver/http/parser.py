@@ -48,6 +48,11 @@ class Limits:
         self.headers = config["max_headers"]
         self.body = config["max_body"]
 
+    def check_body(self, length):
+        """413 for a body this server would have to hold in RAM that is over max_body."""
+        if length > self.body:
+            raise HTTPError(413, "request body larger than %d bytes" % self.body, close=True)
+
 
 def parse_head(buf, start, end, limits, request, mv=None):
     """Parse the request head in buf[start:end] into request (a Request, reused

@@ -2,5 +2,6 @@
 
 codec (requests and replies, no I/O), session (INIT -> READY -> PLAYING), jpeg (the header
 facts RTP/JPEG needs), packetizer (the Python RtpJpeg; camera_glue has the C one), rtcp
-(sender reports), sdp, and connection (the task per control connection).
+(sender reports), sdp, service (what every control connection shares: sessions, UDP ports,
+counters), and connection (the task per control connection).
 """

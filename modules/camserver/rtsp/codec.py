@@ -52,12 +52,13 @@ class RtspRequest(Request):
         return self.conn.number
 
 
-def interleaved_end(buf, start, end):
-    """buf[start] is "$": the index after that interleaved frame, or None if incomplete."""
+def interleaved_length(buf, start, end):
+    """buf[start] is "$": the whole length of that interleaved packet ("$", channel, a 16-bit
+    length, the data), or 0 while its 4-byte header is incomplete. The packet may be longer
+    than the read buffer: the caller skips it as it arrives."""
     if end - start < 4:
-        return None
-    stop = start + 4 + ((buf[start + 2] << 8) | buf[start + 3])
-    return stop if stop <= end else None
+        return 0
+    return 4 + ((buf[start + 2] << 8) | buf[start + 3])
 
 
 def parse_head(buf, start, end, limits, request, mv):

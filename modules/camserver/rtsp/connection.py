@@ -83,8 +83,8 @@ class RtspConnection(Connection):
                     skip -= n
                 if end > start and not skip:
                     if buf[start] == 0x24:  # "$": an interleaved packet (RTCP receiver report)
-                        if end - start >= 4:
-                            skip = 4 + ((buf[start + 2] << 8) | buf[start + 3])
+                        skip = codec.interleaved_length(buf, start, end)
+                        if skip:
                             if self.session is not None:
                                 self.session.touch()
                             continue
@@ -92,26 +92,17 @@ class RtspConnection(Connection):
                         parsed = codec.parse_head(buf, start, end, limits, request, mv)
                         if parsed is not None:
                             break
-                if start == end:
-                    start = end = 0
-                elif start > 0:
-                    mv[0 : end - start] = mv[start:end]
-                    end -= start
-                    start = 0
                 if not ready:
                     yield core._io_queue.queue_read(sock)
                 ready = False
-                n = sock.readinto(mv[end:] if end else buf)
-                if n is None:
-                    continue
-                if n == 0:
+                end = self._read_more(buf, mv, start, end)
+                start = 0
+                if end < 0:
                     return
-                end += n
             start = parsed
             self.cseq = request.cseq
             length = request.content_length()
-            if length > limits.body:
-                raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            limits.check_body(length)
             skip = length  # (GET_PARAMETER and SET_PARAMETER bodies: nothing here reads them)
             self.listener.requests += 1
             if not await self._answer(request):
@@ -262,7 +253,7 @@ class RtspConnection(Connection):
         now_us = current.us if current is not None else time.time_ns() // 1000
         if self.us_base is None:
             self.us_base = now_us
-        rtptime = (self.ts_base + (now_us - self.us_base) * 9 // 100) & 0xFFFFFFFF
+        rtptime = self._rtptime(now_us)
         self.play_us = now_us
         s.play()
         url = request.url if request.url.endswith("/") else request.url + "/"
@@ -273,6 +264,11 @@ class RtspConnection(Connection):
         info = "url=%s;seq=%d;rtptime=%d" % (url, self.rtp.seq, rtptime)
         headers = [("Range", "npt=0.000-"), ("Session", s.header()), ("RTP-Info", info)]
         return codec.reply(200, request.cseq, headers)
+
+    def _rtptime(self, us):
+        """The RTP timestamp (90 kHz) of wall-clock time us: the PLAY reply's rtptime and every
+        frame's, counted from the random ts_base at the first PLAY."""
+        return (self.ts_base + (us - self.us_base) * 9 // 100) & 0xFFFFFFFF
 
     # -- streaming --
 
@@ -335,7 +331,7 @@ class RtspConnection(Connection):
                     payload = shared.payload
                     # (the sim's frames are memoryviews already; camera_glue's are indexed through one)
                     h = header.parse(payload if type(payload) is memoryview else memoryview(payload), length)
-                    ts = (self.ts_base + (shared.us - self.us_base) * 9 // 100) & 0xFFFFFFFF
+                    ts = self._rtptime(shared.us)
                     p.start(payload, h.scan, h.end, h.jpeg_type, h.width, h.height, h.dri, h.qtables, ts)
                     while not p.send(sock, channel):
                         self.arm(SENDING)

@@ -8,6 +8,7 @@ takes two more slots of the budget (its two sockets: the board's lwIP has a fixe
 for as long as it lives.
 """
 
+import json
 import random
 import socket
 
@@ -33,12 +34,32 @@ class RtspService:
         self.playing = 0
         self.udp_sessions = 0
         self._next_port = _RTP_PORTS[0]
+        self._json = None  # status_json(), and the counters it was made from
+        self._json_key = -1
         self.opened = 0  # control connections since start: each one's number
 
     def number_connection(self):
         """A number no other control connection of this boot has (Digest nonces name it)."""
         self.opened += 1
         return self.opened
+
+    def stats(self):
+        """/status "rtsp": the port and the sessions (set up, playing, over UDP)."""
+        return {
+            "port": self.port,
+            "sessions": self.sessions,
+            "playing": self.playing,
+            "udp_sessions": self.udp_sessions,
+        }
+
+    def status_json(self):
+        """stats() as JSON bytes, serialised again only when a counter moved (every open page
+        polls /status once a second; the counters change with sessions, far less often)."""
+        key = (self.sessions << 20) | (self.playing << 10) | self.udp_sessions  # (each < 1024: slots)
+        if key != self._json_key:
+            self._json = json.dumps(self.stats()).encode()
+            self._json_key = key
+        return self._json
 
     def new_session_id(self):
         return "%08X%08X" % (random.getrandbits(32), random.getrandbits(32))
@@ -84,11 +105,3 @@ class RtspService:
                 if log.level <= log.TRACE:
                     log.trace("rtsp: udp ports %d-%d: %s", port, port + 1, e)
         raise OSError("no free UDP port pair")
-
-    def stats(self):
-        return {
-            "port": self.port,
-            "sessions": self.sessions,
-            "playing": self.playing,
-            "udp_sessions": self.udp_sessions,
-        }

@@ -1,4 +1,5 @@
-"""A request body the handler reads itself, block by block (routes added with stream_body=True).
+"""A request body read from the socket: by the handler itself, block by block (routes added with
+stream_body=True), and by the connection for a small body it reads whole before dispatch.
 
 The connection hands over the body bytes already read with the head and the socket; the handler
 calls `await request.read_into(buf)` and gets buf filled. Each call is one UPLOADING phase of the
@@ -15,7 +16,7 @@ from camserver.http.errors import HTTPError
 from camserver.transport import disconnect
 from camserver.transport.phases import UPLOADING
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class BodyReader:
@@ -38,7 +39,7 @@ class BodyReader:
         conn = self.conn
         if self.send_continue:
             self.send_continue = False
-            conn.sock.write(_CONTINUE)
+            conn.sock.write(CONTINUE)
         got = 0
         pending = self.pending
         if pending is not None:

@@ -20,11 +20,10 @@ from camserver.http.request import Request
 from camserver.http.response import Response, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
-from camserver.transport.body import BodyReader
+from camserver.transport.body import CONTINUE, BodyReader
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UNTIMED, UPLOADING
 from camserver.transport.sender import Sender
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
 
@@ -138,32 +137,27 @@ class Connection:
                     parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
-                if start > 0:  # move the partial head to the front to make room
-                    mv[0 : end - start] = mv[start:end]
-                    end -= start
-                    start = 0
                 # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
                 if not ready:
                     yield core._io_queue.queue_read(sock)
                 ready = False
-                n = sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
-                if n is None:
-                    continue
-                if n == 0:
-                    if end > start:
+                had = end - start
+                end = self._read_more(buf, mv, start, end)
+                start = 0
+                if end < 0:
+                    if had:
                         log.debug("%s closed in the middle of a request", self.peer)
                     return
-                if self.phase == IDLE:
+                if end > had and self.phase == IDLE:
                     self.arm(READING)
-                end += n
             start = parsed
             # 2. The body, if any.
             if "transfer-encoding" in request.headers:
                 raise HTTPError(501, "chunked request bodies are not supported", close=True)
             length = request.content_length()
             streamed = length and self.router.streams_body(request.path)
-            if length > limits.body and not streamed:
-                raise HTTPError(413, "request body larger than %d bytes" % limits.body, close=True)
+            if length and not streamed:
+                limits.check_body(length)
             if "expect" in request.headers:
                 self._expect(request, length - (end - start), not streamed)
             if streamed:
@@ -175,21 +169,12 @@ class Connection:
                 start = end = 0
                 request.stream = BodyReader(self, length, pending, expects)
             elif length:
-                body = bytearray(length)
-                have = end - start
-                if have > length:
-                    have = length
-                body[0:have] = mv[start : start + have]
+                # A small body, read whole before dispatch: the same reader, into a buffer of its own.
+                have = end - start if end - start < length else length
+                reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
                 start += have
-                bmv = memoryview(body)
-                while have < length:
-                    await _readable(sock)
-                    n = sock.readinto(bmv[have:])
-                    if n == 0:
-                        return
-                    if n:
-                        have += n
-                request.body = body
+                request.body = bytearray(length)
+                await reader.read_into(request.body)
             if start == end:
                 start = end = 0
             self.disarm()
@@ -219,6 +204,20 @@ class Connection:
                     await self._drain()
                 return
 
+    def _read_more(self, buf, mv, start, end):
+        """Move the unparsed bytes buf[start:end] to the front and read more after them (one
+        non-blocking read). Returns the new end (the unparsed bytes now start at 0), -1 when
+        the client has closed. (Also the RTSP connection's: rtsp/connection.py.)"""
+        if start > 0:  # make room at the back
+            end -= start
+            mv[0:end] = mv[start : start + end]
+        n = self.sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
+        if n is None:
+            return end
+        if n == 0:
+            return -1
+        return end + n
+
     def _expect(self, request, missing, answer=True):
         """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
         100 Continue gets it at once rather than after its own timeout; an expectation
@@ -229,7 +228,7 @@ class Connection:
         if request.headers["expect"].lower() != "100-continue":
             raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
         if missing > 0 and answer:
-            self._send_now(_CONTINUE)
+            self._send_now(CONTINUE)
 
     def _expired(self):
         phase = self.expired
