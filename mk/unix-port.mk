@@ -6,9 +6,9 @@
 #   make test MICROPYTHON=build/unix/micropython  the whole suite on it
 #
 # MPY_DIR is a MicroPython source tree at the pinned MICROPY_VERSION (firmware/versions.env, the
-# same pin the firmware build uses); `make deps` clones one into build/deps/micropython. No
-# submodule is needed: btree, ssl and ffi are left out, and the frozen manifest below holds
-# only asyncio (the standard variant's manifest would need lib/micropython-lib). The binary
+# same pin the firmware build uses); `make deps` clones one into build/deps/micropython. btree
+# and ffi are left out; ssl (and with it hashlib.md5) only when MPY_DIR has lib/mbedtls, the one
+# submodule it uses (UNIX_SSL below). The frozen manifest below holds only asyncio (the standard variant's manifest would need lib/micropython-lib). The binary
 # keeps its symbols (STRIP=): `make cost` names the C functions from them.
 
 # MICROPY_VERSION: the pin the firmware build uses too.
@@ -37,6 +37,10 @@ ifneq ($(filter unix-port,$(MAKECMDGOALS)),)
   endif
 endif
 
+# hashlib.md5 (Digest auth's MD5, which ffmpeg and GStreamer use) comes with MicroPython's ssl
+# module, built on lib/mbedtls as on the board: on when that submodule is there.
+UNIX_SSL := $(if $(wildcard $(MPY_DIR)/lib/mbedtls/include/mbedtls/md5.h),1,0)
+
 .PHONY: unix-port
 
 unix-port:
@@ -57,8 +61,9 @@ unix-port:
 	  USER_C_MODULES=$(CURDIR)/components \
 	  FROZEN_MANIFEST=$(UNIX_OUT)/manifest.py \
 	  $(if $(wildcard $(MPY_DIR)/lib/micropython-lib/README.md),,MPY_LIB_DIR=$(UNIX_OUT)/no-micropython-lib) \
-	  MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0 \
+	  MICROPY_PY_BTREE=0 MICROPY_PY_SSL=$(UNIX_SSL) MICROPY_PY_FFI=0 \
 	  STRIP=
 	cp $(UNIX_OUT)/obj/micropython $(UNIX_BIN)
 	@$(UNIX_BIN) -c "import camera_glue, sys; print('built', '$(BUILD)/unix/micropython:', sys.implementation.name, sys.version, 'with camera_glue')"
+	@$(UNIX_BIN) -c "import hashlib; hashlib.md5" 2>/dev/null || echo "note: no hashlib.md5 (no lib/mbedtls in MPY_DIR): Digest MD5 clients (ffmpeg, GStreamer) fail on this binary; git -C $(MPY_DIR) submodule update --init lib/mbedtls, then build again"
 	@echo "next: make sim MICROPYTHON=$(BUILD)/unix/micropython  or  make test MICROPYTHON=$(BUILD)/unix/micropython"

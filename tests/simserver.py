@@ -168,6 +168,7 @@ class SimServer:
         while not any(line.startswith("camera ready:") for line in self.lines()):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
+                self._reader.join(5)  # the process may be gone before its last lines are read
                 raise RuntimeError("server did not start:\n" + "\n".join(self.lines()))
             time.sleep(0.02)
 

@@ -14,7 +14,7 @@ import time
 
 from httpclient import Conn, get
 from ota_image import app_image, sha256
-from simserver import ROOT, micropython_binary, sim_args, sim_env
+from simserver import ROOT, micropython_binary, sim_args, sim_binary, sim_env
 
 REBOOT_EXIT = 75  # camserver.host.REBOOT_EXIT
 BLOCK = 4096
@@ -303,7 +303,9 @@ def test_upload_waiting_for_its_next_block_is_not_evicted_for_a_newcomer(sim, tm
 def test_still_waiting_for_a_frame_when_an_update_begins_gets_503_at_once(sim, tmp_path):
     # The upload's next block must come within 3 s: the still waiting out its own 5 s timeout
     # first would cost the upload (408).
-    server = device(sim, tmp_path, diagnostics=1, header_timeout_ms=3000)
+    server = device(
+        sim, tmp_path, diagnostics=1, header_timeout_ms=3000, binary=sim_binary()
+    )  # (/test/pause)
     assert get(server, "/test/pause?ms=8000").status == 200
     waiting = Conn(server.host, server.port, timeout=10)
     waiting.request("GET", "/capture")
