@@ -1,4 +1,5 @@
-"""Runs the tests/mpy/*_checks.py scripts inside the real MicroPython (codec, router, settings)."""
+"""Runs the tests/mpy/*_checks.py scripts inside the real MicroPython: the logic of each
+module (codec, router, connection, buffers, RTSP, OTA, Wi-Fi, clock, ...) with fakes for camera and clock."""
 
 import glob
 import os

@@ -1,5 +1,5 @@
 """firmware/sdkconfig.streaming: every option with its one-line reason, and the values the
-streaming server depends on (issue: PSRAM, lwIP buffers, sockets for 12 connections, Wi-Fi)."""
+streaming server depends on (PSRAM, lwIP buffers, sockets for 12 connections, Wi-Fi)."""
 
 import re
 

@@ -1,6 +1,9 @@
 """Device start on the board: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
 
-The frozen main.py calls start() at every boot. The order matters:
+The frozen main.py calls start() at every boot. First the boot record (device/boots.py) counts
+this boot: after repeated failed boots it starts in safe mode (no camera; network, server and /ota
+up), and the health check (device/health.py) later clears it or rolls an updated image back.
+Then the order matters:
 1. settings from /settings.json: a missing or broken file gives the defaults and one console line,
    never an exception (an exception here would end main.py and leave a board without a server);
 2. the camera, before anything else allocates: esp32-camera takes its frame buffers from PSRAM, and

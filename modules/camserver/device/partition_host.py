@@ -62,11 +62,6 @@ def boot():
     return line
 
 
-def image_state(label):
-    """The slot's state in otadata: empty, new, pending_verify, valid, aborted."""
-    return _state[label]
-
-
 class Partition:
     BOOT = 0
     RUNNING = 1

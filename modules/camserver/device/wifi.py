@@ -3,7 +3,7 @@ fall back to a setup access point.
 
 Written against a small interface, the part of MicroPython's `network` module it uses, so the
 same code runs on the board (net = the esp32 `network` module) and on the unix port against the
-simulated network of the tests (tests/firmware/simnet.py):
+simulated network of the tests (tests/mpy/simnet.py):
 
     net.WLAN(net.STA_IF), net.WLAN(net.AP_IF) -> an interface with
         active(on), connect(ssid, key), disconnect(), status(), status("stations"),

@@ -1,4 +1,5 @@
-"""The HTTP/1.1 codec: parses request bytes and serialises responses. No I/O.
+"""The HTTP/1.1 codec: parses request bytes and serialises responses. No I/O of its own: writers.py
+writes only through the Sender the connection hands it.
 
 status.py    status codes and reason phrases
 errors.py    HTTPError: a status plus a one-line reason for the client

@@ -32,7 +32,9 @@ try:
 except ImportError:
     from camserver.rtsp.packetizer import RtpJpeg
 
-MAX_PAYLOAD = 1400  # bytes of JPEG data per RTP packet: one Ethernet frame with all headers
+# Bytes of JPEG data per RTP packet: with all headers one Ethernet frame, except a frame's first
+# packet, whose 132 bytes of table header push its UDP datagram past 1500 (docs/camera_glue.md).
+MAX_PAYLOAD = 1400
 
 
 class RtspViewer(Viewer):

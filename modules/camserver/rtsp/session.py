@@ -13,7 +13,6 @@ from camserver.http.errors import HTTPError
 INIT = 0
 READY = 1
 PLAYING = 2
-STATE_NAMES = ("INIT", "READY", "PLAYING")
 
 TCP = 0
 UDP = 1

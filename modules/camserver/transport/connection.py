@@ -3,9 +3,9 @@
 Requests are read in blocks into one buffer per connection (max_header_bytes)
 and parsed there; bytes after one request (pipelining) stay in the buffer for
 the next. Every wait is bounded: the connection tells the listener's watchdog
-which phase it is in (idle, reading, sending) and the watchdog cancels the
-task when that phase's deadline passes. Nothing here raises past run(): the
-connection slot is always given back.
+which phase it is in (phases.py: idle, reading, uploading, sending, draining)
+and the watchdog cancels the task when that phase's deadline passes. Nothing
+here raises past run(): the connection slot is always given back.
 """
 
 import asyncio
