@@ -29,7 +29,7 @@ def digest(path):
 
 def _bar(done, total, out):
     width = 40
-    filled = width * done // total if total else width
+    filled = width * done // total  # (total > 0: an empty image sends no block)
     out.write(
         "\r[%s%s] %3d%% %d/%d bytes"
         % ("#" * filled, "." * (width - filled), 100 * done // total, done, total)

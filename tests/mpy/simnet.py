@@ -38,10 +38,24 @@ FAST = {
 }
 
 
-class _Sta:
-    def __init__(self, world):
+class _Iface:
+    """What the station and the access point share: the world they report to and active()."""
+
+    def __init__(self, world, kind):
         self.world = world
+        self.kind = kind
         self.on = False
+
+    def active(self, on=None):
+        if on is None:
+            return self.on
+        self.on = bool(on)
+        self.world.event("%s active %s" % (self.kind, self.on))
+
+
+class _Sta(_Iface):
+    def __init__(self, world):
+        super().__init__(world, "sta")
         self.target = None
         self.requested = False
         self.connected = False
@@ -76,12 +90,6 @@ class _Sta:
             self.started = time.ticks_ms()
         else:
             self.requested = False
-
-    def active(self, on=None):
-        if on is None:
-            return self.on
-        self.on = bool(on)
-        self.world.event("sta active %s" % self.on)
 
     def connect(self, ssid, key=""):
         if not self.on:
@@ -126,20 +134,13 @@ class _Sta:
         raise ValueError("unknown config param")
 
 
-class _Ap:
+class _Ap(_Iface):
     def __init__(self, world):
-        self.world = world
-        self.on = False
+        super().__init__(world, "ap")
         self.essid = None
         self.authmode = None
         self.password = None
         self.clients = []
-
-    def active(self, on=None):
-        if on is None:
-            return self.on
-        self.on = bool(on)
-        self.world.event("ap active %s" % self.on)
 
     def config(self, *args, **kwargs):
         if args == ("mac",):
