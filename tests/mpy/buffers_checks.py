@@ -7,14 +7,6 @@ import check
 from camserver.app.buffers import Buffers, Hold
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000
-
-    def __call__(self):
-        return self.now
-
-
 class Frame:
     def __init__(self, camera, number):
         self.camera = camera
@@ -66,7 +58,7 @@ class Sender:
 
 def _setup(fb_count=2, patience=40):
     camera = Camera(fb_count)
-    clock = Clock()
+    clock = check.Clock()
     return camera, clock, Buffers(camera, fb_count, patience, clock)
 
 

@@ -105,16 +105,8 @@ def test_transports():
         assert check.raises(HTTPError, session.parse_transport, bad).status == 461, bad
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000
-
-    def __call__(self):
-        return self.now
-
-
 def test_session_state_and_timeout():
-    clock = Clock()
+    clock = check.Clock()
     t = session.parse_transport("RTP/AVP/TCP;interleaved=0-1")
     s = session.Session("00AB", 60, t, clock)
     assert s.state == session.READY and s.header() == "00AB;timeout=60"

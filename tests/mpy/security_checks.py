@@ -89,13 +89,6 @@ def test_cross_site():
     assert verdict(**{"user-agent": "HomeAssistant/2026.11 aiohttp/3.12"}) == 200
 
 
-class Clock:
-    now = 1000
-
-    def __call__(self):
-        return self.now
-
-
 def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256, method="GET"):
     def h(text):
         return binascii.hexlify(fn(text.encode()).digest()).decode()
@@ -110,7 +103,7 @@ def _answer(dg, nonce, nc, uri="/status", algorithm="SHA-256", fn=hashlib.sha256
 
 
 def test_digest_nonces_expire_and_nc_is_never_accepted_twice():
-    clock = Clock()
+    clock = check.Clock()
     dg = digest.Digest("u", "pw", "camera", clock, b"k" * 16)
     nonce = dg.nonce()
     assert dg.verify(_answer(dg, nonce, 1), "GET", "/status") == digest.OK
@@ -129,7 +122,7 @@ def test_digest_nonces_expire_and_nc_is_never_accepted_twice():
 
 
 def test_digest_remembers_a_bounded_number_of_nonces():
-    dg = digest.Digest("u", "pw", "camera", Clock(), b"k" * 16)
+    dg = digest.Digest("u", "pw", "camera", check.Clock(), b"k" * 16)
     early = dg.nonce()
     nonces = [dg.nonce() for _ in range(digest._TRACKED + 12)]
     for nonce in nonces:
@@ -159,7 +152,7 @@ def _rfc2069(nonce, uri=URL, method="DESCRIBE", password="pw", extra=""):
 
 
 def test_digest_takes_rfc2069_answers_only_on_the_rtsp_connection_their_nonce_names():
-    clock = Clock()
+    clock = check.Clock()
     dg = digest.Digest("u", "pw", "camera", clock, b"k" * 16)
     nonce = dg.nonce(7)  # issued on RTSP connection 7
     answer = _rfc2069(nonce)
@@ -246,16 +239,8 @@ def test_credentials_compare():
     assert not scheme_is("Basicxyz", "basic") and not scheme_is("Basic", "basic")
 
 
-class Ticks:
-    def __init__(self):
-        self.now = 5000
-
-    def __call__(self):
-        return self.now
-
-
 def test_throttle_makes_an_address_wait_after_wrong_guesses_and_forgets_on_success():
-    clock = Ticks()
+    clock = check.Clock(5000)
     throttle = auth.Throttle(5, clock)
     for _ in range(4):
         throttle.failed("a")
@@ -274,14 +259,14 @@ def test_throttle_makes_an_address_wait_after_wrong_guesses_and_forgets_on_succe
 
 
 def test_throttle_off_never_waits_nor_remembers():
-    throttle = auth.Throttle(0, Ticks())
+    throttle = auth.Throttle(0, check.Clock(5000))
     for _ in range(50):
         throttle.failed("a")
     assert throttle.wait_ms("a") == 0 and not throttle._seen
 
 
 def test_throttle_table_stays_bounded():
-    throttle = auth.Throttle(5, Ticks())
+    throttle = auth.Throttle(5, check.Clock(5000))
     for i in range(100):
         throttle.failed("10.0.0.%d" % i)
     assert len(throttle._seen) <= 16
