@@ -1,7 +1,8 @@
 // camera_glue: MicroPython binding of the camera backends (cg_backend.h) and of the
-// chunked-send loop (cg_send.h); the RTP/JPEG packetizer's is cg_mod_rtp.c. The same source builds into the esp32 firmware and the
-// unix port; everything port-specific lives in the backends. The API is the camera
-// interface of docs/camera-interface.md; docs/camera_glue.md explains the design.
+// chunked-send loop (cg_send.h); the RTP/JPEG packetizer's is cg_mod_rtp.c. The same source
+// builds into the esp32 firmware and the unix port; everything port-specific lives in the
+// backends. The API is the camera interface of docs/camera-interface.md; docs/camera_glue.md
+// explains the design.
 #include <string.h>
 
 #include "py/mperrno.h"

@@ -251,6 +251,7 @@ def test_pause_and_play_again(rtsp):
         play = client.play_tcp()
         first = client.frame_tcp()
         info = dict(p.split("=", 1) for p in play.header("rtp-info").split(";"))
+        assert info["url"] == client.url + "/track1"  # (PLAY named the aggregate, Content-Base)
         assert int(info["seq"]) == first[0].seq
         # rtptime is the newest frame's capture time at PLAY (the time of PLAY when, as here,
         # nobody was watching): the first frame sent was captured then or later, never before.

@@ -210,9 +210,8 @@ class RtspConnection(Connection):
         accept = request.headers.get("accept")
         if accept is not None and "application/sdp" not in accept and "*/*" not in accept:
             raise HTTPError(406, "only application/sdp descriptions")
-        url = request.url if request.url.endswith("/") else request.url + "/"
         body = sdp.describe(time.ticks_ms() & 0xFFFFFF, _host_of(request.url), self.service.fps)
-        headers = [("Content-Base", url)]
+        headers = [("Content-Base", _base_url(request.url))]
         return codec.reply(200, request.cseq, headers, body, "application/sdp")
 
     def _setup(self, request):
@@ -258,11 +257,9 @@ class RtspConnection(Connection):
         rtptime = self._rtptime(now_us)
         self.play_us = now_us
         s.play()
-        url = request.url if request.url.endswith("/") else request.url + "/"
+        url = request.url
         if not request.path.endswith("/" + sdp.TRACK):
-            url += sdp.TRACK
-        else:
-            url = request.url
+            url = _base_url(url) + sdp.TRACK
         info = "url=%s;seq=%d;rtptime=%d" % (url, self.rtp.seq, rtptime)
         headers = [("Range", "npt=0.000-"), ("Session", s.header()), ("RTP-Info", info)]
         return codec.reply(200, request.cseq, headers)
@@ -417,6 +414,11 @@ class RtspConnection(Connection):
             self.streamer.cancel()
         self._end_session()
         super().close()
+
+
+def _base_url(url):
+    """url ending in "/": the Content-Base the track's URL is relative to."""
+    return url if url.endswith("/") else url + "/"
 
 
 def _host_of(url):

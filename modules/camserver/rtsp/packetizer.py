@@ -28,8 +28,7 @@ class RtpJpeg:
         self.seq = 0
         self.sent_packets = 0
         self.sent_bytes = 0
-        self._buf = None  # the frame being sent (kept referenced until done)
-        self._data = None
+        self._data = None  # a memoryview of the frame being sent (it keeps the frame referenced)
         self._done = True
         self._pos = 0  # next scan byte to packetize
         self._first = 0  # packet bytes already written (resume mid-packet)
@@ -47,7 +46,6 @@ class RtpJpeg:
             raise ValueError("qtables must be 0, 64 or 128 bytes")
         if not 0 <= jpeg_type <= 127 or not 0 <= dri <= 0xFFFF:
             raise ValueError("bad jpeg_type or dri")
-        self._buf = buf
         self._data = memoryview(buf)
         self._scan = scan
         self._end = end
@@ -130,7 +128,7 @@ class RtpJpeg:
             if not self._len:
                 if self._pos >= self._end:
                     self._done = True
-                    self._buf = self._data = None
+                    self._data = None
                     return True
                 self._build(channel)
             first = self._first
