@@ -124,7 +124,7 @@ class RtspConnection(Connection):
         else:
             self.phase = SESSION
             self.since = time.ticks_ms()
-            self.deadline = time.ticks_add(s.last, s.timeout_s * 1000)
+            self.deadline = s.deadline()
 
     async def _answer(self, request):
         """Handle one request and send its reply; False to close the connection."""

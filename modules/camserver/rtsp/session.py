@@ -92,8 +92,9 @@ class Session:
     def touch(self):
         self.last = self.ticks_ms()
 
-    def expired(self):
-        return time.ticks_diff(self.ticks_ms(), self.last) > self.timeout_s * 1000
+    def deadline(self):
+        """When the session times out (ticks_ms): timeout_s after the client's last sign of life."""
+        return time.ticks_add(self.last, self.timeout_s * 1000)
 
     def check_id(self, value):
         """454 unless value (a Session header, perhaps with ;timeout) names this session."""
