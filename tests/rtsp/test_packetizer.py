@@ -12,8 +12,9 @@ import subprocess
 import time
 
 import pytest
+import rtpdepay
 from PIL import Image
-from rtpdepay import Packet, depayload
+from rtpdepay import Packet
 from simserver import ROOT, ensure_built, require_camera_glue, sim_binary, sim_env
 
 
@@ -88,31 +89,26 @@ def pick(kind):
 
 
 def check_frames(packets, paths, max_payload, first_seq):
-    frames = []
-    current = []
-    for rtp in packets:  # (Packet checks V=2, no padding, extension or CSRCs, payload type 26)
-        assert rtp.ssrc == 0x12345678
-        current.append(rtp)
-        if rtp.marker:
-            frames.append(current)
-            current = []
-    assert not current, "a frame without its marker packet"
+    # (Packet checks V=2, no padding, extension or CSRCs, payload type 26; frames() groups them at
+    # the marker bits and checks offsets, seq steps, one timestamp and the tables per frame.)
+    frames = rtpdepay.frames(packets)
     assert len(frames) == len(paths)
     seq = first_seq
     payload_bytes = 0
     for i, (frame, path) in enumerate(zip(frames, paths, strict=True)):
-        for n, rtp in enumerate(frame):
+        assert frame.ssrc == 0x12345678
+        assert frame.timestamp == 90000 * i + 7
+        for n, rtp in enumerate(frame.packets):
             assert rtp.seq == seq & 0xFFFF
             seq += 1
-            assert rtp.timestamp == 90000 * i + 7
-            assert rtp.marker == (n == len(frame) - 1)
+            assert rtp.marker == (n == len(frame.packets) - 1)
             assert len(rtp.data) <= max_payload
-            if n < len(frame) - 1:
+            if n < len(frame.packets) - 1:
                 assert len(rtp.data) == max_payload, "only the last fragment is short"
             assert (rtp.qtables is not None) == (n == 0), "tables in the first fragment only"
             payload_bytes += rtp.payload_len
         original = Image.open(path)
-        rebuilt = Image.open(io.BytesIO(depayload(frame)))
+        rebuilt = Image.open(io.BytesIO(frame.jpeg()))
         assert rebuilt.size == original.size
         assert rebuilt.tobytes() == original.convert("RGB").tobytes()
     return seq, payload_bytes
