@@ -5,6 +5,7 @@ import time
 
 from camserver import log
 from camserver.security.cors import allow_origin_header
+from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
 
 HEAP_REFRESH_MS = 5000  # /status reads the heap figures (a walk over the whole heap) at most this often
@@ -33,9 +34,9 @@ class Server:
         self.started_ns = time.time_ns()
         self.on_listening = None  # called once every port is bound (the boot's health check)
 
-    def add_port(self, port, router, protocol=None, name="stream"):
+    def add_port(self, port, router, protocol=Connection, name="stream"):
         """Also serve router on port (bound when run() starts); protocol: its connection
-        class (None: HTTP), name: what the log line calls it."""
+        class (HTTP by default), name: what the log line calls it."""
         self.more_ports.append((port, router, protocol, name))
 
     def stats(self, collect=False):
@@ -78,10 +79,7 @@ class Server:
         port = self.config["port"] if port is None else port
         self.listener.bind(self.config["host"], port, self.router)
         for more, router, protocol, name in self.more_ports:
-            if protocol is None:
-                self.listener.bind(self.config["host"], more, router)
-            else:
-                self.listener.bind(self.config["host"], more, router, protocol)
+            self.listener.bind(self.config["host"], more, router, protocol)
             log.info("%s also on port %d", name, more)
         if self.on_listening is not None:
             self.on_listening()

@@ -265,11 +265,17 @@ def test_throttle_off_never_waits_nor_remembers():
     assert throttle.wait_ms("a") == 0 and not throttle._seen
 
 
-def test_throttle_table_stays_bounded():
+def test_throttle_table_stays_bounded_and_keeps_a_waiting_address():
     throttle = auth.Throttle(5, check.Clock(5000))
+    locked = ["10.1.0.%d" % i for i in range(auth._ADDRESSES - 1)]
+    for address in locked:
+        for _ in range(5):
+            throttle.failed(address)
     for i in range(100):
         throttle.failed("10.0.0.%d" % i)
-    assert len(throttle._seen) <= 16
+    assert len(throttle._seen) == auth._ADDRESSES
+    # New addresses push out those not waiting: many of them cannot clear a lock.
+    assert [throttle.wait_ms(address) for address in locked] == [auth.LOCK_MS] * len(locked)
 
 
 check.run(globals())

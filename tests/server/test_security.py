@@ -2,8 +2,10 @@
 effects, against the real server. The attacks a hostile page would make are replayed here with the
 headers Chromium sends for them; tests/test_browser.py replays them from a real page."""
 
+import base64
 import json
 import os
+import time
 
 from httpclient import Conn, get
 from simserver import free_port_pair
@@ -195,9 +197,6 @@ def test_password_guessing_is_slowed_per_address(sim):
     """Five wrong passwords from one address: the sixth try gets 429 with Retry-After (and the
     right password is not even looked at until then); another address is not affected; after
     the wait the right password works and clears the count."""
-    import base64
-    import time
-
     server = sim(auth_user="admin", auth_password="right-one")
 
     def basic(password, source):

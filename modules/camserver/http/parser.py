@@ -11,8 +11,6 @@ from camserver.http.errors import HTTPError
 
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT")
 _TOKEN_EXTRA = "!#$%&'*+-.^_`|~"
-# Control bytes a request head may never hold (RFC 9112 5, 5.5): all but HTAB, CR and LF,
-# which are checked apart. One find() each runs in C; a Python loop over every byte would not.
 
 
 def _is_token(text):

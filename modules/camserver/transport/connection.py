@@ -27,11 +27,6 @@ from camserver.transport.sender import Sender
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
 
-async def _readable(sock):
-    # A bare generator yield is how asyncio parks a task on the poller (see asyncio/stream.py).
-    yield core._io_queue.queue_read(sock)
-
-
 def _bug(what, e):
     """One ERROR line for an exception that is a bug; the traceback only at DEBUG."""
     log.error("%s: %r", what, e)
@@ -256,11 +251,12 @@ class Connection:
 
     async def _drain(self):
         self.arm(DRAINING)
+        sock = self.sock
         scratch = bytearray(512)
         total = 0
         while total < _DRAIN_LIMIT:
-            await _readable(self.sock)
-            n = self.sock.readinto(scratch)
+            yield core._io_queue.queue_read(sock)  # parked on the poller, as in _serve
+            n = sock.readinto(scratch)
             if n == 0:
                 return
             if n:
