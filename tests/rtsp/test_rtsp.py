@@ -271,6 +271,36 @@ def test_pause_and_play_again(rtsp):
     wait_released(server)
 
 
+def test_a_closed_udp_port_costs_frames_not_the_session(rtsp):
+    """A client that closes its RTP port while playing (GStreamer does at the end, before it
+    sends PAUSE and TEARDOWN) makes the server's sends fail with ECONNREFUSED: frames are
+    lost, the control connection and the session stay."""
+    server = rtsp()
+    client = RtspClient("127.0.0.1", server.rtsp_port)
+    try:
+        client.play_udp()
+        client.frame_udp()
+        port = client.udp[0].getsockname()[1]
+        client.udp[0].close()  # its datagrams now bounce (ICMP port unreachable)
+        sent = status(server)["frames"]["sent"]
+        deadline = time.monotonic() + 10
+        while status(server)["frames"]["sent"] < sent + 3:  # frames go on, every one bouncing
+            assert time.monotonic() < deadline, "the stream stopped at the first bounce"
+            time.sleep(0.05)
+        assert client.request("GET_PARAMETER").status == 200
+        again = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        again.bind(("127.0.0.1", port))
+        again.settimeout(10)
+        client.udp[0] = again
+        client.frame_udp()  # the port open again: whole frames arrive
+        assert client.request("PAUSE").status == 200
+        assert client.request("TEARDOWN").status == 200
+    finally:
+        client.close()
+    wait_released(server)
+    assert not [line for line in server.lines() if "ERROR" in line or "WARNING" in line]
+
+
 BAD = [
     # (request bytes, status): every one gets a one-line reason
     (b"DESCRIBE rtsp://127.0.0.1/mjpeg/1 RTSP/1.0\r\n\r\n", 400),  # no CSeq

@@ -332,7 +332,20 @@ class RtspConnection(Connection):
                     h = header.parse(payload if type(payload) is memoryview else memoryview(payload), length)
                     ts = self._rtptime(shared.us)
                     p.start(payload, h.scan, h.end, h.jpeg_type, h.width, h.height, h.dri, h.qtables, ts)
-                    while not p.send(sock, channel):
+                    failed_at = -1
+                    while True:
+                        try:
+                            if p.send(sock, channel):
+                                break
+                        except OSError:
+                            # Over UDP a send reports the error an earlier datagram drew (the
+                            # client's port closed: GStreamer closes it before PAUSE and
+                            # TEARDOWN). The packet at hand is tried once more; a second error
+                            # with nothing sent in between loses the frame (below).
+                            if channel >= 0 or p.sent_packets == failed_at:
+                                raise
+                            failed_at = p.sent_packets
+                            continue
                         self.arm(SENDING)
                         yield core._io_queue.queue_write(sock)
                     if self.phase == SENDING:
@@ -344,6 +357,12 @@ class RtspConnection(Connection):
                     if not self.skipped_logged:
                         self.skipped_logged = True
                         log.debug("%s: rtsp skips frames: %s", self.peer, e)
+                    ts = None
+                except OSError as e:
+                    if channel >= 0:
+                        raise  # interleaved: the control connection is broken with it
+                    # UDP has no connection to lose: the frame is lost, as on the network.
+                    log.trace("%s: rtsp frame lost over UDP: %s", self.peer, e)
                     ts = None
                 finally:
                     drop(shared, self)
@@ -361,8 +380,11 @@ class RtspConnection(Connection):
                     if channel >= 0:  # interleaved: a report must go out whole
                         await self.sender.write(report.buf, off)
                         self.rest()
-                    else:  # its own datagram: one that would block is simply not sent
-                        rtcp_sock.write(report.buf, off, len(report.buf) - off)
+                    else:  # its own datagram: one that would block or fails is simply lost
+                        try:
+                            rtcp_sock.write(report.buf, off, len(report.buf) - off)
+                        except OSError:
+                            pass
         except OSError as e:
             log.trace("%s: rtsp stream ended: %s", self.peer, e)
             self.task.cancel()  # the control connection goes too: it cannot be framed any more
