@@ -123,6 +123,9 @@ static mp_obj_t rtp_send(mp_obj_t self_in, mp_obj_t sock, mp_obj_t channel_in) {
     if (channel < CG_RTP_UDP || channel > 255) {
         mp_raise_ValueError(MP_ERROR_TEXT("channel must be 0..255, or -1 for UDP"));
     }
+    if (cg_rtp_half_written_for_other(&self->r, (int)channel)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a packet for another channel is half written"));
+    }
     cg_sock_t s = cg_sock(sock);
     if (self->r.active) {
         mp_buffer_info_t frame;
@@ -141,10 +144,7 @@ static mp_obj_t rtp_send(mp_obj_t self_in, mp_obj_t sock, mp_obj_t channel_in) {
     if (err == CG_WOULD_BLOCK) {
         return mp_const_false;
     }
-    if (err == EINVAL) {
-        mp_raise_ValueError(MP_ERROR_TEXT("a packet for another channel is half written"));
-    }
-    if (err != 0) {
+    if (err != 0) { // (the arguments were checked above: any errno here is the socket's)
         mp_raise_OSError(err);
     }
     return mp_const_true;

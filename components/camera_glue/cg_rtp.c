@@ -189,13 +189,17 @@ static int flush_packet(cg_rtp_t *r, cg_write_fn write_fn, void *ctx) {
     return 0;
 }
 
+bool cg_rtp_half_written_for_other(const cg_rtp_t *r, int channel) {
+    return r->pkt_pos < r->pkt_len && channel != r->pkt_channel;
+}
+
 int cg_rtp_send(cg_rtp_t *r, int channel, cg_write_fn write_fn, void *ctx) {
     if (channel < CG_RTP_UDP || channel > 255 || write_fn == NULL) {
         return EINVAL;
     }
-    // A pending packet was numbered and framed for its channel: finishing it on another
-    // would break the stream, so that is the caller's error, and nothing is written.
-    if (r->pkt_pos < r->pkt_len && channel != r->pkt_channel) {
+    // Finishing a pending packet on another channel would break the stream: that is the
+    // caller's error, and nothing is written.
+    if (cg_rtp_half_written_for_other(r, channel)) {
         return EINVAL;
     }
     for (;;) {

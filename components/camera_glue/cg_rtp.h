@@ -25,6 +25,7 @@
 #ifndef CG_RTP_H
 #define CG_RTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -111,5 +112,9 @@ int cg_rtp_start(cg_rtp_t *r, const uint8_t *frame, size_t len, size_t scan, siz
 // (claims more than offered, or a UDP datagram written in part), EINVAL for a bad channel
 // or a channel other than the one a pending packet was built for.
 int cg_rtp_send(cg_rtp_t *r, int channel, cg_write_fn write_fn, void *ctx);
+
+// True when a packet is half written for a channel other than channel: it was numbered and
+// framed for its own, so cg_rtp_send refuses to finish it there (EINVAL).
+bool cg_rtp_half_written_for_other(const cg_rtp_t *r, int channel);
 
 #endif // CG_RTP_H

@@ -698,10 +698,12 @@ static void test_misbehaving_callbacks(void) {
     CHECK_EQ(cg_rtp_init(&r, pktbuf, 100), 0);
     CHECK_EQ(cg_rtp_start(&r, frame, 1000, 0, 1000, 0, 64, 64, 0, NULL, 0, 0, NULL), 0);
     CHECK_EQ(cg_rtp_send(&r, 0, cb_overclaim, &calls), EIO);
+    CHECK(cg_rtp_half_written_for_other(&r, CG_RTP_UDP) && !cg_rtp_half_written_for_other(&r, 0));
     CHECK_EQ(cg_rtp_send(&r, CG_RTP_UDP, cb_half, &calls), EINVAL); // pending TCP packet, UDP asked
     CHECK_EQ(calls, 1);
     CHECK_EQ(cg_rtp_init(&r, pktbuf, 100), 0);
     CHECK_EQ(cg_rtp_start(&r, frame, 1000, 0, 1000, 0, 64, 64, 0, NULL, 0, 0, NULL), 0);
+    CHECK(!cg_rtp_half_written_for_other(&r, 1)); // nothing pending
     CHECK_EQ(cg_rtp_send(&r, CG_RTP_UDP, cb_half, &calls), EIO); // half a datagram
     CHECK_EQ(cg_rtp_send(&r, CG_RTP_UDP, cb_error, &calls), ECONNRESET);
     CHECK_EQ(r.sent_packets, 0);

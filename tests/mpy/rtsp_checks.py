@@ -260,16 +260,54 @@ def test_packetizer_restart_header():
     assert first[4 + 16] == 65 and first[4 + 20 : 4 + 24] == b"\x00\x28\xff\xff"
 
 
+def packetizers():
+    """The Python RtpJpeg, and camera_glue's when the binary has it: they refuse alike."""
+    kinds = [RtpJpeg]
+    try:
+        from camera_glue import RtpJpeg as C
+
+        kinds.append(C)
+    except ImportError:
+        pass
+    return kinds
+
+
 def test_packetizer_rejects_bad_arguments():
     data = read_frame()
     args = frame_args(data)
-    check.raises(ValueError, RtpJpeg, 63)
-    check.raises(ValueError, RtpJpeg, 1461)
+    big = len(data) + 1
+    table = (
+        ((1, big), "need 0 <= scan <= end <= len(buf)"),
+        ((2, big), "need 0 <= scan <= end <= len(buf)"),
+        ((2, args[1]), "scan data must be 1 byte to 16 MB (24-bit fragment offset)"),
+        ((4, 2048), "width and height must be multiples of 8 in 8..2040"),
+        ((5, 484), "width and height must be multiples of 8 in 8..2040"),
+        ((5, 0), "width and height must be multiples of 8 in 8..2040"),
+        ((6, 65536), "dri must be 0..65535"),
+        ((3, 2), "jpeg_type must be 0 or 1, +64 with restart markers"),
+        ((3, 65), "jpeg_type has +64 exactly when dri != 0"),
+        ((6, 16), "jpeg_type has +64 exactly when dri != 0"),
+        ((7, b"x" * 10), "qtables must be 0, 64 or 128 bytes"),
+    )
+    for kind in packetizers():
+        check.raises(ValueError, kind, 63)
+        check.raises(ValueError, kind, 1461)
+        p = kind()
+        for (i, bad), reason in table:
+            wrong = list(args)
+            wrong[i] = bad
+            e = check.raises(ValueError, p.start, *wrong)
+            assert str(e) == reason, (kind, i, bad, str(e))
+    # A TCP packet half written for channel 0 cannot be finished on channel 1 (camera_glue's
+    # needs a real socket for that: tests/c/test_rtp.c checks its core).
     p = RtpJpeg()
-    for i, bad in ((1, len(data) + 1), (2, len(data) + 1), (4, 2048), (5, 484), (7, b"x" * 10)):
-        wrong = list(args)
-        wrong[i] = bad
-        check.raises(ValueError, p.start, *wrong)
+    p.start(*args)
+    slow = Trickle(5)
+    assert not p.send(slow, 0)
+    e = check.raises(ValueError, p.send, slow, 1)
+    assert str(e) == "a packet for another channel is half written", str(e)
+    while not p.send(slow, 0):
+        pass
 
 
 def test_sender_report():

@@ -17,6 +17,10 @@ _QHEAD = 4
 _HEADERS = _RTP + _JPEG + _RESTART + _QHEAD + 128
 
 
+def _dim_ok(v):
+    return 8 <= v <= 2040 and not v & 7
+
+
 class RtpJpeg:
     def __init__(self, max_payload=1400):
         if not 64 <= max_payload <= 1460:
@@ -33,19 +37,27 @@ class RtpJpeg:
         self._pos = 0  # next scan byte to packetize
         self._first = 0  # packet bytes already written (resume mid-packet)
         self._len = 0  # length of the packet in the buffer; 0: none built
+        self._channel = -1  # the channel it was built for
         self._payload = 0
 
     def start(self, buf, scan, end, jpeg_type, width, height, dri, qtables, timestamp):
         """Begin a frame (see docs/rtsp.md for the arguments)."""
-        if not (0 <= scan <= end <= len(buf)):
-            raise ValueError("scan and end must satisfy 0 <= scan <= end <= len(buf)")
-        if width <= 0 or height <= 0 or width > 2040 or height > 2040 or width & 7 or height & 7:
-            raise ValueError("width and height must be multiples of 8, at most 2040")
+        # The same rules, in the same order and words, as camera_glue's cg_rtp_start().
+        if not 0 <= scan <= end <= len(buf):
+            raise ValueError("need 0 <= scan <= end <= len(buf)")
+        if scan == end or end - scan >= 1 << 24:
+            raise ValueError("scan data must be 1 byte to 16 MB (24-bit fragment offset)")
+        if not (_dim_ok(width) and _dim_ok(height)):
+            raise ValueError("width and height must be multiples of 8 in 8..2040")
+        if not 0 <= dri <= 0xFFFF:
+            raise ValueError("dri must be 0..65535")
+        if not 0 <= jpeg_type <= 127 or jpeg_type & ~64 > 1:
+            raise ValueError("jpeg_type must be 0 or 1, +64 with restart markers")
+        if (jpeg_type & 64 != 0) != (dri != 0):
+            raise ValueError("jpeg_type has +64 exactly when dri != 0")
         nq = len(qtables)
         if nq not in (0, 64, 128):
             raise ValueError("qtables must be 0, 64 or 128 bytes")
-        if not 0 <= jpeg_type <= 127 or not 0 <= dri <= 0xFFFF:
-            raise ValueError("bad jpeg_type or dri")
         self._data = memoryview(buf)
         self._scan = scan
         self._end = end
@@ -113,6 +125,7 @@ class RtpJpeg:
         )
         pack_into(">I", pkt, _PREFIX + _RTP, off)
         self._first = 0 if channel >= 0 else _PREFIX
+        self._channel = channel
         self._payload = h - _PREFIX - _RTP
         self._pos = pos + n
         self.seq = (seq + 1) & 0xFFFF
@@ -122,6 +135,9 @@ class RtpJpeg:
         """Write the rest of the frame; True when done, False when the socket would block."""
         if self._done:
             return True
+        if self._len and channel != self._channel:
+            # Numbered and framed for its channel: finishing it on another breaks both.
+            raise ValueError("a packet for another channel is half written")
         write = sock.write
         pkt = self._pkt
         while True:
