@@ -337,13 +337,18 @@ class RtspConnection(Connection):
                         try:
                             if p.send(sock, channel):
                                 break
-                        except OSError:
+                        except OSError as e:
+                            if channel >= 0:
+                                raise  # interleaved: the control connection is broken with it
                             # Over UDP a send reports the error an earlier datagram drew (the
                             # client's port closed: GStreamer closes it before PAUSE and
-                            # TEARDOWN). The packet at hand is tried once more; a second error
-                            # with nothing sent in between loses the frame (below).
-                            if channel >= 0 or p.sent_packets == failed_at:
-                                raise
+                            # TEARDOWN), and the packet at hand stays pending: it is tried once
+                            # more. A second error with nothing sent in between loses the frame,
+                            # as the network would; UDP has no connection to lose.
+                            if p.sent_packets == failed_at:
+                                log.trace("%s: rtsp frame lost over UDP: %s", self.peer, e)
+                                ts = None
+                                break
                             failed_at = p.sent_packets
                             continue
                         self.arm(SENDING)
@@ -357,12 +362,6 @@ class RtspConnection(Connection):
                     if not self.skipped_logged:
                         self.skipped_logged = True
                         log.debug("%s: rtsp skips frames: %s", self.peer, e)
-                    ts = None
-                except OSError as e:
-                    if channel >= 0:
-                        raise  # interleaved: the control connection is broken with it
-                    # UDP has no connection to lose: the frame is lost, as on the network.
-                    log.trace("%s: rtsp frame lost over UDP: %s", self.peer, e)
                     ts = None
                 finally:
                     drop(shared, self)
