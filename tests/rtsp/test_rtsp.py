@@ -83,7 +83,7 @@ def test_ffmpeg_decodes_50_frames(rtsp, transport):
 
 def gst_decode(url, tmp_path, frames, options=""):
     """GStreamer's rtspsrc ! rtpjpegdepay ! jpegdec writing gray frames to a file until `frames`
-    whole frames are in it, then stopped (SIGTERM). Not ended by an EOS: at an EOS rtspsrc goes
+    whole frames are in it, then stopped (SIGKILL). Not ended by an EOS: at an EOS rtspsrc goes
     down through PAUSED, where its own CLOSE can cut off the PAUSE it is about to send, and it
     then reports that unsent PAUSE as an error (seen with strace: no PAUSE ever left it, and the
     TEARDOWN after it was answered). The run is judged by what was decoded while it streamed."""
@@ -92,17 +92,21 @@ def gst_decode(url, tmp_path, frames, options=""):
         "rtspsrc location=%s %s ! rtpjpegdepay ! jpegdec ! videoconvert ! video/x-raw,format=GRAY8"
         " ! filesink location=%s buffer-mode=unbuffered" % (url, options, raw)
     )
+    console = tmp_path / "gst.log"  # a file, not a pipe: nothing has to drain it
     command = ["gst-launch-1.0", "-q", *pipeline.split()]
-    gst = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(console, "w") as out:
+        gst = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     try:
         while not (raw.exists() and raw.stat().st_size >= frames * WIDTH * HEIGHT):
-            assert gst.poll() is None, "GStreamer stopped: " + gst.stdout.read()
-            assert time.monotonic() < deadline, "GStreamer decoded too little"
+            assert gst.poll() is None, "GStreamer stopped: " + console.read_text()
+            assert time.monotonic() < deadline, "GStreamer decoded too little: " + console.read_text()
             time.sleep(0.05)
+        # Nothing went wrong while it streamed (what its exit status said when an EOS ended it).
+        assert "ERROR" not in console.read_text(), console.read_text()
     finally:
-        gst.terminate()
-        gst.wait(10)
+        gst.kill()
+        gst.wait()
 
 
 @pytest.mark.parametrize("protocols", ["tcp", "udp"])
