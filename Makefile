@@ -48,7 +48,7 @@ help:
 	@echo "make cost     instructions per request and per frame under callgrind (docs/benchmarks.md)"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
 	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
-	@echo "make ota URL=http://<camera>/ BOARD=...   upload the app image over the network (POST /ota)"
+	@echo "make ota URL=http://<camera>/ BOARD=... (or IMAGE=path)   upload the app image over the network (POST /ota)"
 	@echo "make hil [PORT=/dev/ttyACM0]   hardware-in-the-loop suite (the simulated device without PORT)"
 
 # The pinned virtualenv: rebuilt whenever requirements.txt changes.
