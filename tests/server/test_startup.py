@@ -1,6 +1,7 @@
 """What a user sees when the sim cannot start as asked: one line naming the setting (and its range,
 or the port another program holds), a non-zero exit, no traceback; and two `make sim` side by side."""
 
+import json
 import os
 import signal
 import socket
@@ -8,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+from httpclient import get
 from simserver import FRAMES, ROOT, ensure_built, free_port, micropython_binary, sim_env
 
 
@@ -39,6 +41,22 @@ def _start(*settings):
 def test_a_bad_setting_stops_the_sim_with_one_line(item, line):
     code, lines = _start("port=%d" % free_port(), "rtsp_port=0", item)
     assert (code, lines) == (2, [line])
+
+
+def test_a_bad_value_in_the_settings_file_falls_back_with_one_warning(sim, tmp_path):
+    """As a board does with its /settings.json: the device starts, with the default, and the
+    console names the setting (chunk_size 0 used to hang /capture and /status at full CPU)."""
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"chunk_size": 0, "rotate": 45, "quality": 20}))
+    server = sim(settings=str(path))
+    warnings = [line for line in server.lines() if " WARNING " in line]
+    assert sorted(line.split(" WARNING ", 1)[1] for line in warnings) == [
+        "settings: chunk_size must be between 256 and 131072, got 0; using 4096",
+        "settings: rotate must be 0, 90, 180 or 270, got 45; using 0",
+    ], server.lines()
+    assert get(server, "/capture").status == 200
+    status = json.loads(get(server, "/status").body)
+    assert (status["rotate"], status["quality"]) == (0, 20)
 
 
 def test_a_bad_setting_stops_make_sim_with_one_line(tmp_path):
