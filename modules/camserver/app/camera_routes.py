@@ -40,6 +40,7 @@ class CameraRoutes:
         self._settings_json = None
         self._fixed_json = None
         self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
+        self.watchers = []  # (name, value) after each setting changed, whatever changed it (MQTT)
         try:
             self._rotate(config["rotate"])
         except ValueError as e:  # a settings file edited by hand: serve upright rather than not at all
@@ -132,22 +133,34 @@ class CameraRoutes:
         if not name or value is None:
             raise HTTPError(400, "control needs var and val")
         try:
+            self.change(name, value)
+        except ValueError as e:
+            raise HTTPError(400, str(e))
+        return text(200, "ok", NO_STORE)
+
+    def change(self, name, value):
+        """Set one setting from its text (a /control val, an MQTT command): the one path every
+        source takes, so each is validated, saved and announced alike. ValueError with a
+        one-line reason (nothing changed) when the value is refused."""
+        try:
             number = int(value)
         except ValueError:
-            raise HTTPError(400, "val must be an integer, got %r" % value)
+            raise ValueError("val must be an integer, got %r" % value)
         try:
             if name == "rotate":
                 self._rotate(exif.check(number))
             else:
                 self.camera.set(name, number)
-        except ValueError as e:
-            raise HTTPError(400, str(e))
         finally:
             self._settings_json = None  # /status reads the settings afresh
         if name in settings.DEFAULTS:  # (a backend may know settings this table does not: not kept)
             self.config[name] = number
             self.persist.changed()
-        return text(200, "ok", NO_STORE)
+        self._announce(name, number)
+
+    def _announce(self, name, value):
+        for watcher in self.watchers:
+            watcher(name, value)
 
     async def reset(self, request):
         """Every camera setting and rotate back to its default (saved like a /control change);
@@ -165,7 +178,9 @@ class CameraRoutes:
                 if present:
                     continue
             self.config[name] = default
+            self._announce(name, default)
         self._rotate(0)
+        self._announce("rotate", 0)
         self._settings_json = None
         self.persist.changed()
         return await self.status(request)
