@@ -67,6 +67,16 @@ DEFAULTS = {
     "wifi_timeout_ms": 20000,
     "ap_password": "",
     "ntp_server": "pool.ntp.org",  # SNTP after the network is up, on the board ("" disables)
+    # -- MQTT and Home Assistant (camserver/mqtt) --
+    "mqtt_host": "",  # the broker's address ("": no MQTT); a name is looked up once (that blocks)
+    "mqtt_port": 1883,
+    "mqtt_user": "",
+    "mqtt_password": "",
+    "mqtt_topic": "",  # base topic ("": camserver/<hostname>)
+    "mqtt_discovery": "homeassistant",  # Home Assistant's discovery prefix ("": no discovery)
+    "mqtt_tls": False,  # TLS to the broker (the port's ssl module)
+    "mqtt_ca": "",  # CA certificate file (PEM) TLS checks the broker against ("": not checked)
+    "mqtt_keepalive_s": 30,  # ping period; a broker silent or not reading this long is left
 }
 # Every sensor setting /control changes (brightness, contrast, ...) is a setting too, so a change
 # can be saved and the next boot starts with it (its default is the sensor's, sensor.RANGES).
