@@ -63,7 +63,7 @@ class MqttService:
         if (config["auth_user"] or config["auth_password"]) and not config["mqtt_user"]:
             # (the names only: a credential never reaches the console)
             log.warning(
-                "mqtt: the camera has auth but mqtt_user is empty: whoever can publish to %s/+/set controls it",
+                "mqtt: camera auth is set, mqtt_user is empty: anyone who publishes to %s/+/set controls it",
                 self.base,
             )
 
