@@ -339,9 +339,11 @@ def test_camera_auth_without_broker_credentials_is_warned_about(sim, broker):
 
 class DeafBroker:
     """A TCP peer that accepts, answers CONNACK, and never reads: a broker that stopped reading
-    (a small receive buffer, so the camera's writes block soon)."""
+    (a small receive buffer, so the camera's writes block soon). say: bytes it sends after the
+    CONNACK, and again every 0.2 s (a command)."""
 
-    def __init__(self):
+    def __init__(self, say=b""):
+        self.say = say
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.bind(("127.0.0.1", 0))
@@ -350,6 +352,17 @@ class DeafBroker:
         self.accepted = []
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        if say:
+            threading.Thread(target=self._repeat, daemon=True).start()
+
+    def _repeat(self):
+        while self.sock.fileno() >= 0:
+            time.sleep(0.2)
+            for conn in list(self.accepted):
+                try:
+                    conn.send(self.say)
+                except OSError:
+                    pass
 
     def _run(self):
         while True:
@@ -357,7 +370,7 @@ class DeafBroker:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            conn.sendall(b"\x20\x02\x00\x00")
+            conn.sendall(b"\x20\x02\x00\x00" + self.say)
             self.accepted.append(conn)
 
     def close(self):
@@ -388,6 +401,42 @@ def test_heap_stays_flat_when_the_broker_stops_reading(sim):
         print("heap alloc after each round (bytes):", heaps, "dropped:", status["mqtt"]["dropped"])
         assert deaf.accepted and len(deaf.accepted) >= 4  # it kept reconnecting
         assert max(heaps[1:]) - heaps[1] < 16384, heaps
+    finally:
+        deaf.close()
+
+
+def _press(topic):
+    """A PUBLISH of PRESS on topic, as a broker sends it (QoS 0)."""
+    body = len(topic).to_bytes(2, "big") + topic.encode() + b"PRESS"
+    return bytes((0x30, len(body))) + body
+
+
+def test_a_snapshot_stuck_on_a_broker_that_stopped_reading_gives_its_buffer_back(sim):
+    deaf = DeafBroker(_press(BASE + "/snapshot/set"))
+    try:
+        # UXGA: a 130 kB JPEG, more than the sockets between them take.
+        server = sim(
+            mqtt_host="127.0.0.1", mqtt_port=deaf.port, mqtt_keepalive_s=2, mqtt_discovery="", framesize=15
+        )
+        server.wait_for_line("the broker stopped reading", timeout=20)
+        # Meanwhile and after, the camera serves; no frame buffer stays out.
+        assert get(server, "/capture").status == 200
+        heaps = []
+        for _ in range(4):
+            mark = server.mark()
+            connects = _status(server)["mqtt"]["connects"]
+            deadline = time.monotonic() + 20
+            while _status(server)["mqtt"]["connects"] == connects:
+                assert time.monotonic() < deadline, server.lines_since(mark)
+                time.sleep(0.2)
+            heaps.append(_status(server, gc=True)["heap"]["alloc"])
+        print("heap alloc with a stuck snapshot per connection (bytes):", heaps)
+        status = _status(server)
+        deadline = time.monotonic() + 10
+        while _status(server)["frames_out"]:  # (only while one is being written)
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert max(heaps) - min(heaps) < 16384, heaps
     finally:
         deaf.close()
 

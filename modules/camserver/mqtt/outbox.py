@@ -36,7 +36,7 @@ class Outbox:
         for i in range(len(messages)):
             if messages[i].topic == topic:
                 old = messages.pop(i)
-                if not old.sent:  # (one already written was not lost, only not retried)
+                if not old.pid and not old.sent:  # (one written before was not lost, only not retried)
                     self.dropped += 1
                 break
         if len(messages) >= self.max_messages:
