@@ -20,13 +20,16 @@ MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passw
 class Broker:
     """mosquitto on 127.0.0.1:port (anonymous, or only user/password when given)."""
 
-    def __init__(self, folder, user=None, password=None, port=None):
+    def __init__(self, folder, user=None, password=None, port=None, tls=None):
+        """tls: (certfile, keyfile) to serve TLS only."""
         assert os.path.exists(MOSQUITTO), "no mosquitto: run `bash tools/ensure_system_deps.sh` as root"
         self.port = port or free_port()
         self.user = user
         self.password = password
         self.conf = os.path.join(folder, "mosquitto-%d.conf" % self.port)
         lines = ["listener %d 127.0.0.1" % self.port, "persistence false"]
+        if tls:
+            lines += ["certfile " + tls[0], "keyfile " + tls[1]]
         if os.getuid() == 0:
             lines.append("user root")  # (else it becomes `mosquitto`, who cannot read tmp_path's files)
         if user:
@@ -42,6 +45,11 @@ class Broker:
         self.proc = None
         self.start()
 
+    def ready(self):
+        import socket
+
+        socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+
     def start(self):
         self.proc = subprocess.Popen(
             [MOSQUITTO, "-c", self.conf], stdout=open(self.log, "a"), stderr=subprocess.STDOUT
@@ -49,9 +57,7 @@ class Broker:
         deadline = time.monotonic() + 10
         while True:
             try:
-                import socket
-
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                self.ready()
                 return
             except OSError:
                 assert self.proc.poll() is None and time.monotonic() < deadline, open(self.log).read()
@@ -63,16 +69,31 @@ class Broker:
             self.proc.wait(10)
 
 
+def certificate(folder, name="127.0.0.1"):
+    """A self-signed certificate for name (its own CA) made by openssl: (cert file, key file)."""
+    cert = os.path.join(folder, "cert.pem")
+    key = os.path.join(folder, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:%s,IP:%s" % (name, name),
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 class HomeAssistant:
     """A paho-mqtt client subscribed to everything: messages by topic (the newest, and all)."""
 
-    def __init__(self, broker):
+    def __init__(self, broker, ca=None):
         self.messages = {}  # topic -> payload (newest)
         self.history = []  # (topic, payload, retain) in arrival order
         self._lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fake-home-assistant")
         if broker.user:
             self.client.username_pw_set(broker.user, broker.password)
+        if ca:
+            self.client.tls_set(ca_certs=ca)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe("#", 0)
         self.client.connect("127.0.0.1", broker.port)

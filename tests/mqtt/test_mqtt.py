@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from broker import Broker, HomeAssistant
+from broker import Broker, HomeAssistant, certificate
 from httpclient import get
 from PIL import Image
 from simserver import free_port
@@ -134,8 +134,8 @@ def broker(tmp_path):
 def home_assistant():
     clients = []
 
-    def connect(b):
-        ha = HomeAssistant(b)
+    def connect(b, ca=None):
+        ha = HomeAssistant(b, ca)
         clients.append(ha)
         return ha
 
@@ -328,6 +328,30 @@ def test_broker_with_credentials(sim, broker, home_assistant, tmp_path):
         assert "mqtt_user is empty" not in text
     for payload in ha.messages.values():
         assert b"s3cret" not in payload and b"pw-admin" not in payload
+
+
+def test_tls_to_a_broker_whose_certificate_is_checked(sim, broker, home_assistant, tmp_path):
+    cert, key = certificate(str(tmp_path))
+    b = broker(tls=(cert, key))
+    ha = home_assistant(b, ca=cert)
+    server = _camera(sim, b, mqtt_tls=1, mqtt_ca=cert)
+    _wait_discovery(ha)
+    mark = ha.mark()
+    ha.publish(BASE + "/snapshot/set", "PRESS")
+    Image.open(io.BytesIO(ha.wait_for(BASE + "/snapshot", since=mark))).load()
+    assert "not checked" not in "\n".join(server.lines())
+
+
+def test_tls_refuses_a_broker_with_another_certificate(sim, broker, tmp_path):
+    cert, key = certificate(str(tmp_path))
+    other = tmp_path / "other"
+    other.mkdir()
+    other_cert, _ = certificate(str(other))
+    b = broker(tls=(cert, key))
+    server = _camera(sim, b, mqtt_tls=1, mqtt_ca=other_cert)
+    line = server.wait_for_line("WARNING mqtt:", timeout=15)
+    assert "TLS: The certificate is not correctly signed by the trusted CA; connecting again" in line
+    assert _status(server)["mqtt"]["connects"] == 0
 
 
 def test_camera_auth_without_broker_credentials_is_warned_about(sim, broker):

@@ -6,6 +6,7 @@ and the host (camserver.host) run once the camera is initialised.
 
 import asyncio
 
+from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
@@ -93,9 +94,13 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         # Home Assistant over MQTT: commands take /control's path (routes.change).
         from camserver.mqtt.service import MqttService
 
-        server.mqtt = MqttService(config, routes, hub, server, reset)
-        more = routes.extra
-        routes.extra = lambda: _with_mqtt(more, server.mqtt)
+        try:
+            server.mqtt = MqttService(config, routes, hub, server, reset)
+        except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
+            log.error("mqtt: %s; MQTT is off", e)
+        else:
+            more = routes.extra
+            routes.extra = lambda: _with_mqtt(more, server.mqtt)
     return server, hub, persist
 
 

@@ -209,9 +209,14 @@ class Client:
             self.end(str(e) if e.args and isinstance(e.args[0], str) else "connection lost (%s)" % e)
         except codec.ProtocolError as e:
             self.end(str(e))
-        except Exception as e:  # a bug on this side: the connection starts again, the camera goes on
-            log.error("mqtt: %r", e)
-            self.end("internal error")
+        except Exception as e:
+            if self.tls is not None and isinstance(e, ValueError):
+                # The port's tls module says a handshake failed (a certificate mqtt_ca did not
+                # sign) with a ValueError.
+                self.end("TLS: " + str(e).strip())
+            else:  # a bug on this side: the connection starts again, the camera goes on
+                log.error("mqtt: %r", e)
+                self.end("internal error")
 
     def _close(self):
         sock = self._sock

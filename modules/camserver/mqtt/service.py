@@ -278,6 +278,18 @@ def _board():
     return sys.implementation._machine  # ("Generic ESP32S3 module with ESP32S3" on the board)
 
 
+def _der(pem):
+    """The first certificate of a PEM file as DER: the port's mbedtls may be built without a PEM
+    parser (the unix port's is), and takes DER everywhere."""
+    import binascii
+
+    start = pem.find(b"\n", pem.find(b"-----BEGIN")) + 1
+    end = pem.find(b"-----END", start)
+    if start <= 0 or end < 0:
+        raise ValueError("not a PEM certificate")
+    return binascii.a2b_base64(pem[start:end])
+
+
 def _rssi():
     try:
         import network
@@ -297,7 +309,14 @@ def _tls(config):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if config["mqtt_ca"]:
         with open(config["mqtt_ca"], "rb") as f:
-            context.load_verify_locations(cadata=f.read())
+            data = f.read()
+        if data.startswith(b"-----"):
+            data = _der(data)
+        try:
+            context.load_verify_locations(cadata=data)
+        except ValueError as e:
+            raise ValueError("mqtt_ca %s: %s" % (config["mqtt_ca"], e))
+        context.verify_mode = ssl.CERT_REQUIRED  # (not the port's default: said here)
     else:
         log.warning("mqtt: TLS without mqtt_ca: the broker's certificate is not checked")
         context.verify_mode = ssl.CERT_NONE
