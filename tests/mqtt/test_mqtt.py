@@ -165,6 +165,15 @@ def _wait_discovery(ha):
     return _configs(ha)
 
 
+def _discovered(sim, broker, home_assistant):
+    """A broker, Home Assistant on it, and a camera whose discovery it has seen."""
+    b = broker()
+    ha = home_assistant(b)
+    server = _camera(sim, b)
+    _wait_discovery(ha)
+    return b, ha, server
+
+
 def _status(server, gc=False):
     return get(server, "/status?gc=1" if gc else "/status").json()
 
@@ -215,10 +224,7 @@ def test_discovery_configs_follow_home_assistants_schema_and_name_one_device(sim
 
 
 def test_commands_take_controls_path_and_every_change_is_published(sim, broker, home_assistant):
-    b = broker()
-    ha = home_assistant(b)
-    server = _camera(sim, b)
-    _wait_discovery(ha)
+    b, ha, server = _discovered(sim, broker, home_assistant)
     mark = ha.mark()
     ha.publish(BASE + "/quality/set", "20")
     ha.wait_for(BASE + "/quality", b"20", since=mark)
@@ -254,10 +260,7 @@ def test_commands_take_controls_path_and_every_change_is_published(sim, broker, 
     ids=lambda v: v[:12] if isinstance(v, bytes) else v,
 )
 def test_a_bad_payload_changes_nothing_and_says_why_once(sim, broker, home_assistant, topic, payload):
-    b = broker()
-    ha = home_assistant(b)
-    server = _camera(sim, b)
-    _wait_discovery(ha)
+    b, ha, server = _discovered(sim, broker, home_assistant)
     before = _status(server)
     mark = server.mark()
     ha.publish(BASE + "/" + topic, payload)
@@ -276,10 +279,7 @@ def test_a_bad_payload_changes_nothing_and_says_why_once(sim, broker, home_assis
 
 
 def test_snapshot_button_publishes_a_jpeg_from_the_camera(sim, broker, home_assistant):
-    b = broker()
-    ha = home_assistant(b)
-    server = _camera(sim, b)
-    _wait_discovery(ha)
+    b, ha, server = _discovered(sim, broker, home_assistant)
     mark = ha.mark()
     ha.publish(BASE + "/snapshot/set", "PRESS")
     jpeg = ha.wait_for(BASE + "/snapshot", since=mark)
@@ -304,10 +304,7 @@ def test_broker_restart_reconnects_and_publishes_everything_again(sim, broker, h
 
 
 def test_offline_when_the_camera_stops(sim, broker, home_assistant):
-    b = broker()
-    ha = home_assistant(b)
-    server = _camera(sim, b)
-    _wait_discovery(ha)
+    b, ha, server = _discovered(sim, broker, home_assistant)
     mark = ha.mark()
     server.stop()
     assert ha.wait_for(BASE + "/status", since=mark) == b"offline"
