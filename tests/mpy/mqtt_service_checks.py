@@ -163,6 +163,11 @@ def test_settings_the_build_has_become_entities():
         del settings.DEFAULTS["motion_sensitivity"]
 
 
+def test_a_base_topic_with_wildcards_is_refused():
+    for bad in ("cam/#", "cam/+/x", "cam/"):
+        check.raises(ValueError, _service, mqtt_topic=bad)
+
+
 def test_no_discovery_prefix_no_configs():
     service, _ = _service(mqtt_discovery="")
     service._announce()

@@ -37,6 +37,9 @@ class MqttService:
         self.restart = restart
         self.base = config["mqtt_topic"] or "camserver/" + hostname
         self.prefix = config["mqtt_discovery"]
+        for name, topic in (("mqtt_topic", self.base), ("mqtt_discovery", self.prefix)):
+            if "+" in topic or "#" in topic or topic.endswith("/"):
+                raise ValueError("%s %r: a topic without wildcards or a trailing /" % (name, topic))
         self.node = _node_id(hostname)
         self.url = None  # the camera page, for configuration_url (known once serving)
         self.motion = None
