@@ -165,7 +165,7 @@ def test_settings_the_build_has_become_entities():
 
 def test_a_base_topic_with_wildcards_is_refused():
     for bad in ("cam/#", "cam/+/x", "cam/"):
-        check.raises(ValueError, lambda: _service(mqtt_topic=bad))
+        check.raises(ValueError, lambda topic=bad: _service(mqtt_topic=topic))
 
 
 def test_no_discovery_prefix_no_configs():
