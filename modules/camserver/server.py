@@ -33,6 +33,7 @@ class Server:
         self.router = router
         self.more_ports = []
         self.rtsp = None  # the RTSP service when rtsp_port is on (its status_json() goes to /status)
+        self.mqtt = None  # the MQTT service when mqtt_host is set (camserver/mqtt/service.py)
         self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
         self.on_listening = None  # called once every port is bound (the boot's health check)

@@ -76,6 +76,16 @@ TABLE = {
     "wifi_timeout_ms": (20000, 100, 600000),
     "ap_password": ("",),
     "ntp_server": ("pool.ntp.org",),  # SNTP after the network is up, on the board ("" disables)
+    # -- MQTT and Home Assistant (camserver/mqtt) --
+    "mqtt_host": ("",),  # the broker's address ("": no MQTT); a name is looked up once (that blocks)
+    "mqtt_port": (1883, 1, 65535),
+    "mqtt_user": ("",),
+    "mqtt_password": ("",),
+    "mqtt_topic": ("",),  # base topic ("": camserver/<hostname>)
+    "mqtt_discovery": ("homeassistant",),  # Home Assistant's discovery prefix ("": no discovery)
+    "mqtt_tls": (False,),  # TLS to the broker (the port's ssl module)
+    "mqtt_ca": ("",),  # CA certificate file (PEM) TLS checks the broker against ("": not checked)
+    "mqtt_keepalive_s": (30, 1, 3600),  # ping period; a broker silent or not reading this long is left
 }
 
 # The sensor settings /control changes, by CameraWebServer's names, with esp32-camera's ranges

@@ -6,6 +6,7 @@ and the host (camserver.host) run once the camera is initialised.
 
 import asyncio
 
+from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
@@ -58,6 +59,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     router.add("GET", "/control", routes.control, changes_state=True)
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera)
+    reset = None
     if ota is not None:
 
         def reset():
@@ -88,7 +90,39 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
 
         server.rtsp = RtspService(config, hub, guards.auth, server.listener)
         server.add_port(config["rtsp_port"], server.rtsp, RtspConnection, "rtsp")
+    if config["mqtt_host"]:
+        # Home Assistant over MQTT: commands take /control's path (routes.change).
+        from camserver.mqtt.service import MqttService
+
+        try:
+            server.mqtt = MqttService(config, routes, hub, server, reset)
+        except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
+            log.error("mqtt: %s; MQTT is off", e)
+        else:
+            more = routes.extra
+            routes.extra = lambda: _with_mqtt(more, server.mqtt)
     return server, hub, persist
+
+
+def _with_mqtt(more, mqtt):
+    out = more() if more is not None else {}
+    out["mqtt"] = mqtt.status()
+    return out
+
+
+def start_mqtt(server, address):
+    """Start the MQTT service built with the server (mqtt_host set), as a task; returns the
+    function that stops it cleanly (publishes offline, DISCONNECT), or None without MQTT."""
+    mqtt = server.mqtt
+    if mqtt is None:
+        return None
+    task = asyncio.create_task(mqtt.run(address))
+
+    def stop():
+        task.cancel()
+        mqtt.stop()
+
+    return stop
 
 
 def _device_status(ota, boot):
@@ -105,9 +139,12 @@ async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None)
     server, hub, persist = build(config, camera, wifi_changes, ota, boot)
     grabber = asyncio.create_task(hub.run())
     saver = asyncio.create_task(persist.run())
+    stop_mqtt = start_mqtt(server, address)
     try:
         await server.run(address)
     finally:
+        if stop_mqtt is not None:
+            stop_mqtt()
         grabber.cancel()
         saver.cancel()
         persist.flush()  # a change not yet written is not lost when the server stops
