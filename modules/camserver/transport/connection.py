@@ -44,7 +44,7 @@ class Connection:
         self.addr = addr
         self.host = host  # the peer's address without the port (per-client limit)
         self._peer = None
-        self.task = None
+        self.task: "asyncio.Task | None" = None  # (annotations cost no bytecode on MicroPython)
         self.phase = UNTIMED
         self.since = 0  # when the phase began (ticks_ms)
         self.deadline = 0
