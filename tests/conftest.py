@@ -2,7 +2,7 @@
 conftest.py is not importable by name once several folders have one)."""
 
 import pytest
-from simserver import SimServer
+from simserver import SimServer, require_camera_glue
 
 
 @pytest.fixture
@@ -21,3 +21,10 @@ def sim():
         # Whatever a test did, no traceback may reach the console.
         tracebacks = [line for line in server.lines() if line.startswith("Traceback")]
         assert not tracebacks, "\n".join(server.lines())
+
+
+@pytest.fixture
+def camera_glue():
+    """The MicroPython binary with camera_glue that the C path's tests run on, whatever
+    MICROPYTHON is (simserver.require_camera_glue: `make test` builds it)."""
+    return require_camera_glue()
