@@ -34,13 +34,16 @@ UNIX_BUILD = os.path.join(ROOT, "build", "unix", "micropython")  # `make unix-po
 NO_CAMERA_GLUE = "no MicroPython binary with camera_glue: run `make unix-port` (`make test` builds it too)"
 
 
-@functools.cache
 def has_camera_glue(binary=None):
-    """True when the MicroPython binary (default: the one in use) has camera_glue compiled in."""
+    """True when the MicroPython binary (default: the one in use, which a test may change) has
+    camera_glue compiled in."""
+    return _has_camera_glue(binary or micropython_binary())
+
+
+@functools.cache
+def _has_camera_glue(binary):
     try:
-        done = subprocess.run(
-            [binary or micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
-        )
+        done = subprocess.run([binary, "-c", "import camera_glue"], capture_output=True, timeout=30)
     except OSError:
         return False
     return done.returncode == 0
