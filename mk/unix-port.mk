@@ -8,7 +8,8 @@
 #
 # The MicroPython source, at the pinned MICROPY_VERSION (firmware/versions.env, the same pin the
 # firmware build uses), is the first of: MPY_DIR when given; ../shared/micropython's tarball
-# (checked against its SHA256SUMS, unpacked into build/deps); `make deps`'s clone in build/deps.
+# (checked against its SHA256SUMS, unpacked into build/deps); a clone in build/deps/micropython
+# (`make deps`'s, or made here with lib/mbedtls: needs network and git).
 # btree and ffi are left out; ssl (and with it hashlib.md5) only when the source has lib/mbedtls,
 # the one submodule it uses (UNIX_SSL below). The frozen manifest below holds only asyncio (the
 # standard variant's manifest would need lib/micropython-lib). The binary keeps its symbols
@@ -24,22 +25,26 @@ UNIX_JOBS ?= 2
 UNIX_ENV := env -u MAKEFLAGS -u MAKEOVERRIDES -u MAKELEVEL -u BUILD -u MPY_DIR
 # Set UNIX_PORT_ANY_VERSION=1 to build against a MicroPython other than the pinned one.
 UNIX_PORT_ANY_VERSION ?= 0
-UNIX_TARBALL_DIR := $(abspath $(CURDIR)/../shared/micropython)
+UNIX_TARBALL_DIR ?= $(abspath $(CURDIR)/../shared/micropython)
 UNIX_TARBALL := $(UNIX_TARBALL_DIR)/micropython-$(MICROPY_VERSION).tar.gz
 UNIX_TREE := $(abspath $(BUILD))/deps/micropython-$(MICROPY_VERSION)
+UNIX_CLONE := $(abspath $(BUILD))/deps/micropython
 ifneq ($(MPY_GIVEN),)
   UNIX_MPY_DIR := $(MPY_DIR)
   UNIX_SOURCE := MPY_DIR
+  UNIX_FETCH :=
 else ifneq ($(wildcard $(UNIX_TARBALL)),)
   UNIX_MPY_DIR := $(UNIX_TREE)
   UNIX_SOURCE := tarball
+  UNIX_FETCH := $(UNIX_TREE)/.unpacked
 else
-  UNIX_MPY_DIR := $(MPY_DIR)
-  UNIX_SOURCE := deps
+  UNIX_MPY_DIR := $(UNIX_CLONE)
+  UNIX_SOURCE := clone
+  UNIX_FETCH := $(UNIX_CLONE)/.unix-source
 endif
 # What the binary is built from: a change to any of these rebuilds it, nothing else does.
 UNIX_INPUTS := $(shell find components -type f ! -name '*.md' ! -name '*.pyi') mk/unix-port.mk \
-  firmware/versions.env $(UNIX_OUT)/source $(if $(filter tarball,$(UNIX_SOURCE)),$(UNIX_TREE)/.unpacked)
+  firmware/versions.env $(UNIX_OUT)/source $(UNIX_FETCH)
 
 .PHONY: unix-port unix-source FORCE
 
@@ -59,16 +64,25 @@ $(UNIX_TREE)/.unpacked: $(UNIX_TARBALL)
 	@[ -f $(UNIX_TREE)/ports/unix/Makefile ] || { echo "error: $< did not unpack into $(UNIX_TREE)"; exit 1; }
 	@touch $@
 
+# Neither MPY_DIR nor the tarball: MicroPython's repository at the pin, with lib/mbedtls (the one
+# submodule the unix build uses), where `make deps` clones it too (a clone already there is kept).
+$(UNIX_CLONE)/.unix-source:
+	@command -v git >/dev/null || { echo "error: no MicroPython source for the camera_glue unix port" \
+	  "and no git to clone one: pass MPY_DIR=/path/to/micropython (at $(MICROPY_VERSION), with lib/mbedtls)," \
+	  "provide $(UNIX_TARBALL), or sudo apt-get install -y git"; exit 1; }
+	@[ -f $(UNIX_CLONE)/ports/unix/Makefile ] || { echo "no MPY_DIR and no $(UNIX_TARBALL):" \
+	  "cloning MicroPython $(MICROPY_VERSION) into $(UNIX_CLONE) (needs network)"; \
+	  git clone -q --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(UNIX_CLONE); }
+	git -C $(UNIX_CLONE) submodule update -q --init --depth 1 lib/mbedtls
+	@touch $@
+
 # Fails in one line, with the command that fixes it, before MicroPython's make starts.
-unix-source: $(if $(filter tarball,$(UNIX_SOURCE)),$(UNIX_TREE)/.unpacked)
+unix-source: $(UNIX_FETCH)
 	@d='$(UNIX_MPY_DIR)'; \
-	if [ -z "$$d" ]; then echo "error: no MicroPython $(MICROPY_VERSION) source for the camera_glue unix port:" \
-	  "pass MPY_DIR=/path/to/micropython (at $(MICROPY_VERSION), with lib/mbedtls), provide $(UNIX_TARBALL)," \
-	  "or run \`make deps\` (needs network)"; exit 1; fi; \
-	[ -f "$$d/ports/unix/Makefile" ] || { echo "error: MPY_DIR=$$d has no ports/unix/Makefile:" \
+	[ -f "$$d/ports/unix/Makefile" ] || { echo "error: the MicroPython source $$d has no ports/unix/Makefile:" \
 	  "point MPY_DIR at a MicroPython $(MICROPY_VERSION) source tree"; exit 1; }; \
 	v=v$$(awk '/define MICROPY_VERSION_(MAJOR|MINOR|MICRO) /{printf "%s%s", s, $$3; s="."}' "$$d/py/mpconfig.h"); \
-	[ "$(UNIX_PORT_ANY_VERSION)" = 1 ] || [ "$$v" = "$(MICROPY_VERSION)" ] || { echo "error: MPY_DIR=$$d is" \
+	[ "$(UNIX_PORT_ANY_VERSION)" = 1 ] || [ "$$v" = "$(MICROPY_VERSION)" ] || { echo "error: the MicroPython source $$d is" \
 	  "MicroPython $$v, the pin is $(MICROPY_VERSION) (firmware/versions.env): check out $(MICROPY_VERSION)" \
 	  "there, or pass UNIX_PORT_ANY_VERSION=1"; exit 1; }
 
