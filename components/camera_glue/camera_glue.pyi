@@ -16,7 +16,7 @@ from typing_extensions import TypeAlias
 
 # What Frame.send and RtpJpeg.send write into: any object with MicroPython's native stream
 # protocol (mp_get_stream_raise: sockets, files, io.BytesIO); a Python class with a write()
-# method is refused (TypeError).
+# method is refused (OSError: stream operation not supported).
 _Stream: TypeAlias = socket | BytesIO
 
 # The writable sensor settings, name -> (min, max, default) (cg_settings.h), in ROM.
