@@ -9,7 +9,7 @@ describes the behaviour.
 
 from io import BytesIO
 from socket import socket
-from typing import Final, final
+from typing import Final
 
 from _typeshed import ReadableBuffer
 from typing_extensions import TypeAlias
@@ -80,7 +80,6 @@ def set(name: str, value: int, /) -> None:
 def status() -> dict[str, int | str | list[int]]:
     """Every setting by its CameraWebServer name, plus backend, driver, framesizes, fps, grabbed."""
 
-@final
 class Frame:
     """A camera frame: a read-only buffer over the framebuffer itself (no copy). Made by grab()
     only (the type has no constructor)."""
@@ -109,7 +108,6 @@ class Frame:
     def __buffer__(self, flags: int, /) -> memoryview: ...
     def __del__(self) -> None: ...
 
-@final
 class RtpJpeg:
     """RTP/JPEG (RFC 2435) packets of a JPEG frame, written straight from its buffer."""
 
