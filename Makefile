@@ -1,5 +1,5 @@
 # camserver: camera web server firmware for ESP32-S3 (MicroPython + frozen modules).
-# Host targets (no board needed): venv, compile, frames, sim, test, bench, lint.
+# Host targets (no board needed): venv, compile, frames, sim, test, bench, lint, typings.
 # Board targets live in mk/firmware.mk; the unix port with camera_glue in mk/unix-port.mk.
 
 SHELL := /bin/bash
@@ -39,11 +39,13 @@ endif
 
 export MICROPYTHON
 
-.PHONY: help venv sysdeps compile frames page sim test lint bench soak cost clean
+.PHONY: help venv typings sysdeps compile frames page sim test lint bench soak cost clean
 
 help:
 	@echo "make sim [HTTP_PORT=8081]   serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
-	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
+	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, lint, builds"
+	@echo "              build/unix/micropython with camera_glue, pytest)"
+	@echo "make lint     ruff, and the type check of the frozen modules against the ESP32-S3 stubs"
 	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak SECONDS=600 for a soak run"
 	@echo "make cost     instructions per request and per frame under callgrind (docs/benchmarks.md)"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
@@ -60,6 +62,16 @@ $(VENV)/.stamp: requirements.txt
 	@touch $@
 
 venv: $(VENV)/.stamp
+
+# MicroPython's stubs for the ESP32-S3 port (requirements-stubs.txt), for the type check only:
+# a folder of their own, not the venv (their stdlib/ stands in for CPython's there).
+TYPINGS := $(BUILD)/typings
+$(TYPINGS)/.stamp: requirements-stubs.txt $(VENV)/.stamp
+	rm -rf $(TYPINGS)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --target $(TYPINGS) -r requirements-stubs.txt
+	@touch $@
+
+typings: $(TYPINGS)/.stamp
 
 sysdeps:
 	@bash tools/ensure_system_deps.sh
@@ -101,12 +113,17 @@ sim: compile frames
 	  rc=$$?; [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
 	done
 
-lint: venv
+# ruff, then the type check of what the firmware freezes (tools/typecheck.py; README "Type check").
+lint: venv typings
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/typecheck.py
 
-test: venv sysdeps compile frames lint
-	$(BIN)/python -m pytest tests
+# The suite runs on MICROPYTHON (the PyPI binary by default); the tests of the C path run on
+# build/unix/micropython, built here (only when components/ changed), and fail without it
+# (CAMERA_GLUE=1), so CI runs the binding the board runs on every change.
+test: venv sysdeps compile frames lint unix-port
+	CAMERA_GLUE=1 $(BIN)/python -m pytest tests
 
 # The benchmarks import the tests' client and sim launcher from tests/ (no sys.path edits).
 BENCH_PYTHON := PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/rtsp $(BIN)/python

@@ -44,7 +44,7 @@ TABLE = {
     "max_header_bytes": (4096, 256, 65536),
     "max_headers": (32, 1, 256),
     "max_body": (16384, 0, 1048576),  # (POST /ota streams its body: not bounded by this)
-    "log_level": ("info", tuple(sorted(log.NAMES, key=log.NAMES.get))),  # trace ... error
+    "log_level": ("info", tuple(sorted(log.NAMES, key=lambda n: log.NAMES[n]))),  # trace ... error
     "diagnostics": (False,),  # /test/gc measurement window (benchmarks only)
     # -- camera application (framesize, quality and the other sensor settings: SENSOR below) --
     "rotate": (0, (0, 90, 180, 270)),  # degrees clockwise the picture needs to be viewed upright (EXIF)

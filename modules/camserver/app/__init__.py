@@ -69,7 +69,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         handler = ota_route.ota_route(ota, hub, reset)
         router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
     if ota is not None or boot is not None:
-        routes.extra = lambda: _device_status(ota, boot)
+        routes.extra = lambda: _device_status(ota, boot)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
     if boot is not None:
         server.on_listening = boot.listening
     if wifi_changes is not None:
@@ -88,7 +88,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         from camserver.rtsp.connection import RtspConnection
         from camserver.rtsp.service import RtspService
 
-        server.rtsp = RtspService(config, hub, guards.auth, server.listener)
+        server.rtsp = RtspService(config, hub, guards.auth, server.listener)  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
         server.add_port(config["rtsp_port"], server.rtsp, RtspConnection, "rtsp")
     if config["mqtt_host"]:
         # Home Assistant over MQTT: commands take /control's path (routes.change).

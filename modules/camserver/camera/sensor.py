@@ -48,7 +48,9 @@ def check(name, value, supported_framesizes=None):
         raise ValueError("unknown setting: %s" % name)
     value = settings.check(name, value)
     if name == "framesize" and supported_framesizes is not None and value not in supported_framesizes:
-        raise ValueError("framesize %d (%s) is not supported by this camera" % (value, FRAMESIZES[value][0]))
+        # (check() gave an int, as framesize's default is one; the type check cannot see that)
+        label = FRAMESIZES[value][0]  # pyright: ignore[reportCallIssue]
+        raise ValueError("framesize %d (%s) is not supported by this camera" % (value, label))
     return value
 
 
