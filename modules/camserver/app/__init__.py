@@ -95,12 +95,12 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         from camserver.mqtt.service import MqttService
 
         try:
-            server.mqtt = MqttService(config, routes, hub, server, reset)
+            server.mqtt = MqttService(config, routes, hub, server, reset)  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
         except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
             log.error("mqtt: %s; MQTT is off", e)
         else:
             more = routes.extra
-            routes.extra = lambda: _with_mqtt(more, server.mqtt)
+            routes.extra = lambda: _with_mqtt(more, server.mqtt)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
     return server, hub, persist
 
 

@@ -15,7 +15,7 @@ import asyncio
 import random
 import socket
 import time
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.mqtt import codec
@@ -82,7 +82,7 @@ class Client:
         if end < 0:
             end = len(buf)
         while off < end:
-            n = sock.write(buf, off, min(CHUNK, end - off))
+            n = sock.write(buf, off, min(CHUNK, end - off))  # pyright: ignore[reportCallIssue] (a stream write with offset and length: ANCHORS)
             if n:
                 off += n
                 continue

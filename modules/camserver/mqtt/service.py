@@ -56,12 +56,12 @@ class MqttService:
             (status, b"offline"),
             _tls(config),
         )
-        client.last_words = (status, b"offline")
+        client.last_words = (status, b"offline")  # pyright: ignore[reportAttributeAccessIssue] (a slot Client declares None)
         client.subscriptions = [self.base + "/+/set"]
         if self.prefix:
             client.subscriptions.append(self.prefix + "/status")  # Home Assistant's birth message
-        client.on_connect = self._announce
-        client.on_message = self._message
+        client.on_connect = self._announce  # pyright: ignore[reportAttributeAccessIssue] (a slot Client declares None)
+        client.on_message = self._message  # pyright: ignore[reportAttributeAccessIssue] (a slot Client declares None)
         routes.watchers.append(self._changed)
         if (config["auth_user"] or config["auth_password"]) and not config["mqtt_user"]:
             # (the names only: a credential never reaches the console)
