@@ -23,6 +23,15 @@ def open_camera(config):
         frames_dir=config["frames_dir"],
     )
     restore(backend, config)
+    if config.get("sim_motion"):
+        if not hasattr(backend, "scene"):
+            name = backend.status()["backend"]
+            log.warning("camera: sim_motion needs the simulated camera (this is %s)", name)
+        else:
+            try:
+                backend.scene(config["sim_motion"])
+            except ValueError as e:
+                log.warning("camera: %s", e)
     log.info("camera: %s backend", backend.status()["backend"])
     return backend
 
