@@ -11,6 +11,7 @@ from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.app.persist import Persist
 from camserver.http.errors import HTTPError
+from camserver.motion.detector import Motion
 from camserver.router import Router
 from camserver.security import Guards
 from camserver.server import Server
@@ -30,6 +31,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     guards.install(router)
     server = Server(config, router)
     hub = FrameHub(camera, config)
+    hub.motion = Motion(camera, config)
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.path if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)

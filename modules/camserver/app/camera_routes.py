@@ -17,6 +17,7 @@ from camserver.camera import sensor
 from camserver.clock import wall
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, Response, text
+from camserver.motion import detector
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 # Headers of the hot routes in wire form (see http/response.py Response).
@@ -103,6 +104,8 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
+        if self.hub.motion is not None:
+            stats["motion"] = self.hub.motion.status()
         if self.extra is not None:
             stats.update(self.extra())
         rtsp = self.server.rtsp
@@ -138,6 +141,8 @@ class CameraRoutes:
         try:
             if name == "rotate":
                 self._rotate(exif.check(number))
+            elif name in detector.SETTINGS and self.hub.motion is not None:
+                self.hub.motion.set(name, number)
             else:
                 self.camera.set(name, number)
         except ValueError as e:

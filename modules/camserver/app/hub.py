@@ -25,6 +25,7 @@ class FrameHub:
         self.period_ms = 1000 // self.fps if self.fps else 40
         self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
         self.viewers = []
+        self.motion = None  # camserver.motion.detector.Motion: offered every grabbed frame
         self.captures = 0  # /capture requests waiting for a frame
         self.held = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
@@ -106,6 +107,9 @@ class FrameHub:
     # -- the grabber task --
 
     def _publish(self, frame):
+        motion = self.motion
+        if motion is not None:
+            motion.offer(frame)
         self.buffers.publish(frame)
         self.grabbed += 1
         self._last_publish = time.ticks_ms()
@@ -168,18 +172,24 @@ class FrameHub:
             self._publish(frame)
 
     async def _idle(self):
-        # Nobody watches: give the newest buffer back and grab at most idle_fps.
+        # Nobody watches: give the newest buffer back and grab at most idle_fps, or motion_fps
+        # while motion detection is on (it watches when nobody else does).
         self.buffers.drop_current()
         self.wake.clear()
-        if self.held or self.idle_fps <= 0:
+        motion = self.motion
+        watching = motion is not None and motion.enabled
+        fps = max(self.idle_fps, motion.fps) if watching else self.idle_fps
+        if self.held or fps <= 0:
             await self.wake.wait()
             return
         try:
-            await asyncio.wait_for_ms(self.wake.wait(), 1000 // self.idle_fps)
+            await asyncio.wait_for_ms(self.wake.wait(), 1000 // fps)
         except asyncio.TimeoutError:
             frame = self._grab()  # keeps exposure settled for the next viewer
             if frame is not None:
                 self.grabbed += 1
+                if watching:
+                    motion.offer(frame)
                 self.buffers.settle(frame)
 
     def stats(self):
