@@ -1,0 +1,57 @@
+"""Motion detection end to end on a real sim (the issue's "done when"): the simulated camera's
+motion scene (sim_motion=PERIOD:DURATION), nobody watching, /status.motion polled.
+
+The timings are the scene's, not the machine's: the figure walks for DURATION seconds of
+every PERIOD, so onsets must be PERIOD apart and each motion must last at least a while
+and stop before the next walk; the bounds are wide (1.5 s, 2-13 s) for a loaded machine.
+"""
+
+import json
+import time
+
+from httpclient import get
+
+
+def motion_of(server):
+    reply = get(server, "/status")
+    assert reply.status == 200
+    return json.loads(reply.body)["motion"]
+
+
+def watch(server, seconds):
+    """(onsets, offsets) in seconds since the start of the watch, and the last status."""
+    start = time.monotonic()
+    onsets, offsets = [], []
+    active = False
+    status = None
+    while time.monotonic() - start < seconds:
+        status = motion_of(server)
+        now = time.monotonic() - start
+        if status["active"] and not active:
+            onsets.append(now)
+        if active and not status["active"]:
+            offsets.append(now)
+        active = status["active"]
+        time.sleep(0.1)
+    return onsets, offsets, status
+
+
+def test_still_scene_raises_no_event(sim):
+    server = sim(motion=1, sim_motion="1000:1")
+    onsets, _, status = watch(server, 20)
+    assert onsets == [] and status["events"] == 0, status
+    assert status["analysed"] >= 40 and status["skipped"] == 0, status  # it did look (5 fps)
+
+
+def test_walks_start_and_stop_motion_once_each(sim):
+    server = sim(motion=1, sim_motion="8:3")
+    onsets, offsets, status = watch(server, 34)
+    print("onsets", onsets, "offsets", offsets, status)
+    # Walks start 8, 16, 24 and 32 s after the camera (shortly before the watch began).
+    assert len(onsets) in (3, 4), (onsets, offsets)
+    assert 6.5 <= onsets[0] <= 9.5, onsets
+    for a, b in zip(onsets, onsets[1:], strict=False):
+        assert abs(b - a - 8) <= 1.5, onsets
+    for on, off in zip(onsets, offsets, strict=False):
+        assert 2 <= off - on <= 13, (onsets, offsets)
+    assert status["events"] == len(onsets), status
