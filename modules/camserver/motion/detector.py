@@ -59,7 +59,7 @@ class Motion:
         self.events = 0  # motion starts
         self.analysed = 0
         self.skipped = 0  # frames whose thumbnail was refused
-        self._last_ms = None
+        self._due = None  # ticks_ms the next analysis is due
         self._size = None  # (width, height) of the frames the buffers are for
         self._thumb = None
         self._bg = None
@@ -101,12 +101,18 @@ class Motion:
         if not self.enabled:
             return
         now = time.ticks_ms()
-        if self._last_ms is not None:
-            period = 1000 // self.fps
-            # A quarter period early is on time: frames come at the camera's rate, not ours.
-            if time.ticks_diff(now, self._last_ms) < period - period // 4:
+        period = 1000 // self.fps
+        if self._due is not None:
+            # An eighth of a period early is on time: frames come at the camera's pace,
+            # not exactly on ours.
+            late = time.ticks_diff(now, self._due)
+            if late < -(period >> 3):
                 return
-        self._last_ms = now
+            # Due times advance by the period (so 25 fps of frames give 5 analysed, not 6),
+            # but never fall more than a period behind (after a pause of the camera).
+            self._due = time.ticks_add(self._due, period) if late < period else time.ticks_add(now, period)
+        else:
+            self._due = time.ticks_add(now, period)
         self.analyse(frame, now)
 
     def analyse(self, frame, now):
