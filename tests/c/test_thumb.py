@@ -104,5 +104,6 @@ def test_thumbnail_matches_pillow_and_refuses_bad_data(tmp_path):
     for w, h, _ in CASES.values():
         assert w % 8 == 0 and h % 8 == 0
     write_frames(str(tmp_path))
-    exe = build(tmp_path, "test_thumb", [os.path.join(HERE, "test_thumb.c"), os.path.join(GLUE, "cg_thumb.c")])
+    sources = [os.path.join(HERE, "test_thumb.c"), os.path.join(GLUE, "cg_thumb.c")]
+    exe = build(tmp_path, "test_thumb", sources)
     run(exe, str(tmp_path))
