@@ -97,6 +97,8 @@ class CameraRoutes:
             # (the backend's grab count would go stale here; frames.grabbed counts the same grabs)
             camera.pop("grabbed", None)
             camera["rotate"] = self.config["rotate"]
+            if self.hub.motion is not None:
+                camera.update(self.hub.motion.settings())
             self._settings_json = json.dumps(camera)[1:-1].encode()
             if self._fixed_json is None:
                 self._fixed_json = _fixed_json(sizes)
@@ -182,6 +184,8 @@ def _fixed_json(framesizes):
     limits = {}
     for name in sensor.RANGES:
         limits[name] = sensor.RANGES[name][:2]  # (camera_glue.RANGES is the same table: tests/c checks)
+    for name in detector.RANGES:
+        limits[name] = detector.RANGES[name]
     sizes = []
     for index in framesizes:
         name, width, height = sensor.FRAMESIZES[index]

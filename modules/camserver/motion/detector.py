@@ -21,7 +21,7 @@ from camserver.motion import zones
 from camserver.motion.compare import compare
 
 SETTINGS = ("motion", "motion_fps", "motion_sensitivity", "motion_hold_s")
-_RANGES = {"motion": (0, 1), "motion_fps": (1, 25), "motion_sensitivity": (1, 100), "motion_hold_s": (1, 600)}
+RANGES = {"motion": (0, 1), "motion_fps": (1, 25), "motion_sensitivity": (1, 100), "motion_hold_s": (1, 600)}
 _START_FRAMES = 2  # changed frames in a row that start motion
 _LEARN_FRAMES = 3  # frames after a (re)start that only build the background
 
@@ -74,7 +74,7 @@ class Motion:
 
     def set(self, name, value):
         """A motion setting from /control or the settings; ValueError outside its range."""
-        low, high = _RANGES[name]
+        low, high = RANGES[name]
         value = int(value)
         if value < low or value > high:
             raise ValueError("%s must be between %d and %d, got %d" % (name, low, high, value))
@@ -188,6 +188,11 @@ class Motion:
     def _free(self):
         self._thumb = self._bg = self._mask = None
         self._size = None
+
+    def settings(self):
+        """The motion settings by name, as /status lists the camera's ("motion" is the
+        exception: /status.motion is the detector's state, with "enabled")."""
+        return {"motion_fps": self.fps, "motion_sensitivity": self.sensitivity, "motion_hold_s": self.hold_ms // 1000}
 
     def status(self):
         return {
