@@ -7,25 +7,7 @@ from camserver.motion import compare as compare_module
 from camserver.motion import detector, zones
 from camserver.settings import DEFAULTS
 
-real_time = detector.time
 W, H = 80, 60  # a VGA frame's thumbnail
-
-
-class FakeClock:
-    def __init__(self):
-        self.ms = 1000
-
-    def ticks_ms(self):
-        return self.ms
-
-    def ticks_diff(self, a, b):
-        return real_time.ticks_diff(a, b)
-
-    def ticks_add(self, a, b):
-        return real_time.ticks_add(a, b)
-
-    def time(self):
-        return self.ms // 1000
 
 
 class Frame:
@@ -72,7 +54,7 @@ def make(**settings):
     config = dict(DEFAULTS)
     config["motion"] = True
     config.update(settings)
-    clock = FakeClock()
+    clock = check.TimeModule()
     detector.time = clock
     motion = detector.Motion(FakeCamera(), config)
     heard = []

@@ -192,7 +192,8 @@ class Motion:
     def settings(self):
         """The motion settings by name, as /status lists the camera's ("motion" is the
         exception: /status.motion is the detector's state, with "enabled")."""
-        return {"motion_fps": self.fps, "motion_sensitivity": self.sensitivity, "motion_hold_s": self.hold_ms // 1000}
+        hold_s = self.hold_ms // 1000
+        return {"motion_fps": self.fps, "motion_sensitivity": self.sensitivity, "motion_hold_s": hold_s}
 
     def status(self):
         return {
