@@ -1,5 +1,7 @@
 """Motion detection end to end on a real sim (the issue's "done when"): the simulated camera's
-motion scene (sim_motion=PERIOD:DURATION), nobody watching, /status.motion polled.
+motion scene (sim_motion=PERIOD:DURATION), nobody watching, /status.motion polled. The scene
+is the Python simulated camera's, so these run on the PyPI binary whatever MICROPYTHON is;
+the camera_glue build (its C thumbnail and comparison) is run on its own moving scene.
 
 The timings are the scene's, not the machine's: the figure walks for DURATION seconds of
 every PERIOD, so onsets must be PERIOD apart and each motion must last at least a while
@@ -10,6 +12,7 @@ import json
 import time
 
 from httpclient import get
+from simserver import require_camera_glue, sim_binary
 
 
 def motion_of(server):
@@ -37,14 +40,14 @@ def watch(server, seconds):
 
 
 def test_still_scene_raises_no_event(sim):
-    server = sim(motion=1, sim_motion="1000:1")
+    server = sim(binary=sim_binary(), motion=1, sim_motion="1000:1")
     onsets, _, status = watch(server, 20)
     assert onsets == [] and status["events"] == 0, status
     assert status["analysed"] >= 40 and status["skipped"] == 0, status  # it did look (5 fps)
 
 
 def test_walks_start_and_stop_motion_once_each(sim):
-    server = sim(motion=1, sim_motion="8:3")
+    server = sim(binary=sim_binary(), motion=1, sim_motion="8:3")
     onsets, offsets, status = watch(server, 34)
     print("onsets", onsets, "offsets", offsets, status)
     # Walks start 8, 16, 24 and 32 s after the camera (shortly before the watch began).
@@ -55,3 +58,17 @@ def test_walks_start_and_stop_motion_once_each(sim):
     for on, off in zip(onsets, offsets, strict=False):
         assert 2 <= off - on <= 13, (onsets, offsets)
     assert status["events"] == len(onsets), status
+
+
+def test_camera_glue_detects_the_moving_test_card(sim):
+    # The ordinary frames (bars sliding, a ball circling) move all the time: the C decoder
+    # reads every analysed frame, and motion starts once and stays.
+    server = sim(binary=require_camera_glue(), motion=1, sim_motion="8:3")
+    assert any("sim_motion needs the simulated camera" in line for line in server.lines())
+    deadline = time.monotonic() + 20
+    status = motion_of(server)
+    while status["analysed"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = motion_of(server)
+    assert status["analysed"] >= 20 and status["skipped"] == 0 and status["last_error"] is None, status
+    assert status["active"] and status["events"] == 1 and status["level"] > 0, status
