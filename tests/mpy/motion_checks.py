@@ -71,13 +71,12 @@ def feed(motion, clock, thumbs, step_ms=200):
 def test_still_scene_with_noise_and_exposure_drift_is_not_motion():
     motion, clock, heard = make()
     rng = Rng()
-    # 60 s at 5 fps: the exposure swings +-10 % and back, twice.
-    frames = []
+    # 60 s at 5 fps: the exposure swings +-10 % and back, twice (made frame by frame: 300
+    # thumbnails at once would not fit a small heap).
     for i in range(300):
         phase = i % 150
         gain = 0.9 + 0.2 * (phase if phase < 75 else 150 - phase) / 75
-        frames.append(scene(rng, gain))
-    feed(motion, clock, frames)
+        feed(motion, clock, [scene(rng, gain)])
     assert heard == [] and motion.events == 0 and not motion.active, (heard, motion.status())
     assert motion.analysed == 300 and motion.level < 1, motion.status()
 
@@ -179,6 +178,12 @@ def test_zone_parsing_and_mask():
 def test_bad_zones_setting_watches_the_whole_frame():
     motion, clock, heard = make(motion_zones="0,0,200,10")
     assert motion.rects == [] and "motion_zones" in motion.last_error, motion.status()
+
+
+def test_bad_saved_setting_keeps_its_default():
+    motion, clock, heard = make(motion_fps=0, motion_sensitivity=500)
+    assert motion.fps == 5 and motion.sensitivity == 50 and motion.enabled
+    assert "motion_sensitivity" in motion.last_error, motion.status()
 
 
 def test_refused_thumbnail_is_skipped_counted_and_named():

@@ -70,7 +70,11 @@ class Motion:
         self._learn = 0
         self._last_change = 0
         for name in SETTINGS:
-            self.set(name, config[name])
+            try:
+                self.set(name, config[name])
+            except ValueError as e:  # a saved setting never stops the camera: its default stays
+                log.warning("motion: %s (the default is used)", e)
+                self.last_error = str(e)
 
     def set(self, name, value):
         """A motion setting from /control or the settings; ValueError outside its range."""
