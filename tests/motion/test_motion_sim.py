@@ -11,14 +11,24 @@ and stop before the next walk; the bounds are wide (1.5 s, 2-13 s) for a loaded 
 import json
 import time
 
-from httpclient import get
+from httpclient import MjpegReader, get
 from simserver import require_camera_glue, sim_binary
 
 
-def motion_of(server):
+def status_of(server):
     reply = get(server, "/status")
     assert reply.status == 200
-    return json.loads(reply.body)["motion"]
+    return json.loads(reply.body)
+
+
+def motion_of(server):
+    return status_of(server)["motion"]
+
+
+def counts(server):
+    """(frames grabbed, frames analysed) so far."""
+    status = status_of(server)
+    return status["frames"]["grabbed"], status["motion"]["analysed"]
 
 
 def watch(server, seconds):
@@ -58,6 +68,27 @@ def test_walks_start_and_stop_motion_once_each(sim):
     for on, off in zip(onsets, offsets, strict=False):
         assert 2 <= off - on <= 13, (onsets, offsets)
     assert status["events"] == len(onsets), status
+
+
+def test_watches_alone_and_shares_the_grab_with_a_viewer(sim):
+    server = sim(binary=sim_binary(), motion=1, sim_motion="1000:1", idle_fps=1)
+    # Nobody watching: the camera grabs for the detector alone, at motion_fps (5), not idle_fps.
+    g0, a0 = counts(server)
+    time.sleep(3)
+    g1, a1 = counts(server)
+    assert abs((a1 - a0) - (g1 - g0)) <= 1, (g0, a0, g1, a1)  # every idle grab is analysed
+    assert g1 - g0 > 6, (g0, g1)  # idle_fps alone would be 3 or 4
+    # A viewer: the camera runs at its rate (25 fps) for it, and the detector takes 5 a second
+    # of those same frames: no grab of its own.
+    with MjpegReader(server.host, server.port, timeout=30) as reader:
+        for _ in range(5):
+            reader.next_part()
+        g2, a2 = counts(server)
+        for _ in range(50):
+            reader.next_part()
+        g3, a3 = counts(server)
+    assert a3 - a2 > 0 and g3 - g2 >= 3 * (a3 - a2), (g2, a2, g3, a3)
+    assert motion_of(server)["events"] == 0
 
 
 def test_camera_glue_detects_the_moving_test_card(sim):
