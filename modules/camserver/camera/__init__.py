@@ -2,7 +2,8 @@
 
 open_camera() returns the camera_glue C module when the firmware (or the unix
 port build) has it, else the pure-MicroPython simulated camera. Both are
-module-like objects with init/deinit/grab/get/set/status/frames_out.
+module-like objects with init/deinit/grab/get/set/status/frames_out/thumb.
+sim_motion.py is the simulated camera's motion test scene (sim_motion setting).
 """
 
 from camserver import log
