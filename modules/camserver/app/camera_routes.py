@@ -10,7 +10,7 @@ POST /control/reset                      every camera setting back to its defaul
 import json
 import time
 
-from camserver import log, settings
+from camserver import settings
 from camserver.app import exif, mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
@@ -41,11 +41,7 @@ class CameraRoutes:
         self._settings_json = None
         self._fixed_json = None
         self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
-        try:
-            self._rotate(config["rotate"])
-        except ValueError as e:  # a settings file edited by hand: serve upright rather than not at all
-            log.warning("settings: %s (using 0)", e)
-            self._rotate(0)
+        self._rotate(config["rotate"])  # (checked: settings.check)
 
     def _rotate(self, rotate):
         # Frames published from now on carry the EXIF segment (app/exif.py); built here, once.
@@ -137,12 +133,18 @@ class CameraRoutes:
         if not name or value is None:
             raise HTTPError(400, "control needs var and val")
         try:
-            number = int(value)
-        except ValueError:
-            raise HTTPError(400, "val must be an integer, got %r" % value)
+            if name in settings.TABLE:
+                # The same check and reason as SET= and the settings file (the camera then
+                # refuses a setting it lacks or a size it does not offer, in its own words).
+                number = settings.check(name, value)
+            else:  # (a backend may know settings the table does not: it checks them itself)
+                number = int(value)
+        except ValueError as e:
+            reason = str(e) if name in settings.TABLE else "val must be an integer, got %r" % value
+            raise HTTPError(400, reason)
         try:
             if name == "rotate":
-                self._rotate(exif.check(number))
+                self._rotate(number)
             elif name in detector.SETTINGS and self.hub.motion is not None:
                 self.hub.motion.set(name, number)
             else:
@@ -184,8 +186,9 @@ def _fixed_json(framesizes):
     limits = {}
     for name in sensor.RANGES:
         limits[name] = sensor.RANGES[name][:2]  # (camera_glue.RANGES is the same table: tests/c checks)
-    for name in detector.RANGES:
-        limits[name] = detector.RANGES[name]
+    for name in detector.SETTINGS:
+        spec = settings.TABLE[name]
+        limits[name] = (0, 1) if len(spec) == 1 else spec[1:3]  # ("motion" is a flag)
     sizes = []
     for index in framesizes:
         name, width, height = sensor.FRAMESIZES[index]

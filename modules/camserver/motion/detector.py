@@ -16,12 +16,11 @@ create a task).
 import time
 from array import array
 
-from camserver import log
+from camserver import log, settings
 from camserver.motion import zones
 from camserver.motion.compare import compare
 
-SETTINGS = ("motion", "motion_fps", "motion_sensitivity", "motion_hold_s")
-RANGES = {"motion": (0, 1), "motion_fps": (1, 25), "motion_sensitivity": (1, 100), "motion_hold_s": (1, 600)}
+SETTINGS = ("motion", "motion_fps", "motion_sensitivity", "motion_hold_s")  # (their ranges: settings.TABLE)
 _START_FRAMES = 2  # changed frames in a row that start motion
 _LEARN_FRAMES = 3  # frames after a (re)start that only build the background
 
@@ -77,11 +76,9 @@ class Motion:
                 self.last_error = str(e)
 
     def set(self, name, value):
-        """A motion setting from /control or the settings; ValueError outside its range."""
-        low, high = RANGES[name]
-        value = int(value)
-        if value < low or value > high:
-            raise ValueError("%s must be between %d and %d, got %d" % (name, low, high, value))
+        """A motion setting from /control or the settings; ValueError (settings.SettingError)
+        outside its range."""
+        value = settings.check(name, value)
         if name == "motion":
             self.enabled = bool(value)
             if not self.enabled:
