@@ -108,7 +108,7 @@ class FrameHub:
 
     def _publish(self, frame):
         motion = self.motion
-        if motion is not None:
+        if motion is not None and motion.enabled:  # (off: not even a call per frame)
             motion.offer(frame)
         self.buffers.publish(frame)
         self.grabbed += 1
