@@ -9,10 +9,11 @@ and stop before the next walk; the bounds are wide (1.5 s, 2-13 s) for a loaded 
 """
 
 import json
+import os
 import time
 
 from httpclient import MjpegReader, get
-from simserver import require_camera_glue, sim_binary
+from simserver import FRAMES, require_camera_glue, sim_binary
 
 
 def status_of(server):
@@ -103,3 +104,26 @@ def test_camera_glue_detects_the_moving_test_card(sim):
         status = motion_of(server)
     assert status["analysed"] >= 20 and status["skipped"] == 0 and status["last_error"] is None, status
     assert status["active"] and status["events"] == 1 and status["level"] > 0, status
+
+
+def test_camera_glue_skips_a_cut_frame_and_names_the_reason(sim, tmp_path):
+    # A frames folder whose every other frame is cut in the middle of its entropy-coded data
+    # (the end of image marker kept), as a camera that lost part of a transfer would give.
+    folder = tmp_path / "10_10"
+    folder.mkdir()
+    for n in range(8):
+        with open(os.path.join(FRAMES, "10_10", "%d.jpg" % n), "rb") as f:
+            data = f.read()
+        if n % 2:
+            data = data[: len(data) // 2] + b"\xff\xd9"
+        (folder / ("%d.jpg" % n)).write_bytes(data)
+    server = sim(binary=require_camera_glue(), motion=1, frames_dir=str(tmp_path))
+    deadline = time.monotonic() + 20
+    status = motion_of(server)
+    while (status["skipped"] < 5 or status["analysed"] < 5) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = motion_of(server)
+    assert status["skipped"] >= 5 and status["analysed"] >= 5, status
+    assert status["last_error"] == "entropy-coded data ends early", status
+    server.wait_for_line("motion: frame skipped (1 times): entropy-coded data ends early")
+    assert get(server, "/capture").status == 200  # the camera goes on serving
