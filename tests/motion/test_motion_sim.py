@@ -127,3 +127,17 @@ def test_camera_glue_skips_a_cut_frame_and_names_the_reason(sim, tmp_path):
     assert status["last_error"] == "entropy-coded data ends early", status
     server.wait_for_line("motion: frame skipped (1 times): entropy-coded data ends early")
     assert get(server, "/capture").status == 200  # the camera goes on serving
+
+
+def test_switched_on_from_control_while_the_camera_is_paused(sim):
+    # idle_fps=0 pauses the camera while nobody watches; motion switched on must wake it.
+    server = sim(binary=sim_binary(), idle_fps=0, sim_motion="1000:1")
+    assert motion_of(server)["enabled"] is False
+    assert get(server, "/control?var=motion&val=1").status == 200
+    deadline = time.monotonic() + 10
+    status = motion_of(server)
+    while status["analysed"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = motion_of(server)
+    assert status["enabled"] and status["analysed"] >= 3, status
+    assert get(server, "/control?var=motion_sensitivity&val=101").status == 400

@@ -147,6 +147,7 @@ class CameraRoutes:
                 self._rotate(number)
             elif name in detector.SETTINGS and self.hub.motion is not None:
                 self.hub.motion.set(name, number)
+                self.hub.wake.set()  # an idle grabber (paused at idle_fps 0) takes the new rate
             else:
                 self.camera.set(name, number)
         except ValueError as e:
