@@ -1,6 +1,7 @@
 """make cost: CPU instructions per operation, counted by callgrind on the MicroPython unix port.
 
     python bench/cost.py [--quick] [--top N] [--only ROW,ROW] [--binary PATH] [--set NAME=VALUE]
+    python bench/cost.py --only motion     the motion detection rows alone
 
 Starts the simulated camera server under `valgrind --tool=callgrind` (tests/callgrind.py) for
 the PyPI binary and, when `make unix-port` has built it, build/unix/micropython (camera_glue).
@@ -316,17 +317,66 @@ asyncio.run(tick(int(sys.argv[1])))
 
 
 def asyncio_wake(binary):
-    """Instructions per asyncio task wake-up (sleep_ms(0)): callgrind totals of 0 and 1000
-    wake-ups, subtracted, so start-up cancels out."""
+    """Instructions per asyncio task wake-up (sleep_ms(0))."""
+    return per_call(binary, "wakes", _WAKES)
+
+
+# Motion detection's work per analysed frame, on a VGA frame of the sim's scene: the
+# thumbnail (camera_glue.thumb() decodes the JPEG; the sim reads the rendered one) and the
+# per-block comparison (C in the camera_glue build, Python on the PyPI binary; "python"
+# forces the Python one, to show what the C saves).
+_MOTION = """
+import sys
+from array import array
+mode, n = sys.argv[1], int(sys.argv[2])
+with open("build/frames/10_10/0.jpg", "rb") as f:
+    jpg = f.read()
+thumb = bytearray(80 * 60)
+bg = array("H", bytearray(2 * 80 * 60))
+if mode == "thumb":
+    import camera_glue
+    for _ in range(n):
+        camera_glue.thumb(jpg, thumb)
+elif mode == "sim_thumb":
+    from camserver.camera import sim
+    class F:
+        width, height, path, held = 640, 480, "build/frames/10_10/0.jpg", True
+    for _ in range(n):
+        sim.thumb(F, thumb)
+else:
+    from camserver.motion import compare
+    fn = compare.compare_python if mode == "python" else compare.compare
+    for _ in range(n):
+        fn(thumb, bg, None, 18)
+"""
+MOTION_ROWS = {
+    "thumb": "motion thumbnail of a VGA frame (camera_glue.thumb: JPEG DC decode)",
+    "sim_thumb": "motion thumbnail of a VGA frame, sim (the rendered file read)",
+    "compare": "motion comparison of one 80x60 thumbnail (compare.compare)",
+    "python": "motion comparison of one 80x60 thumbnail in Python (compare_python)",
+}
+THUMB_BUDGET = 3e6
+
+
+def motion_costs(binary, glue):
+    """{row: instructions per call} of MOTION_ROWS for one binary."""
+    rows = ("thumb", "compare", "python") if glue else ("sim_thumb", "compare")
+    return {row: per_call(binary, "motion", _MOTION, row, n=20) for row in rows}
+
+
+def per_call(binary, name, source, *args, n=1000):
+    """Instructions per call of what the script source does n times: the callgrind totals of
+    0 and n runs, subtracted, so that start-up cancels out."""
     os.makedirs(OUT, exist_ok=True)
-    script = os.path.join(OUT, "wakes.py")
+    script = os.path.join(OUT, name + ".py")
     with open(script, "w") as f:
-        f.write(_WAKES)
+        f.write(source)
     totals = []
-    for n in (0, 1000):
-        out = os.path.join(OUT, "wakes.out")
+    for count in (0, n):
+        out = os.path.join(OUT, name + ".out")
+        command = [binary, script, *args, str(count)]
         subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, binary, script, str(n)],
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, *command],
             cwd=ROOT,
             env=sim_env(),
             capture_output=True,
@@ -334,7 +384,7 @@ def asyncio_wake(binary):
             timeout=300,
         )
         totals.append(Dump(out).total)
-    return (totals[1] - totals[0]) / 1000
+    return (totals[1] - totals[0]) / n
 
 
 def fmt(n):
@@ -360,11 +410,32 @@ def main():
         binaries.append(("camera_glue unix build", glue, "glue", 2))
     measured = []
     wakes = []
+    motion = []
     for label, binary, tag, budget_col in binaries:
         print("measuring %s (%s) under callgrind..." % (label, binary), file=sys.stderr)
+        if not only or "motion" in only:
+            motion.append((label, motion_costs(binary, has_camera_glue(binary))))
+        if only == ["motion"]:
+            continue
         measured.append((label, budget_col, measure(binary, tag, only, top, quick, extra)))
         wakes.append((label, asyncio_wake(binary)))
 
+    failed = []
+    for label, costs in motion:
+        for row, cost in costs.items():
+            over = row == "thumb" and cost > THUMB_BUDGET
+            if over:
+                failed.append("%s: %s (%s > %s)" % (label, row, fmt(cost), fmt(THUMB_BUDGET)))
+            budget = " (budget ≤ %s)" % fmt(THUMB_BUDGET) if row == "thumb" else ""
+            print(
+                "Motion, %s: %s: %s instructions ≈ %.2f ms on a 240 MHz core%s."
+                % (label, MOTION_ROWS[row], fmt(cost), cost / CORE_HZ * 1000, budget)
+            )
+    if not measured:
+        if failed:
+            print("Over budget: " + "; ".join(failed))
+        return
+    print()
     print("## Instructions per operation (%s, %s)" % (time.strftime("%Y-%m-%d"), machine()))
     print()
     head = "| operation |"
@@ -374,7 +445,6 @@ def main():
         rule += " ---: | ---: | ---: |"
     print(head)
     print(rule)
-    failed = []
     for row, (text, *budgets) in ROWS.items():
         if not any(row in results for _, _, results in measured):
             continue

@@ -9,11 +9,12 @@ import os
 include("$(PORT_DIR)/boards/manifest.py")
 
 # The camera server package, and the main.py that starts it at every boot. Not frozen: what only
-# the unix port runs, the host entry (host.py), the simulated camera (camera/sim.py), which the
+# the unix port runs, the host entry (host.py), the simulated camera (camera/sim.py and its motion
+# test scene camera/sim_motion.py), which the
 # board never opens (its firmware has camera_glue; a camera that fails to start is camera/absent.py),
 # and the file-backed stand-in for esp32.Partition (device/partition_host.py; the board has the real one).
 # The build runs this file from its own folder, so the relative walk finds the modules.
-HOST_ONLY = ("host.py", "camera/sim.py", "device/partition_host.py")
+HOST_ONLY = ("host.py", "camera/sim.py", "camera/sim_motion.py", "device/partition_host.py")
 board_files = []
 for folder, _, names in os.walk("../modules/camserver"):
     for name in names:

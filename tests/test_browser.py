@@ -692,3 +692,24 @@ def test_hostile_page_cannot_change_a_setting_of_a_camera_on_the_lan(sim, tabs, 
     typed = tab.page.goto(url + "/control?var=brightness&val=0")
     assert typed.status == 403 and "use the camera's page" in typed.text()
     assert status_of(cam)["brightness"] == 2
+
+
+@pytest.mark.timeout(90)
+def test_motion_is_switched_on_and_shown_on_the_live_view(sim, tabs, tmp_path):
+    # The motion test scene: a figure walks for 2 s of every 6 (the first after 6 s).
+    cam = sim(settings=tmp_path / "settings.json", save_delay_ms=300, sim_motion="6:2")
+    tab = tabs(cam.url)
+    page = tab.page
+    tab.wait("window.cam && cam.shown >= 2")
+    page.click("summary:text('Motion')")
+    assert not page.is_checked("#c-motion")  # off by default
+    page.check("#c-motion")
+    tab.wait("document.getElementById('saved').textContent === 'Saved'")
+    assert json.loads((tmp_path / "settings.json").read_text())["motion"] == 1
+    assert status(cam)["motion"]["enabled"] is True
+    # The badge comes with the walk and goes after it (2 s of hold).
+    tab.wait("!document.getElementById('mot').hidden", timeout=20_000)
+    assert "Motion" in tab.js("document.getElementById('mot').textContent")
+    tab.wait("document.getElementById('mot').hidden", timeout=20_000)
+    assert status(cam)["motion"]["events"] >= 1
+    assert tab.errors == []

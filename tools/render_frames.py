@@ -3,7 +3,9 @@
 Usage: python tools/render_frames.py OUT_DIR
 
 Writes OUT_DIR/<framesize>_<band>/<n>.jpg and OUT_DIR/manifest.json (format in
-docs/camera-interface.md). The scene is a test card a person reads at a glance:
+docs/camera-interface.md), each frame's luma thumbnail beside it as <n>.thb (the DC of every
+8x8 block, what camera_glue.thumb() gives on the board: MicroPython cannot decode JPEG), and
+the motion test scene (sim_motion) in OUT_DIR/motion. The scene is a test card a person reads at a glance:
 colour bars sliding sideways, a frame counter and a running clock, over fine
 sensor-like noise so the JPEG sizes match a real OV2640 (UXGA 100-160 kB at
 good quality). Every frame of a set is distinct. Output is deterministic.
@@ -66,6 +68,70 @@ def render(width, height, n, noise):
     return img
 
 
+def thumbnail(path):
+    """The 1/8-scale luma image of a JPEG: libjpeg's 1/8 scaled decode is the DC of each
+    block (no colour conversion in YCbCr mode)."""
+    img = Image.open(path)
+    img.draft("YCbCr", ((img.width + 7) // 8, (img.height + 7) // 8))
+    return img.getchannel(0).tobytes()
+
+
+def write_frame(img, folder, n, pil_quality):
+    """img as folder/n.jpg and its thumbnail as folder/n.thb; the manifest row."""
+    path = os.path.join(folder, "%d.jpg" % n)
+    img.save(path, "JPEG", quality=pil_quality)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(os.path.join(folder, "%d.thb" % n), "wb") as f:
+        f.write(thumbnail(path))
+    return {"index": n, "len": len(data), "crc32": zlib.crc32(data)}
+
+
+# The motion scene (sim_motion=PERIOD:DURATION, camera/sim_motion.py): a still room whose
+# exposure drifts and whose sensor noise changes every frame, and the same room with a
+# figure walking across it. VGA only: it is for the motion tests, not for viewing.
+MOTION_SIZE = (640, 480)
+MOTION_STILL = 16  # one a half second: the exposure drifts through a cycle in 8 s
+MOTION_MOVING = 15  # the walk across, spread over DURATION
+MOTION_DRIFT = 0.06  # +-6 % exposure
+
+
+def room(width, height):
+    img = Image.new("RGB", (width, height), (150, 140, 120))
+    draw = ImageDraw.Draw(img)
+    for y in range(height // 2, height):  # a floor a little darker towards the camera
+        g = 110 - (y - height // 2) * 40 // height
+        draw.line([0, y, width, y], fill=(g, g - 10, g - 20))
+    window = [width // 10, height // 8, width * 4 // 10, height * 4 // 10]
+    table = [width * 6 // 10, height * 4 // 10, width * 9 // 10, height * 6 // 10]
+    draw.rectangle(window, fill=(200, 210, 225))
+    draw.rectangle(table, fill=(90, 60, 40))
+    return img
+
+
+def motion_frames(width, height):
+    base = room(width, height)
+    rnd = random.Random(22)
+    frames = []
+    for n in range(MOTION_STILL + MOTION_MOVING):
+        img = base.copy()
+        gain = 1.0
+        if n < MOTION_STILL:
+            gain = 1 + MOTION_DRIFT * math.sin(2 * math.pi * n / MOTION_STILL)
+        else:
+            k = n - MOTION_STILL
+            x = width // 20 + k * (width * 3 // 4) // (MOTION_MOVING - 1)
+            draw = ImageDraw.Draw(img)
+            draw.rectangle([x, height // 3, x + width // 6, height * 9 // 10], fill=(40, 45, 60))  # a figure
+            draw.ellipse([x + width // 24, height // 6, x + width // 8, height // 3], fill=(180, 140, 120))
+        img = img.point(lambda v, g=gain: min(255, int(v * g)))
+        raw = Image.frombytes("L", (width, height), rnd.randbytes(width * height))
+        noise = raw.point(lambda v: v * NOISE // 256)  # fresh sensor noise every frame
+        noise = Image.merge("RGB", (noise, noise, noise))
+        frames.append(ImageChops.add(img, noise, scale=1.0, offset=-NOISE // 2))
+    return frames
+
+
 def main(out):
     manifest = {"fps": FPS, "count": COUNT, "bands": sorted(BANDS), "sets": {}}
     for framesize, (name, width, height) in SIZES.items():
@@ -75,14 +141,9 @@ def main(out):
             key = "%d_%d" % (framesize, band)
             folder = os.path.join(out, key)
             os.makedirs(folder, exist_ok=True)
-            rows = []
-            for n, img in enumerate(frames):
-                path = os.path.join(folder, "%d.jpg" % n)
-                img.save(path, "JPEG", quality=pil_quality)
-                with open(path, "rb") as f:
-                    data = f.read()
-                rows.append({"index": n, "len": len(data), "crc32": zlib.crc32(data)})
+            rows = [write_frame(img, folder, n, pil_quality) for n, img in enumerate(frames)]
             manifest["sets"][key] = {
+                "key": key,
                 "framesize": framesize,
                 "name": name,
                 "band": band,
@@ -100,6 +161,21 @@ def main(out):
                 max(sizes),
             )
             print(line)
+    folder = os.path.join(out, "motion")
+    os.makedirs(folder, exist_ok=True)
+    frames = motion_frames(*MOTION_SIZE)
+    manifest["motion"] = {
+        "key": "motion",
+        "framesize": 10,
+        "name": "VGA",
+        "band": 10,
+        "width": MOTION_SIZE[0],
+        "height": MOTION_SIZE[1],
+        "still": MOTION_STILL,
+        "moving": MOTION_MOVING,
+        "frames": [write_frame(img, folder, n, BANDS[10]) for n, img in enumerate(frames)],
+    }
+    print("motion VGA: %d still, %d moving frames" % (MOTION_STILL, MOTION_MOVING))
     tmp = os.path.join(out, "manifest.json.tmp")
     with open(tmp, "w") as f:
         json.dump(manifest, f)

@@ -11,7 +11,7 @@ from io import BytesIO
 from socket import socket
 from typing import Final
 
-from _typeshed import ReadableBuffer
+from _typeshed import ReadableBuffer, WriteableBuffer
 from typing_extensions import TypeAlias
 
 # What Frame.send and RtpJpeg.send write into: any object with MicroPython's native stream
@@ -79,6 +79,18 @@ def set(name: str, value: int, /) -> None:
 
 def status() -> dict[str, int | str | list[int]]:
     """Every setting by its CameraWebServer name, plus backend, driver, framesizes, fps, grabbed."""
+
+def thumb(frame: Frame | ReadableBuffer, out: WriteableBuffer, /) -> tuple[int, int]:
+    """The 1/8-scale luma image of the JPEG in frame (each 8x8 block's DC: its mean) written into
+    out; returns (width, height). ValueError with the decoder's reason for a frame it refuses
+    (not baseline, cut, corrupted, out too small)."""
+
+def motion_compare(
+    thumb: ReadableBuffer, background: WriteableBuffer, mask: ReadableBuffer | None, threshold: int, /
+) -> int:
+    """Blocks of thumb (n bytes) that differ from background (n uint16, updated in place) by more
+    than threshold (0..255), normalised for global brightness; mask: n bytes (0 skips a block) or
+    None. ValueError when the sizes disagree."""
 
 class Frame:
     """A camera frame: a read-only buffer over the framebuffer itself (no copy). Made by grab()

@@ -439,6 +439,8 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_RANGES), MP_ROM_PTR(&ranges_dict) },
     { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
     { MP_ROM_QSTR(MP_QSTR_RtpJpeg), MP_ROM_PTR(&cg_rtp_jpeg_type) },
+    { MP_ROM_QSTR(MP_QSTR_thumb), MP_ROM_PTR(&cg_thumb_obj) },
+    { MP_ROM_QSTR(MP_QSTR_motion_compare), MP_ROM_PTR(&cg_motion_compare_obj) },
 };
 static MP_DEFINE_CONST_DICT(cg_module_globals, cg_module_globals_table);
 

@@ -19,6 +19,12 @@ cg_sock_t cg_sock(mp_obj_t sock);
 // CG_WOULD_BLOCK, any other stream error its errno.
 int cg_sock_write(void *ctx, const uint8_t *buf, size_t len, size_t *written);
 
+// The bytes of buf. An object that has the buffer protocol but refuses it now (a Frame
+// released, or from before deinit()) raises ValueError, anything else without it TypeError.
+void cg_frame_buffer(mp_obj_t buf, mp_buffer_info_t *info);
+
 extern const mp_obj_type_t cg_rtp_jpeg_type;
+extern const mp_obj_fun_builtin_fixed_t cg_thumb_obj;
+extern const mp_obj_fun_builtin_var_t cg_motion_compare_obj;
 
 #endif // CG_MOD_H

@@ -46,9 +46,7 @@ static uint32_t get_uint(mp_obj_t o, uint32_t limit, qstr name) {
     mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be 0..%u"), name, (unsigned)limit);
 }
 
-// The bytes of buf. An object that has the buffer protocol but refuses it now (a Frame
-// released, or from before deinit()) raises ValueError, anything else without it TypeError.
-static void frame_buffer(mp_obj_t buf, mp_buffer_info_t *info) {
+void cg_frame_buffer(mp_obj_t buf, mp_buffer_info_t *info) {
     if (!mp_get_buffer(buf, info, MP_BUFFER_READ)) {
         if (MP_OBJ_TYPE_HAS_SLOT(mp_obj_get_type(buf), buffer)) {
             mp_raise_ValueError(MP_ERROR_TEXT("frame buffer released"));
@@ -94,7 +92,7 @@ static mp_obj_t rtp_start(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     cg_rtp_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     mp_buffer_info_t frame, tables;
-    frame_buffer(args[ARG_buf].u_obj, &frame);
+    cg_frame_buffer(args[ARG_buf].u_obj, &frame);
     mp_get_buffer_raise(args[ARG_qtables].u_obj, &tables, MP_BUFFER_READ);
     uint32_t ts = get_uint(args[ARG_timestamp].u_obj, 0xFFFFFFFF, MP_QSTR_timestamp);
     mp_int_t scan = args[ARG_scan].u_int, end = args[ARG_end].u_int;
@@ -131,7 +129,7 @@ static mp_obj_t rtp_send(mp_obj_t self_in, mp_obj_t sock, mp_obj_t channel_in) {
         mp_buffer_info_t frame;
         // A camera_glue Frame released since start() (or from before deinit()) has no
         // buffer any more; a bytearray may have shrunk.
-        frame_buffer(self->frame, &frame);
+        cg_frame_buffer(self->frame, &frame);
         if (frame.len < self->r.end) {
             mp_raise_ValueError(MP_ERROR_TEXT("frame buffer shrunk since start()"));
         }

@@ -12,6 +12,7 @@ Layers, outermost first (each a folder or file of this package):
     rtsp/       RTSP 1.0 + RTP/JPEG on its own port, fed by the same frame hub
     mqtt/       MQTT client and Home Assistant discovery (states, commands, snapshots)
     app/        the camera application (page, /capture, /stream, /status, /control, /ota)
+    motion/     motion detection on each analysed frame's thumbnail (fed by the hub)
     camera/     the camera backends behind one interface (sim, camera_glue)
     device/     the board: start, Wi-Fi, SNTP, OTA, boot record and health check
 

@@ -64,6 +64,13 @@ TABLE = {
     "rtsp_timeout_s": (60, 1, 3600),
     "stream_port": (False,),  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": ("build/frames",),  # simulated camera only: rendered JPEG frames
+    # -- motion detection (camserver/motion/, docs/motion.md) --
+    "motion": (False,),  # detect motion (the camera then grabs at motion_fps while nobody watches)
+    "motion_fps": (5, 1, 25),  # frames analysed per second
+    "motion_sensitivity": (50, 1, 100),  # higher sees smaller and fainter changes
+    "motion_hold_s": (2, 1, 600),  # motion stops after this long without a changed frame
+    "motion_zones": ("",),  # "x,y,w,h;..." rectangles in percent of the frame; "" the whole frame
+    "sim_motion": ("",),  # simulated camera only: "PERIOD:DURATION" s, the motion test scene
     # -- device (Wi-Fi; device/creds.py checks credentials where they are used) --
     "hostname": ("camserver",),  # also a Host the server answers to (with .local)
     "allowed_hosts": ("",),  # more Host names to answer to, comma-separated (a reverse proxy's)

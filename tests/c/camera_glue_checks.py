@@ -135,6 +135,43 @@ def test_frames_match_the_manifest():
     stop()
 
 
+def test_thumb_of_a_frame_matches_the_rendered_thumbnail():
+    # camera_glue.thumb() decodes the Frame's JPEG; render_frames wrote libjpeg's 1/8-scale
+    # decode beside it. The same block means, give or take a rounding.
+    start(framesize=15)
+    out = bytearray(200 * 150)
+    for _ in range(2):
+        frame = wait_grab()
+        assert cg.thumb(frame, out) == (200, 150)
+        with open("%s/15_10/%d.thb" % (FRAMES, frame.index), "rb") as f:
+            ref = f.read()
+        frame.release()
+        worst = 0
+        for i in range(len(ref)):
+            d = abs(out[i] - ref[i])
+            worst = d if d > worst else worst
+        assert worst <= 1, worst
+    e = check.raises(ValueError, cg.thumb, frame, out)  # released
+    assert "released" in str(e), e
+    stop()
+
+
+def test_thumb_refuses_with_the_reason():
+    with open(FRAMES + "/10_10/0.jpg", "rb") as f:
+        jpg = f.read()
+    out = bytearray(80 * 60)
+    assert cg.thumb(jpg, out) == (80, 60)
+    e = check.raises(ValueError, cg.thumb, jpg[: len(jpg) // 2], out)
+    assert str(e) == "entropy-coded data ends early", e
+    e = check.raises(ValueError, cg.thumb, jpg, bytearray(80 * 59))
+    assert "too small" in str(e), e
+    e = check.raises(ValueError, cg.thumb, b"GIF89a", out)
+    assert "not a JPEG" in str(e), e
+    check.raises(TypeError, cg.thumb, 5, out)
+    e = check.raises(ValueError, cg.motion_compare, out, bytearray(10), None, 18)
+    assert "2 bytes" in str(e), e
+
+
 def test_timestamp_is_on_the_time_clock():
     start()
     before = time.time_ns() // 1000

@@ -49,9 +49,9 @@ def build(out_dir, name, sources):
     return exe
 
 
-def run(exe):
+def run(exe, *args):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
-    done = subprocess.run([exe], capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120, env=env)
     report = done.stdout + done.stderr
     print(done.stdout)  # the "ok <name>" line of each C test, shown with pytest -s
     # A failed CHECK exits 1 before its test's "ok" line; the last line counts the tests run.

@@ -7,7 +7,12 @@ from frozen_manifest import MANIFEST, ManifestError, StandIn
 from fwtools import ROOT, compile_tree
 
 # What only the unix port runs: the host entry and the simulated camera.
-HOST_ONLY = {"camserver/host.py", "camserver/camera/sim.py", "camserver/device/partition_host.py"}
+HOST_ONLY = {
+    "camserver/host.py",
+    "camserver/camera/sim.py",
+    "camserver/camera/sim_motion.py",
+    "camserver/device/partition_host.py",
+}
 
 
 def test_manifest_freezes_every_module_the_board_runs_and_nothing_else():

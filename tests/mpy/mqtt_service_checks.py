@@ -50,19 +50,17 @@ class Server:
 
 
 class Motion:
-    """The interface the motion detector offers: active, and subscribe(callback(active))."""
+    """What the motion detector (camserver.motion.detector) offers: active, and listeners
+    called with it after each start and stop."""
 
     def __init__(self):
         self.active = False
-        self.callbacks = []
-
-    def subscribe(self, callback):
-        self.callbacks.append(callback)
+        self.listeners = []
 
     def set(self, active):
         self.active = active
-        for callback in self.callbacks:
-            callback(active)
+        for fn in self.listeners:
+            fn(self)
 
 
 def _service(**overrides):
@@ -147,20 +145,18 @@ def test_every_config_names_one_device_and_no_credential():
         assert component in components, component
 
 
-def test_settings_the_build_has_become_entities():
+def test_settings_the_camera_has_become_entities():
     service, _ = _service()
     service._announce()
     topics = _queued(service)
     assert "homeassistant/switch/camserver/led_intensity/config" in topics  # this camera has an LED
-    assert "homeassistant/number/camserver/motion_sensitivity/config" not in topics
-    settings.DEFAULTS["motion_sensitivity"] = 5  # (what motion detection's branch adds)
-    try:
-        service, _ = _service()
-        service._announce()
-        config = json.loads(_queued(service)["homeassistant/number/camserver/motion_sensitivity/config"])
-        assert config["command_topic"] == BASE + "/motion_sensitivity/set"
-    finally:
-        del settings.DEFAULTS["motion_sensitivity"]
+    assert "homeassistant/switch/camserver/motion/config" in topics
+    config = json.loads(topics["homeassistant/number/camserver/motion_sensitivity/config"])
+    assert config["command_topic"] == BASE + "/motion_sensitivity/set"
+    service, _ = _service()
+    del service.config["motion_sensitivity"]  # (a setting a build lacks is no entity)
+    service._announce()
+    assert "homeassistant/number/camserver/motion_sensitivity/config" not in _queued(service)
 
 
 def test_a_base_topic_with_wildcards_is_refused():

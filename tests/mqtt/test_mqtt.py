@@ -290,6 +290,22 @@ def test_snapshot_button_publishes_a_jpeg_from_the_camera(sim, broker, home_assi
     assert status["mqtt"]["snapshots"] == 1 and status["frames_out"] == 0  # the buffer went back
 
 
+def test_motion_from_the_detector_reaches_home_assistant_with_a_snapshot(sim, broker, home_assistant):
+    """The simulated camera's motion scene (a figure walks for 3 s of every 8): the binary
+    sensor's state topic says ON, then OFF, and the camera entity's topic gets a JPEG at the start."""
+    b = broker()
+    ha = home_assistant(b)
+    server = _camera(sim, b, motion=1, sim_motion="8:3")
+    _wait_discovery(ha)
+    mark = ha.mark()
+    ha.wait_for(BASE + "/motion", b"ON", timeout=20, since=mark)
+    on = ha.mark()
+    Image.open(io.BytesIO(ha.wait_for(BASE + "/snapshot", since=mark))).load()
+    ha.wait_for(BASE + "/motion", b"OFF", timeout=20, since=on)
+    motion = _status(server)["motion"]
+    assert motion["events"] >= 1 and not motion["active"], motion
+
+
 def test_broker_restart_reconnects_and_publishes_everything_again(sim, broker, home_assistant):
     b = broker()
     server = _camera(sim, b)

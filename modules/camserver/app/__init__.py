@@ -12,6 +12,7 @@ from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
 from camserver.app.persist import Persist
 from camserver.http.errors import HTTPError
+from camserver.motion.detector import Motion
 from camserver.router import Router
 from camserver.security import Guards
 from camserver.server import Server
@@ -31,6 +32,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     guards.install(router)
     server = Server(config, router)
     hub = FrameHub(camera, config)
+    hub.motion = motion = Motion(camera, config)
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.path if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
@@ -95,12 +97,14 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         from camserver.mqtt.service import MqttService
 
         try:
-            server.mqtt = MqttService(config, routes, hub, server, reset)  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
+            mqtt = MqttService(config, routes, hub, server, reset)
         except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
             log.error("mqtt: %s; MQTT is off", e)
         else:
+            mqtt.attach_motion(motion)
+            server.mqtt = mqtt  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
             more = routes.extra
-            routes.extra = lambda: _with_mqtt(more, server.mqtt)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
+            routes.extra = lambda: _with_mqtt(more, mqtt)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
     return server, hub, persist
 
 

@@ -17,6 +17,7 @@ from camserver.camera import sensor
 from camserver.clock import wall
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, Response, text
+from camserver.motion import detector
 
 CAPTURE_TIMEOUT_MS = 5000  # esp32-camera's fb_get gives up after 4 s
 # Headers of the hot routes in wire form (see http/response.py Response).
@@ -93,6 +94,8 @@ class CameraRoutes:
             # (the backend's grab count would go stale here; frames.grabbed counts the same grabs)
             camera.pop("grabbed", None)
             camera["rotate"] = self.config["rotate"]
+            if self.hub.motion is not None:
+                camera.update(self.hub.motion.settings())
             self._settings_json = json.dumps(camera)[1:-1].encode()
             if self._fixed_json is None:
                 self._fixed_json = _fixed_json(sizes)
@@ -100,6 +103,8 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
+        if self.hub.motion is not None:
+            stats["motion"] = self.hub.motion.status()
         if self.extra is not None:
             stats.update(self.extra())
         rtsp = self.server.rtsp
@@ -150,6 +155,9 @@ class CameraRoutes:
         try:
             if name == "rotate":
                 self._rotate(number)
+            elif name in detector.SETTINGS and self.hub.motion is not None:
+                self.hub.motion.set(name, number)
+                self.hub.wake.set()  # an idle grabber (paused at idle_fps 0) takes the new rate
             else:
                 self.camera.set(name, number)
         finally:
@@ -193,6 +201,9 @@ def _fixed_json(framesizes):
     limits = {}
     for name in sensor.RANGES:
         limits[name] = sensor.RANGES[name][:2]  # (camera_glue.RANGES is the same table: tests/c checks)
+    for name in detector.SETTINGS:
+        spec = settings.TABLE[name]
+        limits[name] = (0, 1) if len(spec) == 1 else spec[1:3]  # ("motion" is a flag)
     sizes = []
     for index in framesizes:
         name, width, height = sensor.FRAMESIZES[index]

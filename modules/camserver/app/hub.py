@@ -13,6 +13,7 @@ import time
 
 from camserver import log
 from camserver.app.buffers import STALLED_MS, Buffers
+from camserver.motion.detector import Motion
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 
@@ -25,6 +26,7 @@ class FrameHub:
         self.period_ms = 1000 // self.fps if self.fps else 40
         self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
         self.viewers = []
+        self.motion: Motion | None = None  # offered every grabbed frame (app.build sets it)
         self.captures = 0  # /capture requests waiting for a frame
         self.held = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
@@ -106,6 +108,9 @@ class FrameHub:
     # -- the grabber task --
 
     def _publish(self, frame):
+        motion = self.motion
+        if motion is not None and motion.enabled:  # (off: not even a call per frame)
+            motion.offer(frame)
         self.buffers.publish(frame)
         self.grabbed += 1
         self._last_publish = time.ticks_ms()
@@ -168,18 +173,24 @@ class FrameHub:
             self._publish(frame)
 
     async def _idle(self):
-        # Nobody watches: give the newest buffer back and grab at most idle_fps.
+        # Nobody watches: give the newest buffer back and grab at most idle_fps, or motion_fps
+        # while motion detection is on (it watches when nobody else does).
         self.buffers.drop_current()
         self.wake.clear()
-        if self.held or self.idle_fps <= 0:
+        motion = self.motion
+        watching = motion is not None and motion.enabled
+        fps = max(self.idle_fps, motion.fps) if watching else self.idle_fps
+        if self.held or fps <= 0:
             await self.wake.wait()
             return
         try:
-            await asyncio.wait_for_ms(self.wake.wait(), 1000 // self.idle_fps)
+            await asyncio.wait_for_ms(self.wake.wait(), 1000 // fps)
         except asyncio.TimeoutError:
             frame = self._grab()  # keeps exposure settled for the next viewer
             if frame is not None:
                 self.grabbed += 1
+                if watching:
+                    motion.offer(frame)
                 self.buffers.settle(frame)
 
     def stats(self):

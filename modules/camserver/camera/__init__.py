@@ -2,7 +2,8 @@
 
 open_camera() returns the camera_glue C module when the firmware (or the unix
 port build) has it, else the pure-MicroPython simulated camera. Both are
-module-like objects with init/deinit/grab/get/set/status/frames_out.
+module-like objects with init/deinit/grab/get/set/status/frames_out/thumb.
+sim_motion.py is the simulated camera's motion test scene (sim_motion setting).
 """
 
 from camserver import log
@@ -23,6 +24,15 @@ def open_camera(config):
         frames_dir=config["frames_dir"],
     )
     restore(backend, config)
+    if config.get("sim_motion"):
+        if not hasattr(backend, "scene"):
+            name = backend.status()["backend"]
+            log.warning("camera: sim_motion needs the simulated camera (this is %s)", name)
+        else:
+            try:
+                backend.scene(config["sim_motion"])  # pyright: ignore[reportAttributeAccessIssue] (the sim camera's: checked above)
+            except ValueError as e:
+                log.warning("camera: %s", e)
     log.info("camera: %s backend", backend.status()["backend"])
     return backend
 

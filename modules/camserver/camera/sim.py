@@ -28,6 +28,7 @@ class Frame:
         self.width = 0
         self.height = 0
         self.index = 0
+        self.path = None  # the JPEG file it was read from (its thumbnail is beside it)
         self.timestamp = (0, 0)
         self.held = False
 
@@ -47,8 +48,11 @@ class _Sim:
         self.sets = manifest["sets"]
         self.count = manifest["count"]
         largest = 0
-        for key in self.sets:
-            for row in self.sets[key]["frames"]:
+        self.scene = None  # sim_motion.Scene, when the motion test scene plays (scene())
+        self.motion_set = manifest.get("motion")
+        everything = list(self.sets.values()) + ([self.motion_set] if self.motion_set else [])
+        for info in everything:
+            for row in info["frames"]:
                 if row["len"] > largest:
                     largest = row["len"]
         # fb_count buffers of the largest frame, allocated once (like PSRAM framebuffers).
@@ -96,15 +100,19 @@ class _Sim:
             return None  # every buffer is still being sent: the sensor drops this frame
         info = self.current_set()
         index = n % self.count
+        if self.scene is not None:
+            info = self.scene.info
+            index = self.scene.index(time.ticks_diff(time.ticks_ms(), self.start_ms))
         row = info["frames"][index]
         mem = self.mems[frame.slot]
-        path = "%s/%d_%d/%d.jpg" % (self.dir, info["framesize"], info["band"], index)
+        path = "%s/%s/%d.jpg" % (self.dir, info["key"], index)
         with open(path, "rb") as f:
             f.readinto(mem[: row["len"]])
         frame.buf = mem[: row["len"]]
         frame.width = info["width"]
         frame.height = info["height"]
         frame.index = index
+        frame.path = path
         # Capture time of frame n, on the wall clock (X-Timestamp).
         late_ms = time.ticks_diff(time.ticks_ms(), self.start_ms) - n * 1000 // self.fps
         us = time.time_ns() // 1000 - late_ms * 1000
@@ -175,6 +183,35 @@ def set(name, value):  # noqa: A001 - the CameraWebServer verb
     if name == "led_intensity":
         raise ValueError("this camera has no LED")
     sim.settings[name] = sensor.check(name, value, sim.supported)
+
+
+def scene(spec):
+    """Play the motion test scene (camera/sim_motion.py) from now on; ValueError if spec is
+    not PERIOD:DURATION or the frames have no motion scene (render them again)."""
+    from camserver.camera import sim_motion
+
+    sim = _need()
+    if sim.motion_set is None:
+        raise ValueError("no motion scene in the rendered frames (run: make frames)")
+    sim.scene = sim_motion.Scene(spec, sim.motion_set)
+    sim.start_ms = time.ticks_ms()
+    sim.last_n = -1
+
+
+def thumb(frame, out):
+    """The frame's luma thumbnail (one byte per 8x8 block) into out; (width, height). As
+    camera_glue.thumb() on the board, but read from the file rendered beside the JPEG:
+    MicroPython cannot decode JPEG."""
+    w = (frame.width + 7) // 8
+    h = (frame.height + 7) // 8
+    if frame.path is None or not frame.held:
+        raise ValueError("frame buffer released")
+    if len(out) < w * h:
+        raise ValueError("thumbnail buffer too small for this frame size")
+    with open(frame.path[:-4] + ".thb", "rb") as f:
+        if f.readinto(out) != w * h:
+            raise ValueError("thumbnail file is short (run: make frames)")
+    return w, h
 
 
 def pause(ms):

@@ -7,8 +7,8 @@ through CameraRoutes.change, the path /control takes (same validation, same savi
 one is refused with one WARNING line. A snapshot is written from the camera buffer it was
 grabbed into, held as any sender holds a frame (app/buffers.py), never copied into the heap.
 
-Motion comes from an object with `active` and subscribe(callback(active)); the camera's motion
-detector is that object once it is attached (attach_motion).
+Motion comes from the camera's motion detector (camserver.motion.detector.Motion) once it is
+attached (attach_motion): its `listeners` are called with it after each start and stop.
 """
 
 import asyncio
@@ -73,7 +73,7 @@ class MqttService:
     def attach_motion(self, motion):
         """Publish motion's state (ON/OFF) and a snapshot when it starts."""
         self.motion = motion
-        motion.subscribe(self._motion)
+        motion.listeners.append(self._motion)
 
     async def run(self, address):
         """Keep the broker connection and publish the diagnostics until cancelled."""
@@ -185,9 +185,10 @@ class MqttService:
                 return
             self.client.publish(self.base + "/" + name, discovery.state(name, value))
 
-    def _motion(self, active):
-        self.client.publish(self.base + "/motion", "ON" if active else "OFF")
-        if active:
+    def _motion(self, motion):
+        # (called from the grabber task: only queues, never waits)
+        self.client.publish(self.base + "/motion", "ON" if motion.active else "OFF")
+        if motion.active:
             self.client.add_job(self._snapshot)
 
     # -- commands --
