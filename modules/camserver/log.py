@@ -19,6 +19,7 @@ NAMES = {"trace": TRACE, "debug": DEBUG, "info": INFO, "warning": WARNING, "erro
 _LABELS = {TRACE: "TRACE", DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR"}
 
 level = INFO
+_START = time.ticks_ms()  # (the unix port's ticks count from the host's boot, not the sim's)
 
 
 def parse_level(value):
@@ -41,8 +42,8 @@ def _emit(lvl, msg, args):
         msg = msg % args
     # One line per message: a traceback never reaches the console through here. It starts with
     # the seconds since start, with their unit so nobody has to guess what the number is
-    # ("12.345s INFO ..."; ticks_ms: on the board it wraps to 0 after 2**30 ms, 12.4 days).
-    now = time.ticks_ms()
+    # ("12.345s INFO ..."; ticks: on the board they wrap to 0 after 2**30 ms, 12.4 days).
+    now = time.ticks_diff(time.ticks_ms(), _START)
     print("%d.%03ds %s %s" % (now // 1000, now % 1000, _LABELS.get(lvl, lvl), msg))
 
 
