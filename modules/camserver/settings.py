@@ -67,6 +67,8 @@ DEFAULTS = {
     "wifi_timeout_ms": 20000,
     "ap_password": "",
     "ntp_server": "pool.ntp.org",  # SNTP after the network is up, on the board ("" disables)
+    # machine.WDT fed by the event loop: a loop stalled this long resets the device (0: off)
+    "watchdog_s": 30,
 }
 # Every sensor setting /control changes (brightness, contrast, ...) is a setting too, so a change
 # can be saved and the next boot starts with it (its default is the sensor's, sensor.RANGES).
