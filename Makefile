@@ -75,14 +75,20 @@ frames: $(FRAMES)/manifest.json
 page: venv
 	$(BIN)/python tools/build_page.py
 
-# Exit code 75 is the sim resetting (after POST /ota, or an image rolled back: camserver.host): it
-# starts again, as a board would boot. DEVICE holds its OTA slots and boot record across those boots.
-DEVICE ?= $(BUILD)/sim-device
+# Exit code 75 is the sim resetting (after POST /ota, a rollback, the watchdog: camserver.host): it
+# starts again, as a board would boot. DEVICE holds its settings file, boot record and OTA slots
+# across those boots and across runs; one per port, so two sims side by side do not share one.
+# SIGTERM and SIGINT reach it as SIGINT, a clean stop (not a failed boot), and the loop ends with it.
+DEVICE ?= $(BUILD)/sim-device-$(SIM_PORT)
 sim: compile frames
-	@while :; do \
+	@trap 'kill -INT $$pid 2>/dev/null; stop=1' INT TERM; stop=; \
+	while :; do \
 	  MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
-	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET); \
-	  rc=$$?; [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
+	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET) & \
+	  pid=$$!; wait $$pid; rc=$$?; \
+	  while kill -0 $$pid 2>/dev/null; do wait $$pid; rc=$$?; done; \
+	  [ -z "$$stop" ] || exit 0; \
+	  [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
 	done
 
 lint: venv

@@ -1,110 +1,113 @@
-"""Entry point on the MicroPython unix port (`make sim`).
+"""Entry point on the MicroPython unix port (`make sim`): the device's own start-up
+(camserver.device.boot) with host doubles for what only a board has.
 
     micropython -m camserver.host [name=value ...]
 
-Settings come from the defaults plus the name=value arguments (no settings
-file unless settings=PATH is given). The camera is camera_glue when the binary
-has it compiled in, the simulated camera otherwise. The host has no Wi-Fi:
-wifi_mode=ap or wifi_mode=sta (the default, like a board on its network) says
-which mode POST /wifi sees, so that the tests and the page can try both.
+Settings come from the defaults, the settings file and the name=value arguments, as on the board.
+With device_dir=PATH (`make sim` passes DEVICE) the sim is a device: the folder holds its
+settings.json (so /control changes survive a restart, like the board's /settings.json), its NVS
+with the boot record, its two app slots and otadata (device/esp32_host.py), and how its last run
+ended (device/machine_host.py); POST /ota, the health check, safe mode and the watchdog are on. A
+reset ends the process with exit code 75 (machine_host.REBOOT_EXIT); `make sim` and the tests
+start it again, which is the next boot. Ctrl-C (SIGINT; `make sim` turns SIGTERM into it) is a
+clean stop, not a failed boot. Without device_dir there is none of these (each test's server is
+its own device, or none), and settings=PATH names a settings file.
 
-With device_dir=PATH (`make sim` passes build/sim-device) the sim is a device that
-can be updated and reset: the folder holds its two app slots and otadata
-(device/partition_host.py) and its boot record (device/boots.py), and POST /ota,
-the health check and safe mode are on. Without it there is none of these (each
-test's server is its own device, or none). A reset (after POST /ota, or a rollback) ends
-the process with exit code REBOOT_EXIT; `make sim` and the tests start it again,
-which is the next boot. crash=camera simulates a crash at camera start (safe mode
-tests), fail=camera a camera that does not start (the device serves without it and
-the health check fails: the rollback tests); healthy_ms is how long the server must
-run before the boot counts as healthy (device/health.py).
+The network is the simulated one (device/network_host.py), reached at the server's own address:
+wifi_mode=sta (the default) is a board joined to its network, wifi_mode=ap a board on its setup
+access point with no network configured, so that POST /wifi can be tried both ways. The camera is
+camera_glue when the binary has it compiled in, the simulated camera otherwise. Test options:
+crash=camera ends the process at camera start (safe mode tests), fail=camera is a camera that
+does not start (the rollback tests), healthy_ms how long the server must run before the boot
+counts as healthy (device/health.py).
 """
 
-import asyncio
 import os
 import sys
 
-from camserver import log, settings
+from camserver import settings
+from camserver.device import machine_host
 
-REBOOT_EXIT = 75
+SIM_WIFI = ("sim", "sim-network")  # the simulated network a wifi_mode=sta sim is joined to
 
 
-def _reset():
-    print("rebooting")
-    sys.exit(REBOOT_EXIT)
+def _camera(crash, fail):
+    """open_camera, or a stand-in for the crash= and fail= test options."""
+    from camserver.camera import open_camera
+
+    def crashing(config):
+        machine_host.record(machine_host.ESP_RST_PANIC)
+        print("simulated crash at camera start")
+        sys.exit(1)
+
+    def failing(config):
+        raise OSError("simulated")
+
+    if crash == "camera":
+        return crashing
+    return failing if fail == "camera" else open_camera
+
+
+def _network(config, wifi_mode, overrides):
+    from camserver.device.network_host import SimNet
+
+    if wifi_mode not in ("ap", "sta"):
+        raise ValueError("wifi_mode must be ap or sta, not %r" % wifi_mode)
+    host = config.get("host", "127.0.0.1")
+    address = "127.0.0.1" if host == "0.0.0.0" else host
+    if wifi_mode == "ap":
+        overrides["wifi_ssid"] = ""
+        return SimNet({}, join_ms=0, sta_ip=address, ap_ip=address)
+    overrides["wifi_ssid"], overrides["wifi_password"] = SIM_WIFI
+    return SimNet(dict([SIM_WIFI]), join_ms=0, sta_ip=address, ap_ip=address)
 
 
 def main(argv):
     overrides = settings.parse_overrides(argv)
     path = overrides.pop("settings", None)
-    wifi_mode = overrides.pop("wifi_mode", "sta")
     device_dir = overrides.pop("device_dir", "")
-    crash = overrides.pop("crash", "")
-    fail = overrides.pop("fail", "")
-    healthy_ms = int(overrides.pop("healthy_ms", "20000"))
-    if wifi_mode not in ("ap", "sta"):
-        raise ValueError("wifi_mode must be ap or sta, not %r" % wifi_mode)
-    # The host defaults differ from the board's: loopback and an unprivileged port.
-    config = dict(settings.DEFAULTS)
-    config["host"] = "127.0.0.1"
-    config["port"] = 8080
-    config["rtsp_port"] = 8554  # (554 needs privileges on a host)
-    if path:
-        data = settings.read_file(path)
-        if data:
-            settings.apply(config, data, strict=False)
-    settings.apply(config, overrides)
-    log.set_level(config["log_level"])
+    wifi_mode = overrides.pop("wifi_mode", "sta")
+    options = {
+        "open_camera": _camera(overrides.pop("crash", ""), overrides.pop("fail", "")),
+        "healthy_ms": int(overrides.pop("healthy_ms", "20000")),
+        "wifi_options": {"poll_ms": 20},
+    }
+    # The host's defaults differ from the board's: loopback, unprivileged ports.
+    overrides.setdefault("host", "127.0.0.1")
+    overrides.setdefault("port", "8080")
+    overrides.setdefault("rtsp_port", "8554")
+    settings.apply(dict(settings.DEFAULTS), overrides)  # a bad argument stops here, in one line
+    net = _network(overrides, wifi_mode, overrides)
+    esp32 = machine = None
+    if device_dir:
+        from camserver.device import esp32_host as esp32
 
-    from camserver import app, device
-    from camserver.camera import open_camera
-
-    # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    # /control changes are saved (and survive a restart) only with settings=PATH.
-    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode, bool(path))
-    if not device_dir:
-        asyncio.run(app.serve(config, open_camera(config), config["host"], changes))
-        return
-    from camserver.device import boots, health, partition_host
-    from camserver.device.ota import Updater
-
-    try:
-        os.mkdir(device_dir)
-    except OSError:
-        pass  # (exists)
-    partition_host.setup(device_dir)
-    line = partition_host.boot()
-    if line:
-        print(line)
-    record = boots.BootRecord(boots.FileStore(device_dir + "/boot.json"))
-    safe = record.starting()
-    if safe:
-        camera = device.safe_mode_camera()
-    else:
-        record.reached("camera")
-        if crash == "camera":
-            print("simulated crash at camera start")
-            sys.exit(1)
-        if fail == "camera":
-            log.error("camera: init failed (simulated), serving without it")
-            camera = None
-        else:
-            camera = open_camera(config)
-    updater = Updater(partition_host.Partition, _reset, record)
-
-    def checks():
-        return None if safe else device.camera_problem(camera)
-
-    boot = health.BootCheck(record, updater, checks, healthy_ms, _reset)
-
-    async def run():
-        asyncio.create_task(boot.run())
-        await app.serve(config, camera, config["host"], changes, updater, boot)
+        try:
+            os.mkdir(device_dir)
+        except OSError:
+            pass  # (exists)
+        line = esp32.setup(device_dir)
+        if line:
+            print(line)
+        machine = machine_host
+        machine.setup(device_dir)
+        path = path or device_dir + "/settings.json"
+    elif not path:
+        # The page's Wi-Fi form still saves somewhere; /control changes are not kept.
+        path = "build/sim-settings.json"
+        options["keeps_settings"] = False
+    from camserver import device
 
     try:
-        asyncio.run(run())
+        device.boot(net, esp32, machine, machine_host.reset_reason, path, overrides, **options)
     except KeyboardInterrupt:
-        record.healthy()  # a person stopped it (Ctrl-C): not a failed boot
+        if machine_host.fired:
+            sys.exit(machine_host.REBOOT_EXIT)  # the watchdog's doing: a reset, not a stop
+        device.stopped()
+    except SystemExit:
+        raise
+    except BaseException:
+        machine_host.record(machine_host.ESP_RST_PANIC)
         raise
 
 
@@ -113,5 +116,3 @@ try:
 except ValueError as e:
     print("error:", e)
     sys.exit(2)
-except KeyboardInterrupt:
-    pass

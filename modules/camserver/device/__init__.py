@@ -1,6 +1,7 @@
-"""Device start on the board: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
+"""Device start, board and sim alike: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
 
-The frozen main.py calls start() at every boot. First the boot record (device/boots.py) counts
+The frozen main.py calls boot() at every boot with the board's modules; `make sim` (camserver.host)
+calls it with host doubles for them. First the boot record (device/boots.py) counts
 this boot: after repeated failed boots it starts in safe mode (no camera; network, server and /ota
 up), and the health check (device/health.py) later clears it or rolls an updated image back.
 Then the order matters:
@@ -12,8 +13,9 @@ Then the order matters:
    in the background, which sets the clock whenever the station has a network;
 4. the server (camserver.app.serve), which prints `camera ready: http://<address>/`. An exception
    escaping it is logged and the server started again after a pause, never a reboot loop.
-KeyboardInterrupt (Ctrl-C on the console, or mpremote taking the REPL) is not caught: it stops
-the device and leaves the REPL.
+The watchdog (device/watchdog.py) starts first thing in the event loop. KeyboardInterrupt (Ctrl-C
+on the console, or mpremote taking the REPL) stops the device and leaves the REPL: the boot does
+not count as failed and the watchdog gets its longest timeout.
 
 Imports of the heavy parts happen inside the functions, so that host tools can import the
 package (firmware/configure.py uses camserver.device.creds).
@@ -131,11 +133,15 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, serve, changes, updater=None, boot=None):
-    """Network up, network watcher and the boot's health check in the background, then the
-    server for ever."""
+async def main(config, camera, wifi, serve, changes, machine=None, updater=None, boot=None):
+    """The watchdog first (device/watchdog.py), network up, network watcher and the boot's health
+    check in the background, then the server for ever."""
     import asyncio
 
+    if machine is not None:
+        from camserver.device import watchdog
+
+        watchdog.start(machine, config["watchdog_s"])
     try:
         await wifi.up()
     except Exception as e:  # e.g. the radio failed to start: serve anyway, the watcher retries
@@ -163,48 +169,77 @@ def keep_time(config, wifi):
     return asyncio.create_task(Sntp(config["ntp_server"]).run(wifi.sta.isconnected))
 
 
-def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):
-    """Start the device. On the board every argument is left at its default; the tests pass a
-    simulated network (net) and may pass overrides and Wifi timing options."""
+_resetter = None
+_record = None
+
+
+def reset(cause, reason):
+    """Reset the device, recording cause ("ota", "camera", ...) and a one-line reason for the
+    next boot's /status.last_reset (device/resets.py). The one way the code resets a device."""
+    _resetter(cause, reason)
+
+
+def stopped():
+    """The device was stopped on purpose (the sim's Ctrl-C or SIGTERM): this boot did not fail."""
+    if _record is not None:
+        _record.stopped()
+
+
+def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, **options):
+    """Build the device and run it. main.py passes the board's network, esp32 and machine modules
+    and camera_glue.reset_reason; camserver.host passes their host doubles (device/network_host.py,
+    esp32_host.py, machine_host.py). esp32 None: no boot record, updates or health check (the
+    tests' plain servers and Wi-Fi scenarios); machine None: no watchdog either. options (tests
+    and the host): open_camera, serve, wifi_options, healthy_ms, keeps_settings (False: the
+    settings file keeps Wi-Fi only, not /control changes)."""
     import asyncio
 
     from camserver.device.wifi import Wifi
 
+    global _resetter, _record
     config = boot_config(path, overrides)
-    record = updater = boot = None
+    record = updater = check = None
     safe = False
-    if net is None:  # the board (tests pass a simulated network and skip the boot record)
-        import esp32
-        import machine
-
-        from camserver.device import boots, health
+    if esp32 is not None:
+        from camserver.device import boots, health, resets
         from camserver.device.ota import Updater
 
-        record = boots.BootRecord(boots.NvsStore())
-        # (MicroPython v1.28.0 reports a brownout reset as PWRON_RESET: esp32 modmachine.c)
-        safe = record.starting(machine.reset_cause() == machine.PWRON_RESET)
+        record = _record = boots.BootRecord(boots.NvsStore(esp32.NVS))
+        _resetter = resets.Resetter(record, machine.reset)
+        safe = record.starting(chip_reason())
     if safe:
         camera = safe_mode_camera()
     else:
         if record is not None:
             record.reached("camera")
-        camera = init_camera(config, open_camera)
-    if net is None:
-        import network as net
+        camera = init_camera(config, options.get("open_camera"))
+    serve = options.get("serve")
     if serve is None:
         from camserver.app import serve
-    wifi = Wifi(net, config, path, **(wifi_options or {}))
+    wifi = Wifi(net, config, path, **options.get("wifi_options", {}))
     if record is not None:
-        updater = Updater(esp32.Partition, machine.reset, record)
+        updater = Updater(esp32.Partition, lambda: reset("ota", "updated to " + updater.target_name), record)
 
         def checks():
             if wifi.address is None:
                 return "no network"
             return None if safe else camera_problem(camera)
 
-        boot = health.BootCheck(record, updater, checks, reset=machine.reset)
-    changes = WifiChanges(config, path, wifi.access_mode)
-    asyncio.run(main(config, camera, wifi, serve, changes, updater, boot))
+        def rollback():
+            reset("ota", "%s failed its health check" % updater.running)
+
+        check = health.BootCheck(record, updater, checks, options.get("healthy_ms", 20000), rollback)
+    changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
+    try:
+        asyncio.run(main(config, camera, wifi, serve, changes, machine, updater, check))
+    except KeyboardInterrupt:
+        # Ctrl-C, or mpremote taking the REPL: the watchdog must not reset a board whose console
+        # someone is using.
+        if machine is not None:
+            from camserver.device import watchdog
+
+            watchdog.relax(machine)
+        raise
 
 
 def save_wifi(config, ssid, password, path):
