@@ -15,7 +15,7 @@ include("$(PORT_DIR)/boards/manifest.py")
 # real ones).
 # The build runs this file from its own folder, so the relative walk finds the modules.
 HOST_ONLY = ("host.py", "camera/sim.py")
-HOST_ONLY += ("device/partition_host.py", "device/esp32_host.py", "device/machine_host.py", "device/network_host.py")
+HOST_ONLY += tuple("device/%s_host.py" % name for name in ("partition", "esp32", "machine", "network"))
 board_files = []
 for folder, _, names in os.walk("../modules/camserver"):
     for name in names:

@@ -6,7 +6,6 @@ import camera_glue
 import esp32
 import machine
 import network
-
 from camserver import device
 
 device.boot(network, esp32, machine, camera_glue.reset_reason)

@@ -1,25 +1,16 @@
 """Entry point on the MicroPython unix port (`make sim`): the device's own start-up
-(camserver.device.boot) with host doubles for what only a board has.
+(camserver.device.boot) with host doubles for what only a board has (device/*_host.py).
 
     micropython -m camserver.host [name=value ...]
 
-Settings come from the defaults, the settings file and the name=value arguments, as on the board.
-With device_dir=PATH (`make sim` passes DEVICE) the sim is a device: the folder holds its
-settings.json (so /control changes survive a restart, like the board's /settings.json), its NVS
-with the boot record, its two app slots and otadata (device/esp32_host.py), and how its last run
-ended (device/machine_host.py); POST /ota, the health check, safe mode and the watchdog are on. A
-reset ends the process with exit code 75 (machine_host.REBOOT_EXIT); `make sim` and the tests
-start it again, which is the next boot. Ctrl-C (SIGINT; `make sim` turns SIGTERM into it) is a
-clean stop, not a failed boot. Without device_dir there is none of these (each test's server is
-its own device, or none), and settings=PATH names a settings file.
-
-The network is the simulated one (device/network_host.py), reached at the server's own address:
-wifi_mode=sta (the default) is a board joined to its network, wifi_mode=ap a board on its setup
-access point with no network configured, so that POST /wifi can be tried both ways. The camera is
-camera_glue when the binary has it compiled in, the simulated camera otherwise. Test options:
-crash=camera ends the process at camera start (safe mode tests), fail=camera is a camera that
-does not start (the rollback tests), healthy_ms how long the server must run before the boot
-counts as healthy (device/health.py).
+device_dir=PATH (`make sim` passes DEVICE) makes the sim a device: the folder holds its
+settings.json (like the board's /settings.json), NVS with the boot record, app slots, and how its
+last run ended; POST /ota, the health check, safe mode and the watchdog are on, and a reset ends
+the process with exit code 75 (`make sim` starts it again: the next boot). Ctrl-C (SIGINT) is a
+clean stop. Without device_dir none of these, and settings=PATH names a settings file.
+wifi_mode=sta (default) is a board on the simulated network, wifi_mode=ap one on its setup access
+point, both reached at the server's address. Test options: crash=camera ends the process at camera
+start, fail=camera is a camera that does not start, healthy_ms (device/health.py).
 """
 
 import os

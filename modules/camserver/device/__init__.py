@@ -133,14 +133,15 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, serve, changes, machine=None, updater=None, boot=None):
+async def main(config, camera, wifi, changes, machine=None, updater=None, boot=None):
     """The watchdog first (device/watchdog.py), network up, network watcher and the boot's health
     check in the background, then the server for ever."""
     import asyncio
 
-    if machine is not None:
-        from camserver.device import watchdog
+    from camserver.app import serve
+    from camserver.device import watchdog
 
+    if machine is not None:
         watchdog.start(machine, config["watchdog_s"])
     try:
         await wifi.up()
@@ -148,11 +149,9 @@ async def main(config, camera, wifi, serve, changes, machine=None, updater=None,
         log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
     asyncio.create_task(keep_watching(wifi))
     keep_time(config, wifi)
-    more = ()
     if boot is not None:
         asyncio.create_task(boot.run())
-        more = (updater, boot)
-    await run_server(config, camera, wifi, serve, changes, more=more)
+    await run_server(config, camera, wifi, serve, changes, more=(updater, boot))
 
 
 def keep_time(config, wifi):
@@ -169,7 +168,7 @@ def keep_time(config, wifi):
     return asyncio.create_task(Sntp(config["ntp_server"]).run(wifi.sta.isconnected))
 
 
-_resetter = None
+_resetter = None  # (set by boot(): what reset() calls)
 _record = None
 
 
@@ -186,44 +185,34 @@ def stopped():
 
 
 def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, **options):
-    """Build the device and run it. main.py passes the board's network, esp32 and machine modules
-    and camera_glue.reset_reason; camserver.host passes their host doubles (device/network_host.py,
-    esp32_host.py, machine_host.py). esp32 None: no boot record, updates or health check (the
-    tests' plain servers and Wi-Fi scenarios); machine None: no watchdog either. options (tests
-    and the host): open_camera, serve, wifi_options, healthy_ms, keeps_settings (False: the
-    settings file keeps Wi-Fi only, not /control changes)."""
+    """Build the device and run it: main.py passes the board's network, esp32 and machine modules
+    and camera_glue.reset_reason, camserver.host their doubles (device/*_host.py). esp32 None: no
+    boot record, updates or health check; machine None: no watchdog either (tests). options:
+    open_camera, wifi_options, healthy_ms, keeps_settings (False: the file keeps Wi-Fi only)."""
     import asyncio
 
+    from camserver.device import boots, health, resets, watchdog
+    from camserver.device.ota import Updater
     from camserver.device.wifi import Wifi
 
     global _resetter, _record
     config = boot_config(path, overrides)
     record = updater = check = None
-    safe = False
     if esp32 is not None:
-        from camserver.device import boots, health, resets
-        from camserver.device.ota import Updater
-
         record = _record = boots.BootRecord(boots.NvsStore(esp32.NVS))
         _resetter = resets.Resetter(record, machine.reset)
-        safe = record.starting(chip_reason())
-    if safe:
+    if record is not None and record.starting(chip_reason()):
         camera = safe_mode_camera()
     else:
         if record is not None:
             record.reached("camera")
         camera = init_camera(config, options.get("open_camera"))
-    serve = options.get("serve")
-    if serve is None:
-        from camserver.app import serve
     wifi = Wifi(net, config, path, **options.get("wifi_options", {}))
     if record is not None:
         updater = Updater(esp32.Partition, lambda: reset("ota", "updated to " + updater.target_name), record)
 
         def checks():
-            if wifi.address is None:
-                return "no network"
-            return None if safe else camera_problem(camera)
+            return "no network" if wifi.address is None else None if record.safe else camera_problem(camera)
 
         def rollback():
             reset("ota", "%s failed its health check" % updater.running)
@@ -231,13 +220,10 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
         check = health.BootCheck(record, updater, checks, options.get("healthy_ms", 20000), rollback)
     changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
     try:
-        asyncio.run(main(config, camera, wifi, serve, changes, machine, updater, check))
+        asyncio.run(main(config, camera, wifi, changes, machine, updater, check))
     except KeyboardInterrupt:
-        # Ctrl-C, or mpremote taking the REPL: the watchdog must not reset a board whose console
-        # someone is using.
+        # Ctrl-C, or mpremote taking the REPL: no reset under the feet of a person at the console.
         if machine is not None:
-            from camserver.device import watchdog
-
             watchdog.relax(machine)
         raise
 

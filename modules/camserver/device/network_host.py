@@ -28,8 +28,7 @@ AUTH_OPEN = 0
 AUTH_WPA2_PSK = 3
 _ASSOC_LEAVE = 8
 
-SIM_ONLY = ("lose", "restore", "event", "networks", "join_ms", "auto_reconnect", "sta_ip", "ap_ip")
-
+SIM_ONLY = ("lose", "restore", "event")  # (and the world's attributes, set in __init__)
 
 
 class _Iface:
@@ -173,7 +172,9 @@ class SimNet:
     AUTH_OPEN = AUTH_OPEN
     AUTH_WPA2_PSK = AUTH_WPA2_PSK
 
-    def __init__(self, networks=None, join_ms=100, auto_reconnect=True, sta_ip="192.168.1.50", ap_ip="192.168.4.1"):
+    def __init__(
+        self, networks=None, join_ms=100, auto_reconnect=True, sta_ip="192.168.1.50", ap_ip="192.168.4.1"
+    ):
         self.networks = dict(networks or {})
         self.join_ms = join_ms
         self.auto_reconnect = auto_reconnect

@@ -52,17 +52,13 @@ def last_reset(chip_reason, recorded=None):
 class Resetter:
     """reset(cause, reason): record why, then machine.reset(). One per device (camserver.device.reset)."""
 
-    def __init__(self, record, machine_reset, before=None):
+    def __init__(self, record, machine_reset):
         self.record = record
         self.machine_reset = machine_reset
-        self.before = before  # called first (e.g. a pending settings write)
         self.started = time.ticks_ms()
 
     def __call__(self, cause, reason):
         uptime = time.ticks_diff(time.ticks_ms(), self.started) // 1000
         log.warning("reset: %s (%s) after %d s", cause, reason, uptime)
-        if self.before is not None:
-            self.before()
-        if self.record is not None:
-            self.record.resetting(cause, reason, uptime)
+        self.record.resetting(cause, reason, uptime)
         self.machine_reset()
