@@ -35,7 +35,7 @@ ESP_RST_PANIC = 4
 ESP_RST_TASK_WDT = 6
 KILL_AFTER_MS = 3000
 
-SIM_ONLY = ("setup", "reset_reason", "record", "fired", "REBOOT_EXIT", "KILL_AFTER_MS")
+SIM_ONLY = ("setup", "reset_reason", "record", "expired", "fired", "REBOOT_EXIT", "KILL_AFTER_MS")
 SIM_ONLY += ("ESP_RST_POWERON", "ESP_RST_SW", "ESP_RST_PANIC", "ESP_RST_TASK_WDT")
 
 _path = None
@@ -98,42 +98,42 @@ def _signal(name, after_s=0):
     os.system("(sleep %s; kill -%s %d) &" % (after_s, name, _pid()))
 
 
+def expired(now, last, timeout):
+    """True once timeout ms have passed since the last feed (ticks_ms values)."""
+    return time.ticks_diff(now, last) >= timeout
+
+
 class WDT:
     """One task watchdog per device, as on the esp32 port: a second WDT() reconfigures it."""
 
-    _thread_started = False
-    timeout = 0
-    last = 0
+    _started = False
+    _timeout = 0
+    _last = 0
 
     def __init__(self, *, id=0, timeout=5000):
         if id != 0:
             raise ValueError()
         if timeout <= 0:
             raise ValueError("WDT timeout too short")
-        WDT.timeout = timeout
-        WDT.last = time.ticks_ms()
-        if not WDT._thread_started:
+        WDT._timeout = timeout
+        WDT._last = time.ticks_ms()
+        if not WDT._started:
             import _thread
 
-            WDT._thread_started = True
-            _thread.start_new_thread(WDT._watch, ())
+            WDT._started = True
+            _thread.start_new_thread(_watch, ())
 
     def feed(self):
-        WDT.last = time.ticks_ms()
+        WDT._last = time.ticks_ms()
 
-    @staticmethod
-    def expired(now, last, timeout):
-        """True once timeout ms have passed since the last feed."""
-        return time.ticks_diff(now, last) >= timeout
 
-    @staticmethod
-    def _watch():
-        global fired
-        while not WDT.expired(time.ticks_ms(), WDT.last, WDT.timeout):
-            time.sleep_ms(50)
-        record(ESP_RST_TASK_WDT)
-        fired = True
-        print("watchdog: not fed for %d ms, resetting" % WDT.timeout)
-        _signal("INT", 0.1)
-        time.sleep_ms(KILL_AFTER_MS)
-        _signal("KILL")
+def _watch():
+    global fired
+    while not expired(time.ticks_ms(), WDT._last, WDT._timeout):
+        time.sleep_ms(50)
+    record(ESP_RST_TASK_WDT)
+    fired = True
+    print("watchdog: not fed for %d ms, resetting" % WDT._timeout)
+    _signal("INT", 0.1)
+    time.sleep_ms(KILL_AFTER_MS)
+    _signal("KILL")
