@@ -78,12 +78,15 @@ page: venv
 # Exit code 75 is the sim resetting (after POST /ota, a rollback, the watchdog: camserver.host): it
 # starts again, as a board would boot. DEVICE holds its settings file, boot record and OTA slots
 # across those boots and across runs; one per port, so two sims side by side do not share one.
-# SIGTERM and SIGINT reach it as SIGINT, a clean stop (not a failed boot), and the loop ends with it.
+# SIGTERM and SIGINT reach it once, as SIGINT: a clean stop (not a failed boot) that ends the loop.
+# Once: the sim runs in its own session (a terminal's Ctrl-C goes to make's group), and the trap
+# ignores what follows (make passes its own SIGTERM on); MicroPython ends at once, without
+# finishing its stop, on a second SIGINT.
 DEVICE ?= $(BUILD)/sim-device-$(SIM_PORT)
 sim: compile frames
-	@trap 'kill -INT $$pid 2>/dev/null; stop=1' INT TERM; stop=; \
+	@trap 'trap "" INT TERM; stop=1; kill -INT $$pid 2>/dev/null' INT TERM; stop=; \
 	while :; do \
-	  MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
+	  MICROPYPATH=$(MPY_OUT):.frozen setsid $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
 	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET) & \
 	  pid=$$!; wait $$pid; rc=$$?; \
 	  while kill -0 $$pid 2>/dev/null; do wait $$pid; rc=$$?; done; \

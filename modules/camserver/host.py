@@ -94,6 +94,9 @@ def main(argv):
     except KeyboardInterrupt:
         if machine_host.fired:
             sys.exit(machine_host.REBOOT_EXIT)  # the watchdog's doing: a reset, not a stop
+        import micropython
+
+        micropython.kbd_intr(-1)  # a second Ctrl-C now ends the process, without a traceback
         device.stopped()
     except SystemExit:
         raise
