@@ -52,34 +52,37 @@ def test_the_heartbeat_feeds_four_times_per_timeout_at_least_once_a_second():
     assert watchdog.period_ms(1) == 1
 
 
-def test_a_loop_that_runs_keeps_the_watchdog_fed():
+def _run_heartbeat(rounds, loop_step):
+    """A Heartbeat over a FakeWdt (2 s) next to loop_step(clock, task), the rest of the loop."""
     clock = check.Clock()
     wdt = FakeWdt(clock, 2000)
     beat = watchdog.Heartbeat(wdt, 2000)
 
     async def loop():
-        task = asyncio.create_task(beat.run(rounds=3))
-        while not task.done():
-            clock.now += 400  # each step of the loop takes 400 ms of the hand clock, then yields
-            await asyncio.sleep_ms(beat.period // 2)
+        task = asyncio.create_task(beat.run(rounds=rounds))
+        await loop_step(clock, task, beat.period)
+        await task
 
     asyncio.run(loop())
+    return wdt
+
+
+def test_a_loop_that_runs_keeps_the_watchdog_fed():
+    async def busy_but_yielding(clock, task, period):
+        while not task.done():
+            clock.now += 400  # each step of the loop takes 400 ms of the hand clock, then yields
+            await asyncio.sleep_ms(period // 2)
+
+    wdt = _run_heartbeat(3, busy_but_yielding)
     assert wdt.feeds == 3 and not wdt.fired
 
 
 def test_a_blocked_loop_starves_the_watchdog():
-    clock = check.Clock()
-    wdt = FakeWdt(clock, 2000)
-    beat = watchdog.Heartbeat(wdt, 2000)
-
-    async def loop():
-        task = asyncio.create_task(beat.run(rounds=2))
+    async def blocked(clock, task, period):
         await asyncio.sleep_ms(0)  # the first feed
         clock.now += 2000  # a call that never yields, as long as the timeout
-        await task
 
-    asyncio.run(loop())
-    assert wdt.fired
+    assert _run_heartbeat(2, blocked).fired
 
 
 def test_expiry_is_ticks_arithmetic():
