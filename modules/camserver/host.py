@@ -13,7 +13,6 @@ point, both reached at the server's address. Test options: crash=camera ends the
 start, fail=camera is a camera that does not start, healthy_ms (device/health.py).
 """
 
-import os
 import sys
 
 from camserver import settings
@@ -39,13 +38,13 @@ def _camera(crash, fail):
     return failing if fail == "camera" else open_camera
 
 
-def _network(config, wifi_mode, overrides):
+def _network(overrides, wifi_mode):
+    """The simulated network, reached at the sim's own address; credentials to match."""
     from camserver.device.network_host import SimNet
 
     if wifi_mode not in ("ap", "sta"):
         raise ValueError("wifi_mode must be ap or sta, not %r" % wifi_mode)
-    host = config.get("host", "127.0.0.1")
-    address = "127.0.0.1" if host == "0.0.0.0" else host
+    address = "127.0.0.1" if overrides["host"] == "0.0.0.0" else overrides["host"]
     if wifi_mode == "ap":
         overrides["wifi_ssid"] = ""
         return SimNet({}, join_ms=0, sta_ip=address, ap_ip=address)
@@ -68,18 +67,12 @@ def main(argv):
     overrides.setdefault("port", "8080")
     overrides.setdefault("rtsp_port", "8554")
     settings.apply(dict(settings.DEFAULTS), overrides)  # a bad argument stops here, in one line
-    net = _network(overrides, wifi_mode, overrides)
+    net = _network(overrides, wifi_mode)
     esp32 = machine = None
     if device_dir:
         from camserver.device import esp32_host as esp32
 
-        try:
-            os.mkdir(device_dir)
-        except OSError:
-            pass  # (exists)
-        line = esp32.setup(device_dir)
-        if line:
-            print(line)
+        esp32.setup(device_dir)
         machine = machine_host
         machine.setup(device_dir)
         path = path or device_dir + "/settings.json"

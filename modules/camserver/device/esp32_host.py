@@ -7,6 +7,7 @@ esp32_partition.c); tests/firmware/test_doubles.py holds them to the pinned esp3
 """
 
 import json
+import os
 
 from camserver.device import partition_host
 from camserver.device.partition_host import Partition  # noqa: F401  (esp32.Partition)
@@ -19,12 +20,18 @@ _folder = None
 
 
 def setup(folder):
-    """Use folder (which must exist) for NVS and the app slots, and play the bootloader once
-    (partition_host.boot()). Returns its console line, or None."""
+    """Use folder (made when missing) for NVS and the app slots, and play the bootloader once
+    (partition_host.boot(), which may print a rollback line as the board's bootloader does)."""
     global _folder
     _folder = folder
+    try:
+        os.mkdir(folder)
+    except OSError:
+        pass  # (exists)
     partition_host.setup(folder)
-    return partition_host.boot()
+    line = partition_host.boot()
+    if line:
+        print(line)
 
 
 def _load():
