@@ -85,7 +85,7 @@ def main(argv):
     try:
         device.boot(net, esp32, machine, machine_host.reset_reason, path, overrides, **options)
     except KeyboardInterrupt:
-        if machine_host.fired:
+        if machine_host.fired():
             sys.exit(machine_host.REBOOT_EXIT)  # the watchdog's doing: a reset, not a stop
         import micropython
 
