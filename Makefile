@@ -81,10 +81,12 @@ page: venv
 # SIGTERM and SIGINT reach it once, as SIGINT: a clean stop (not a failed boot) that ends the loop.
 # Once: the sim runs in its own session (a terminal's Ctrl-C goes to make's group), and the trap
 # ignores what follows (make passes its own SIGTERM on); MicroPython ends at once, without
-# finishing its stop, on a second SIGINT.
+# finishing its stop, on a second SIGINT; so the second comes only if the sim is still there 5 s
+# later (a SIGINT in the first instants of its event loop can go unheard).
 DEVICE ?= $(BUILD)/sim-device-$(SIM_PORT)
 sim: compile frames
-	@trap 'trap "" INT TERM; stop=1; kill -INT $$pid 2>/dev/null' INT TERM; stop=; \
+	@trap 'trap "" INT TERM; stop=1; kill -INT $$pid 2>/dev/null; again $$pid' INT TERM; stop=; \
+	again() { (sleep 5; grep -qs camserver.host /proc/$$1/cmdline && kill -INT $$1) >/dev/null 2>&1 & }; \
 	while :; do \
 	  MICROPYPATH=$(MPY_OUT):.frozen setsid $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
 	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET) & \
