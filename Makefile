@@ -102,15 +102,25 @@ frames: $(FRAMES)/manifest.json
 page: venv
 	$(BIN)/python tools/build_page.py
 
-# Exit code 75 is the sim resetting (after POST /ota, or an image rolled back: camserver.host): it
-# starts again, as a board would boot. DEVICE holds its OTA slots and boot record across those boots.
-DEVICE ?= $(BUILD)/sim-device
+# Exit code 75 is the sim resetting (after POST /ota, a rollback, the watchdog: camserver.host): it
+# starts again, as a board would boot. DEVICE holds its settings file, boot record and OTA slots
+# across those boots and across runs; one per port, so two sims side by side do not share one.
+# SIGTERM and SIGINT reach it once, as SIGINT: a clean stop (not a failed boot) that ends the loop.
+# Once: the sim runs in its own session (a terminal's Ctrl-C goes to make's group), and the trap
+# ignores what follows (make passes its own SIGTERM on); MicroPython ends at once, without
+# finishing its stop, on a second SIGINT; so the second comes only if the sim is still there 5 s
+# later (a SIGINT in the first instants of its event loop can go unheard).
+DEVICE ?= $(BUILD)/sim-device-$(SIM_PORT)
 sim: compile frames
-	@while :; do \
-	  MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
-	    host=$(HOST) port=$(SIM_PORT) rtsp_port=$(SIM_RTSP_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) \
-	    device_dir=$(DEVICE) $(SET); \
-	  rc=$$?; [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
+	@trap 'trap "" INT TERM; stop=1; kill -INT $$pid 2>/dev/null; again $$pid' INT TERM; stop=; \
+	again() { (sleep 5; grep -qs camserver.host /proc/$$1/cmdline && kill -INT $$1) >/dev/null 2>&1 & }; \
+	while :; do \
+	  MICROPYPATH=$(MPY_OUT):.frozen setsid $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
+	    host=$(HOST) port=$(SIM_PORT) rtsp_port=$(SIM_RTSP_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET) & \
+	  pid=$$!; wait $$pid; rc=$$?; \
+	  while kill -0 $$pid 2>/dev/null; do wait $$pid; rc=$$?; done; \
+	  [ -z "$$stop" ] || exit 0; \
+	  [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
 	done
 
 # ruff, then the type check of what the firmware freezes (tools/typecheck.py; README "Type check").

@@ -12,9 +12,11 @@ include("$(PORT_DIR)/boards/manifest.py")
 # the unix port runs, the host entry (host.py), the simulated camera (camera/sim.py and its motion
 # test scene camera/sim_motion.py), which the
 # board never opens (its firmware has camera_glue; a camera that fails to start is camera/absent.py),
-# and the file-backed stand-in for esp32.Partition (device/partition_host.py; the board has the real one).
+# and the host doubles of the network, esp32 and machine modules (device/*_host.py; the board has the
+# real ones).
 # The build runs this file from its own folder, so the relative walk finds the modules.
-HOST_ONLY = ("host.py", "camera/sim.py", "camera/sim_motion.py", "device/partition_host.py")
+HOST_ONLY = ("host.py", "camera/sim.py", "camera/sim_motion.py")
+HOST_ONLY += tuple("device/%s_host.py" % name for name in ("partition", "esp32", "machine", "network"))
 board_files = []
 for folder, _, names in os.walk("../modules/camserver"):
     for name in names:

@@ -653,6 +653,8 @@ def test_firmware_update_through_the_page(sim, tabs, tmp_path):
     cam.wait_for_line("ota: ota_1 written and verified, rebooting into it")
     restarted = sim(device_dir=str(tmp_path / "device"), port=cam.port)
     tab.wait("/ota_1 · page-2/.test(document.getElementById('info').textContent)", timeout=20_000)
+    # The Device section says why the camera restarted.
+    assert "Last resetota: updated to ota_1 (after " in tab.js("document.getElementById('info').textContent")
     assert json.loads(urllib.request.urlopen(restarted.url + "/status").read())["ota"]["running"] == "ota_1"
     allowed = ("console: Failed to load resource",)
     assert [e for e in tab.errors if not e.startswith(allowed)] == []

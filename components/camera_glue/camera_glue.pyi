@@ -80,6 +80,10 @@ def set(name: str, value: int, /) -> None:
 def status() -> dict[str, int | str | list[int]]:
     """Every setting by its CameraWebServer name, plus backend, driver, framesizes, fps, grabbed."""
 
+def reset_reason() -> int:
+    """esp_reset_reason() as its number (esp_reset_reason_t; device/resets.py names it): tells a
+    brownout from a power-on and a panic from a hard reset. 0 (unknown) on the host."""
+
 def thumb(frame: Frame | ReadableBuffer, out: WriteableBuffer, /) -> tuple[int, int]:
     """The 1/8-scale luma image of the JPEG in frame (each 8x8 block's DC: its mean) written into
     out; returns (width, height). ValueError with the decoder's reason for a frame it refuses

@@ -83,4 +83,9 @@ int cg_backend_get(cg_setting_t id, int *value);
 // *reason when the backend cannot take this value.
 int cg_backend_set(cg_setting_t id, int value, const char **reason);
 
+// esp_reset_reason() of this boot (ESP-IDF's esp_reset_reason_t), which machine.reset_cause()
+// folds (a brownout reads as a power-on, a panic as a hard reset). 0 (ESP_RST_UNKNOWN) on the
+// host, which has no chip: the sim's machine double (device/machine_host.py) says what it was.
+int cg_backend_reset_reason(void);
+
 #endif // CG_BACKEND_H

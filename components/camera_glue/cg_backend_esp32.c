@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "esp_camera.h"
+#include "esp_system.h"
 
 #include "cg_esp32.h"
 
@@ -105,4 +106,8 @@ void cg_backend_deinit(void) {
     }
     // else: the grabber is stuck inside the driver; leave the driver running rather than
     // free it under the task (a reset clears it).
+}
+
+int cg_backend_reset_reason(void) {
+    return (int)esp_reset_reason();
 }

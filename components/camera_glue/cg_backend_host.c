@@ -359,3 +359,7 @@ int cg_backend_set(cg_setting_t id, int value, const char **reason) {
     host.values[id] = value;
     return 0;
 }
+
+int cg_backend_reset_reason(void) {
+    return 0; // ESP_RST_UNKNOWN
+}

@@ -426,6 +426,12 @@ static mp_obj_t cg_status(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(cg_status_obj, cg_status);
 
+// camera_glue.reset_reason(): esp_reset_reason() as a number (device/resets.py names it).
+static mp_obj_t cg_reset_reason(void) {
+    return MP_OBJ_NEW_SMALL_INT(cg_backend_reset_reason());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_reset_reason_obj, cg_reset_reason);
+
 static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_camera_glue) },
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&cg_init_obj) },
@@ -436,6 +442,7 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&cg_get_obj) },
     { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&cg_set_obj) },
     { MP_ROM_QSTR(MP_QSTR_status), MP_ROM_PTR(&cg_status_obj) },
+    { MP_ROM_QSTR(MP_QSTR_reset_reason), MP_ROM_PTR(&cg_reset_reason_obj) },
     { MP_ROM_QSTR(MP_QSTR_RANGES), MP_ROM_PTR(&ranges_dict) },
     { MP_ROM_QSTR(MP_QSTR_Frame), MP_ROM_PTR(&cg_frame_type) },
     { MP_ROM_QSTR(MP_QSTR_RtpJpeg), MP_ROM_PTR(&cg_rtp_jpeg_type) },

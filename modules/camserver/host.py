@@ -1,110 +1,100 @@
-"""Entry point on the MicroPython unix port (`make sim`).
+"""Entry point on the MicroPython unix port (`make sim`): the device's own start-up
+(camserver.device.boot) with host doubles for what only a board has (device/*_host.py).
 
     micropython -m camserver.host [name=value ...]
 
-Settings come from the defaults plus the name=value arguments (no settings
-file unless settings=PATH is given). The camera is camera_glue when the binary
-has it compiled in, the simulated camera otherwise. The host has no Wi-Fi:
-wifi_mode=ap or wifi_mode=sta (the default, like a board on its network) says
-which mode POST /wifi sees, so that the tests and the page can try both.
-
-With device_dir=PATH (`make sim` passes build/sim-device) the sim is a device that
-can be updated and reset: the folder holds its two app slots and otadata
-(device/partition_host.py) and its boot record (device/boots.py), and POST /ota,
-the health check and safe mode are on. Without it there is none of these (each
-test's server is its own device, or none). A reset (after POST /ota, or a rollback) ends
-the process with exit code REBOOT_EXIT; `make sim` and the tests start it again,
-which is the next boot. crash=camera simulates a crash at camera start (safe mode
-tests), fail=camera a camera that does not start (the device serves without it and
-the health check fails: the rollback tests); healthy_ms is how long the server must
-run before the boot counts as healthy (device/health.py).
+device_dir=PATH (`make sim` passes DEVICE) makes the sim a device: the folder holds its
+settings.json (like the board's /settings.json), NVS with the boot record, app slots, and how its
+last run ended; POST /ota, the health check, safe mode and the watchdog are on, and a reset ends
+the process with exit code 75 (`make sim` starts it again: the next boot). Ctrl-C (SIGINT) is a
+clean stop. Without device_dir none of these, and settings=PATH names a settings file.
+wifi_mode=sta (default) is a board on the simulated network, wifi_mode=ap one on its setup access
+point, both reached at the server's address. Test options: crash=camera ends the process at camera
+start, fail=camera is a camera that does not start, healthy_ms (device/health.py).
 """
 
-import asyncio
-import os
 import sys
 
-from camserver import log, settings
+from camserver import settings
+from camserver.device import machine_host
 
-REBOOT_EXIT = 75
+SIM_WIFI = ("sim", "sim-network")  # the simulated network a wifi_mode=sta sim is joined to
 
 
-def _reset():
-    print("rebooting")
-    sys.exit(REBOOT_EXIT)
+def _camera(crash, fail):
+    """open_camera, or a stand-in for the crash= and fail= test options."""
+    from camserver.camera import open_camera
+
+    def crashing(config):
+        machine_host.record(machine_host.ESP_RST_PANIC)
+        print("simulated crash at camera start")
+        sys.exit(1)
+
+    def failing(config):
+        raise OSError("simulated")
+
+    if crash == "camera":
+        return crashing
+    return failing if fail == "camera" else open_camera
+
+
+def _network(overrides, wifi_mode):
+    """The simulated network, reached at the sim's own address; credentials to match."""
+    from camserver.device.network_host import SimNet
+
+    if wifi_mode not in ("ap", "sta"):
+        raise ValueError("wifi_mode must be ap or sta, not %r" % wifi_mode)
+    address = "127.0.0.1" if overrides["host"] == "0.0.0.0" else overrides["host"]
+    if wifi_mode == "ap":
+        overrides["wifi_ssid"] = ""
+        return SimNet({}, join_ms=0, sta_ip=address, ap_ip=address)
+    overrides["wifi_ssid"], overrides["wifi_password"] = SIM_WIFI
+    return SimNet(dict([SIM_WIFI]), join_ms=0, sta_ip=address, ap_ip=address)
 
 
 def main(argv):
     overrides = settings.parse_overrides(argv)
     path = overrides.pop("settings", None)
-    wifi_mode = overrides.pop("wifi_mode", "sta")
     device_dir = overrides.pop("device_dir", "")
-    crash = overrides.pop("crash", "")
-    fail = overrides.pop("fail", "")
-    healthy_ms = int(overrides.pop("healthy_ms", "20000"))
-    if wifi_mode not in ("ap", "sta"):
-        raise ValueError("wifi_mode must be ap or sta, not %r" % wifi_mode)
-    # The host defaults differ from the board's: loopback and an unprivileged port.
-    config = dict(settings.DEFAULTS)
-    config["host"] = "127.0.0.1"
-    config["port"] = 8080
-    config["rtsp_port"] = 8554  # (554 needs privileges on a host)
-    if path:
-        data = settings.read_file(path)
-        if data:
-            settings.apply(config, data, strict=False)
-    settings.apply(config, overrides)
-    log.set_level(config["log_level"])
+    wifi_mode = overrides.pop("wifi_mode", "sta")
+    options = {
+        "open_camera": _camera(overrides.pop("crash", ""), overrides.pop("fail", "")),
+        "healthy_ms": int(overrides.pop("healthy_ms", "20000")),
+        "wifi_options": {"poll_ms": 20},
+    }
+    # The host's defaults differ from the board's: loopback, unprivileged ports.
+    overrides.setdefault("host", "127.0.0.1")
+    overrides.setdefault("port", "8080")
+    overrides.setdefault("rtsp_port", "8554")
+    settings.apply(dict(settings.DEFAULTS), overrides)  # a bad argument stops here, in one line
+    net = _network(overrides, wifi_mode)
+    esp32 = machine = None
+    if device_dir:
+        from camserver.device import esp32_host as esp32
 
-    from camserver import app, device
-    from camserver.camera import open_camera
-
-    # The page's Wi-Fi form saves here on the host (the board uses /settings.json).
-    # /control changes are saved (and survive a restart) only with settings=PATH.
-    changes = device.WifiChanges(config, path or "build/sim-settings.json", lambda: wifi_mode, bool(path))
-    if not device_dir:
-        asyncio.run(app.serve(config, open_camera(config), config["host"], changes))
-        return
-    from camserver.device import boots, health, partition_host
-    from camserver.device.ota import Updater
+        esp32.setup(device_dir)
+        machine = machine_host
+        machine.setup(device_dir)
+        path = path or device_dir + "/settings.json"
+    elif not path:
+        # The page's Wi-Fi form still saves somewhere; /control changes are not kept.
+        path = "build/sim-settings.json"
+        options["keeps_settings"] = False
+    from camserver import device
 
     try:
-        os.mkdir(device_dir)
-    except OSError:
-        pass  # (exists)
-    partition_host.setup(device_dir)
-    line = partition_host.boot()
-    if line:
-        print(line)
-    record = boots.BootRecord(boots.FileStore(device_dir + "/boot.json"))
-    safe = record.starting()
-    if safe:
-        camera = device.safe_mode_camera()
-    else:
-        record.reached("camera")
-        if crash == "camera":
-            print("simulated crash at camera start")
-            sys.exit(1)
-        if fail == "camera":
-            log.error("camera: init failed (simulated), serving without it")
-            camera = None
-        else:
-            camera = open_camera(config)
-    updater = Updater(partition_host.Partition, _reset, record)
-
-    def checks():
-        return None if safe else device.camera_problem(camera)
-
-    boot = health.BootCheck(record, updater, checks, healthy_ms, _reset)
-
-    async def run():
-        asyncio.create_task(boot.run())
-        await app.serve(config, camera, config["host"], changes, updater, boot)
-
-    try:
-        asyncio.run(run())
+        device.boot(net, esp32, machine, machine_host.reset_reason, path, overrides, **options)
     except KeyboardInterrupt:
-        record.healthy()  # a person stopped it (Ctrl-C): not a failed boot
+        if machine_host.fired():
+            sys.exit(machine_host.REBOOT_EXIT)  # the watchdog's doing: a reset, not a stop
+        import micropython
+
+        micropython.kbd_intr(-1)  # a second Ctrl-C now ends the process, without a traceback
+        device.stopped()
+    except SystemExit:
+        raise
+    except BaseException:
+        machine_host.record(machine_host.ESP_RST_PANIC)
         raise
 
 
@@ -113,5 +103,3 @@ try:
 except ValueError as e:
     print("error:", e)
     sys.exit(2)
-except KeyboardInterrupt:
-    pass

@@ -19,7 +19,9 @@ NAMES = {"trace": TRACE, "debug": DEBUG, "info": INFO, "warning": WARNING, "erro
 _LABELS = {TRACE: "TRACE", DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR"}
 
 level = INFO
-_START = time.ticks_ms()  # (the unix port's ticks count from the host's boot, not the sim's)
+# When this process started: the unix port's ticks count from the host's boot, not the sim's.
+# (CPython host tools import the package too, firmware/configure.py; they log nothing.)
+_START = time.ticks_ms() if hasattr(time, "ticks_ms") else 0
 
 
 def parse_level(value):

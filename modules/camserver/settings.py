@@ -93,6 +93,8 @@ TABLE = {
     "mqtt_tls": (False,),  # TLS to the broker (the port's ssl module)
     "mqtt_ca": ("",),  # CA certificate file (PEM) TLS checks the broker against ("": not checked)
     "mqtt_keepalive_s": (30, 1, 3600),  # ping period; a broker silent or not reading this long is left
+    # machine.WDT fed by the event loop: a loop stalled this long resets the device
+    "watchdog_s": (30, 1, 3600, "off"),
 }
 
 # The sensor settings /control changes, by CameraWebServer's names, with esp32-camera's ranges

@@ -82,6 +82,8 @@ def commands(script):
                 while words and "=" in words[0] and not words[0].startswith("-"):
                     name, value = words.pop(0).split("=", 1)
                     env[name] = value
+                if words and words[0] == "setsid":  # (runs the rest in a session of its own)
+                    words.pop(0)
                 if words:
                     out.append(Command(env, words))
                 words = []

@@ -13,4 +13,5 @@ from simnet import FAST, SimNet
 
 path, port, frames, networks = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
 overrides = {"host": "127.0.0.1", "port": port, "frames_dir": frames}
-device.start(path, overrides=overrides, net=SimNet(networks), wifi_options=FAST)
+# No esp32 or machine: a board's Wi-Fi and server start without its boot record or watchdog.
+device.boot(SimNet(networks), None, None, None, path, overrides, wifi_options=FAST)

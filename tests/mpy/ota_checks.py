@@ -268,7 +268,8 @@ def test_three_failed_boots_then_safe_mode_and_a_healthy_boot_clears_it():
         record = boots.BootRecord(store)
         assert record.starting()
         assert console.has("safe mode: 3 boots in a row failed")
-        assert record.status() == {"safe_mode": True, "failed_boots": 3}
+        unknown = {"cause": "unknown", "reason": "the chip cannot tell", "uptime_s": None}
+        assert record.status() == {"safe_mode": True, "failed_boots": 3, "last_reset": unknown}
         record.healthy()
     assert store.data["fails"] == 0
     assert not boots.BootRecord(store).starting()
@@ -293,13 +294,13 @@ def test_power_reset_during_camera_start_is_reported_as_brownout():
     record.starting()
     record.reached("camera")
     with Console() as console:
-        boots.BootRecord(store).starting(power_reset=True)
+        boots.BootRecord(store).starting(9)  # ESP_RST_BROWNOUT
     assert console.has("brownout reset while the camera started")
     # A power-on after a boot that got past the camera is an ordinary one.
     record = boots.BootRecord(store)
     record.reached("server")
     with Console() as console:
-        boots.BootRecord(store).starting(power_reset=True)
+        boots.BootRecord(store).starting(9)  # ESP_RST_BROWNOUT
     assert not console.has("brownout")
 
 

@@ -85,6 +85,8 @@ def test_good_image_is_written_verified_booted_and_confirmed(sim, tmp_path):
     server = device(sim, tmp_path, healthy_ms=200)
     ota = status(server)["ota"]
     assert (ota["running"], ota["version"], ota["state"]) == ("ota_1", "test-2", "idle")
+    last = status(server)["last_reset"]
+    assert (last["cause"], last["reason"]) == ("ota", "updated to ota_1") and last["uptime_s"] >= 0
     wait_until(lambda: status(server)["health"] == "healthy")
     server.wait_for_line("ota: ota_1 passed its health check, confirmed")
     assert otadata(tmp_path)["ota_1"] == "valid"
@@ -226,6 +228,7 @@ def test_image_that_fails_its_health_check_is_rolled_back(sim, tmp_path):
     assert server.proc.wait(10) == REBOOT_EXIT
     server.wait_for_line("ota: ota_1 failed its health check (camera not available), rolling back")
     server = device(sim, tmp_path)
+    assert status(server)["last_reset"]["reason"] == "ota_1 failed its health check"
     server.wait_for_line("bootloader: ota_1 was not confirmed, rolled back to ota_0")
     server.wait_for_line("ota: ota_1 was not confirmed; running ota_0 again")
     assert status(server)["ota"]["running"] == "ota_0"

@@ -64,9 +64,9 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     reset = None
     if ota is not None:
 
-        def reset():
+        def reset(cause="ota", reason=None):
             persist.flush()  # machine.reset() skips serve()'s finally: write a pending change now
-            ota.reset()
+            ota.reset(cause, reason or "updated to " + ota.target_name)
 
         handler = ota_route.ota_route(ota, hub, reset)
         router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
@@ -97,7 +97,8 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         from camserver.mqtt.service import MqttService
 
         try:
-            mqtt = MqttService(config, routes, hub, server, reset)
+            restart = None if reset is None else lambda: reset("restart", "the restart button (MQTT)")
+            mqtt = MqttService(config, routes, hub, server, restart)
         except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
             log.error("mqtt: %s; MQTT is off", e)
         else:

@@ -7,6 +7,8 @@ allocated since as JSON and turns GC back on. Only for the bench: with GC off a
 long window can exhaust the heap.
 /test/pause?ms=N (only with `diagnostics`, simulated camera only) makes the
 camera deliver nothing for N ms, as a stalled sensor does.
+/test/hang?s=N (only with `diagnostics`) blocks the whole event loop for N seconds (default: for
+ever), as a dead-locked driver call does: what the watchdog (device/watchdog.py) is for.
 """
 
 import gc
@@ -54,9 +56,22 @@ def pause_route(camera):
     return pause
 
 
+async def hang(request):
+    import time
+
+    seconds = request.query.get("s", "")
+    if seconds and not seconds.isdigit():
+        raise HTTPError(400, "s must be a number of seconds")
+    end = time.ticks_add(time.ticks_ms(), int(seconds or 0) * 1000)
+    while not seconds or time.ticks_diff(end, time.ticks_ms()) > 0:
+        time.sleep_ms(100)  # blocking: no other task runs meanwhile
+    return text(200, "hung for %s s" % seconds)
+
+
 def add_routes(router, config, camera):
     router.add("GET", "/test/body", test_body)
     if config["diagnostics"]:
         # They switch automatic GC off or stall the camera: a page must not be able to.
         router.add("GET", "/test/gc", gc_window, changes_state=True)
         router.add("GET", "/test/pause", pause_route(camera), changes_state=True)
+        router.add("GET", "/test/hang", hang, changes_state=True)

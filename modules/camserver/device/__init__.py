@@ -1,6 +1,7 @@
-"""Device start on the board: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
+"""Device start, board and sim alike: settings, camera, Wi-Fi, then the HTTP server, for as long as it runs.
 
-The frozen main.py calls start() at every boot. First the boot record (device/boots.py) counts
+The frozen main.py calls boot() at every boot with the board's modules; `make sim` (camserver.host)
+calls it with host doubles for them. First the boot record (device/boots.py) counts
 this boot: after repeated failed boots it starts in safe mode (no camera; network, server and /ota
 up), and the health check (device/health.py) later clears it or rolls an updated image back.
 Then the order matters:
@@ -12,8 +13,9 @@ Then the order matters:
    in the background, which sets the clock whenever the station has a network;
 4. the server (camserver.app.serve), which prints `camera ready: http://<address>/`. An exception
    escaping it is logged and the server started again after a pause, never a reboot loop.
-KeyboardInterrupt (Ctrl-C on the console, or mpremote taking the REPL) is not caught: it stops
-the device and leaves the REPL.
+The watchdog (device/watchdog.py) starts first thing in the event loop. KeyboardInterrupt (Ctrl-C
+on the console, or mpremote taking the REPL) stops the device and leaves the REPL: the boot does
+not count as failed and the watchdog gets its longest timeout.
 
 Imports of the heavy parts happen inside the functions, so that host tools can import the
 package (firmware/configure.py uses camserver.device.creds).
@@ -131,22 +133,25 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, serve, changes, updater=None, boot=None):
-    """Network up, network watcher and the boot's health check in the background, then the
-    server for ever."""
+async def main(config, camera, wifi, changes, machine=None, updater=None, boot=None):
+    """The watchdog first (device/watchdog.py), network up, network watcher and the boot's health
+    check in the background, then the server for ever."""
     import asyncio
 
+    from camserver.app import serve
+    from camserver.device import watchdog
+
+    if machine is not None:
+        watchdog.start(machine, config["watchdog_s"])
     try:
         await wifi.up()
     except Exception as e:  # e.g. the radio failed to start: serve anyway, the watcher retries
         log.error("wifi: could not start (%s: %s)", type(e).__name__, e)
     asyncio.create_task(keep_watching(wifi))
     keep_time(config, wifi)
-    more = ()
     if boot is not None:
         asyncio.create_task(boot.run())
-        more = (updater, boot)
-    await run_server(config, camera, wifi, serve, changes, more=more)
+    await run_server(config, camera, wifi, serve, changes, more=(updater, boot))
 
 
 def keep_time(config, wifi):
@@ -163,48 +168,64 @@ def keep_time(config, wifi):
     return asyncio.create_task(Sntp(config["ntp_server"]).run(wifi.sta.isconnected))
 
 
-def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=None, wifi_options=None):
-    """Start the device. On the board every argument is left at its default; the tests pass a
-    simulated network (net) and may pass overrides and Wifi timing options."""
+_resetter = None  # (set by boot(): what reset() calls)
+_record = None
+
+
+def reset(cause, reason):
+    """Reset the device, recording cause ("ota", "camera", ...) and a one-line reason for the
+    next boot's /status.last_reset (device/resets.py). The one way the code resets a device."""
+    _resetter(cause, reason)
+
+
+def stopped():
+    """The device was stopped on purpose (the sim's Ctrl-C or SIGTERM): this boot did not fail."""
+    if _record is not None:
+        _record.stopped()
+
+
+def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, **options):
+    """Build the device and run it: main.py passes the board's network, esp32 and machine modules
+    and camera_glue.reset_reason, camserver.host their doubles (device/*_host.py). esp32 None: no
+    boot record, updates or health check; machine None: no watchdog either (tests). options:
+    open_camera, wifi_options, healthy_ms, keeps_settings (False: the file keeps Wi-Fi only)."""
     import asyncio
 
+    from camserver.device import boots, health, resets, watchdog
+    from camserver.device.ota import Updater
     from camserver.device.wifi import Wifi
 
+    global _resetter, _record
     config = boot_config(path, overrides)
-    record = updater = boot = None
-    safe = False
-    if net is None:  # the board (tests pass a simulated network and skip the boot record)
-        import esp32
-        import machine
-
-        from camserver.device import boots, health
-        from camserver.device.ota import Updater
-
-        record = boots.BootRecord(boots.NvsStore())
-        # (MicroPython v1.28.0 reports a brownout reset as PWRON_RESET: esp32 modmachine.c)
-        safe = record.starting(machine.reset_cause() == machine.PWRON_RESET)
-    if safe:
+    record = updater = check = None
+    if esp32 is not None:
+        record = _record = boots.BootRecord(boots.NvsStore(esp32.NVS))
+        _resetter = resets.Resetter(record, machine.reset)
+    if record is not None and record.starting(chip_reason()):
         camera = safe_mode_camera()
     else:
         if record is not None:
             record.reached("camera")
-        camera = init_camera(config, open_camera)
-    if net is None:
-        import network as net
-    if serve is None:
-        from camserver.app import serve
-    wifi = Wifi(net, config, path, **(wifi_options or {}))
+        camera = init_camera(config, options.get("open_camera"))
+    wifi = Wifi(net, config, path, **options.get("wifi_options", {}))
     if record is not None:
-        updater = Updater(esp32.Partition, machine.reset, record)
+        updater = Updater(esp32.Partition, reset, record)
 
         def checks():
-            if wifi.address is None:
-                return "no network"
-            return None if safe else camera_problem(camera)
+            return "no network" if wifi.address is None else None if record.safe else camera_problem(camera)
 
-        boot = health.BootCheck(record, updater, checks, reset=machine.reset)
-    changes = WifiChanges(config, path, wifi.access_mode)
-    asyncio.run(main(config, camera, wifi, serve, changes, updater, boot))
+        def rollback():
+            reset("ota", "%s failed its health check" % updater.running)
+
+        check = health.BootCheck(record, updater, checks, options.get("healthy_ms", 20000), rollback)
+    changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
+    try:
+        asyncio.run(main(config, camera, wifi, changes, machine, updater, check))
+    except KeyboardInterrupt:
+        # Ctrl-C, or mpremote taking the REPL: no reset under the feet of a person at the console.
+        if machine is not None:
+            watchdog.relax(machine)
+        raise
 
 
 def save_wifi(config, ssid, password, path):

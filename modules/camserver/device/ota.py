@@ -101,7 +101,8 @@ class Updater:
     """The device's one update slot, and what /status shows of it (status())."""
 
     def __init__(self, partition, reset=None, record=None, chip_id=CHIP_ESP32S3):
-        """partition: the Partition class; reset() reboots the device (after a good update);
+        """partition: the Partition class; reset(cause, reason) reboots the device, recording why
+        (device.reset: after a good update, or a restart asked for over MQTT);
         record (device/boots.py) learns which slot the next boot tries."""
         self.partition = partition
         self.reset = reset

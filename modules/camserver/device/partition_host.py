@@ -96,8 +96,8 @@ class Partition:
         if offset < 0 or offset + length > _size:
             raise OSError(22)  # ESP_ERR_INVALID_SIZE comes out as an OSError on the board too
 
-    def readblocks(self, block, buf, offset=0):
-        start = block * self.block_size + offset
+    def readblocks(self, block_num, buf, offset=0):
+        start = block_num * self.block_size + offset
         self._check(start, len(buf))
         with self._file("rb") as f:
             f.seek(start)
@@ -106,23 +106,23 @@ class Partition:
         for i in range(len(data), len(buf)):  # erased flash reads 0xFF (a new slot: rare)
             buf[i] = 0xFF
 
-    def writeblocks(self, block, buf, offset=None):
+    def writeblocks(self, block_num, buf, offset=None):
         # Without offset: erase, then write (the simple write); with it: write over erased flash.
-        start = block * self.block_size + (offset or 0)
+        start = block_num * self.block_size + (offset or 0)
         self._check(start, len(buf))
         with self._file("r+b") as f:
             f.seek(start)
             f.write(buf)
 
-    def ioctl(self, cmd, arg):
-        if cmd == _IOCTL_BLOCK_COUNT:
+    def ioctl(self, op, arg=None):
+        if op == _IOCTL_BLOCK_COUNT:
             return _size // self.block_size
-        if cmd == _IOCTL_BLOCK_SIZE:
+        if op == _IOCTL_BLOCK_SIZE:
             return self.block_size
-        if cmd == _IOCTL_BLOCK_ERASE:
+        if op == _IOCTL_BLOCK_ERASE:
             self.writeblocks(arg, b"\xff" * _NATIVE)
             return 0
-        if cmd in (1, 2, 3):
+        if op in (1, 2, 3):
             return 0
         return None
 
