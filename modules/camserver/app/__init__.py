@@ -16,20 +16,22 @@ from camserver.security import Guards
 from camserver.server import Server
 
 
-def build(config, camera, wifi_changes=None, ota=None, boot=None):
+def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
     """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
     Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
     and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
     names the settings file /control changes are saved to (None: no form, nothing saved); ota
     (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
-    (camserver.device.health.BootCheck) hears when the server listens and adds to /status."""
+    (camserver.device.health.BootCheck) hears when the server listens and adds to /status;
+    reset(cause, reason) resets the device when the camera cannot be recovered (None: the boot
+    check's reset, see device_reset)."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
     router = Router()
     guards.install(router)
     server = Server(config, router)
-    hub = FrameHub(camera, config)
+    hub = FrameHub(camera, config, reset or device_reset(boot))
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.path if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
@@ -89,6 +91,25 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
         server.rtsp = RtspService(config, hub, guards.auth, server.listener)
         server.add_port(config["rtsp_port"], server.rtsp, RtspConnection, "rtsp")
     return server, hub, persist
+
+
+def device_reset(boot):
+    """reset(cause, reason) by the reset this boot already has: the cause goes to the boot record,
+    then BootCheck.reset (machine.reset on the board, exit code 75 in the sim). Without a boot
+    check (a sim without device_dir) the process ends with that exit code."""
+
+    def reset(cause, reason):
+        if boot is not None:
+            boot.record.resetting(cause, reason)
+            if boot.reset is not None:
+                boot.reset()
+                return
+        import sys
+
+        print("rebooting (%s: %s)" % (cause, reason))
+        sys.exit(75)  # camserver.host.REBOOT_EXIT: the sim's "reset"
+
+    return reset
 
 
 def _device_status(ota, boot):

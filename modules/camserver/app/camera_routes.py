@@ -67,7 +67,8 @@ class CameraRoutes:
         shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS, holder)
         if shared is None:
             self._need_camera()  # (an update that began meanwhile says so)
-            raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
+            reason = self.hub.recovering() or "camera did not deliver a frame in time"
+            raise HTTPError(503, reason, headers=[("Retry-After", "1")])
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
         response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
@@ -103,6 +104,9 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
+        health = self.hub.health()
+        if health is not None:
+            stats["camera_health"] = health
         if self.extra is not None:
             stats.update(self.extra())
         rtsp = self.server.rtsp

@@ -5,7 +5,8 @@ one; every viewer and every /capture waits on the hub and sends whichever frame
 is newest when it is ready for one. A slow viewer therefore skips frames and
 never slows the camera or anybody else. When a buffer goes back to the camera
 is decided by app/buffers.py alone; the hub asks it to reclaim one whenever
-the camera delivers nothing.
+the camera delivers nothing. When it delivers nothing for too long, the recovery
+ladder (camera/recovery.py) restarts it.
 """
 
 import asyncio
@@ -13,12 +14,14 @@ import time
 
 from camserver import log
 from camserver.app.buffers import STALLED_MS, Buffers
+from camserver.camera.recovery import OK, Recovery
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 
 
 class FrameHub:
-    def __init__(self, camera, config):
+    def __init__(self, camera, config, reset=None):
+        """reset(cause, reason) resets the device when the camera cannot be recovered."""
         self.camera = camera
         self.fps = config["fps"]
         self.idle_fps = config["idle_fps"]
@@ -35,6 +38,10 @@ class FrameHub:
         self.wake = asyncio.Event()
         self._last_publish = time.ticks_ms()  # paces grabs to fps
         self._last_wake = self._last_publish  # for the pulse while no frame comes
+        self.recovery = None
+        if hasattr(camera, "reinit"):  # (not the absent camera of safe mode)
+            stall_ms = config["camera_stall_ms"]
+            self.recovery = Recovery(camera, stall_ms, config["camera_reinit_tries"], reset or _no_reset)
 
     # -- senders --
 
@@ -107,6 +114,8 @@ class FrameHub:
 
     def _publish(self, frame):
         self.buffers.publish(frame)
+        if self.recovery is not None:
+            self.recovery.frame()
         self.grabbed += 1
         self._last_publish = time.ticks_ms()
         self._wake_senders()
@@ -158,6 +167,7 @@ class FrameHub:
                 # frame everybody has sent): the owner gives one back so capture goes on.
                 if self.buffers.reclaim():
                     continue
+                self._stalled()
                 if time.ticks_diff(time.ticks_ms(), self._last_wake) > _PULSE_MS:
                     # No frame for a while: wake the viewers anyway, so each can notice that
                     # its client left (nothing else would: they are not sending) or send a
@@ -167,8 +177,34 @@ class FrameHub:
                 continue
             self._publish(frame)
 
+    def _stalled(self):
+        recovery = self.recovery
+        if recovery is None:
+            return
+        # The newest frame goes back before a restart: on the board esp_camera_deinit() frees
+        # its buffer. Viewers keep their connections and wait for the restarted camera.
+        if recovery.due():
+            self.buffers.drop_current()
+        recovery.stalled()
+
+    def health(self):
+        """/status.camera_health, or None without a camera."""
+        if self.recovery is None:
+            return None
+        timeouts, invalid = self.camera.counts()
+        return self.recovery.status(timeouts, invalid)
+
+    def recovering(self):
+        """Why frames do not come (one line), or None."""
+        recovery = self.recovery
+        if recovery is None or recovery.state == OK:
+            return None
+        return "camera recovering (%s)" % recovery.last_error
+
     async def _idle(self):
         # Nobody watches: give the newest buffer back and grab at most idle_fps.
+        if self.recovery is not None:
+            self.recovery.idle()
         self.buffers.drop_current()
         self.wake.clear()
         if self.held or self.idle_fps <= 0:
@@ -180,6 +216,8 @@ class FrameHub:
             frame = self._grab()  # keeps exposure settled for the next viewer
             if frame is not None:
                 self.grabbed += 1
+                if self.recovery is not None:
+                    self.recovery.frame()
                 self.buffers.settle(frame)
 
     def stats(self):
@@ -189,3 +227,7 @@ class FrameHub:
         counts = {"grabbed": self.grabbed, "sent": self.sent, "skipped": self.skipped}
         counts["revoked"] = self.buffers.revoked
         return viewers, counts
+
+
+def _no_reset(cause, reason):
+    log.error("reset (%s) not wired: %s", cause, reason)

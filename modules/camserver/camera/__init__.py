@@ -21,6 +21,8 @@ def open_camera(config):
         fb_count=config["fb_count"],
         fps=config["fps"],
         frames_dir=config["frames_dir"],
+        xclk_mhz=config["xclk_mhz"],
+        faults=config["camera_faults"],  # (camera_glue on the board refuses any)
     )
     restore(backend, config)
     log.info("camera: %s backend", backend.status()["backend"])

@@ -67,11 +67,16 @@ class BootRecord:
         self.fails = data.get("fails", 0)  # boots in a row that did not become healthy
         self.stage = data.get("stage", "")  # how far the last boot got: start, camera, server, up
         self.trial = data.get("trial", "")  # the slot an update switched to, until it is confirmed
+        # Why the device last reset itself, [cause, reason] (the camera's recovery ladder), or None.
+        self.reset = data.get("reset")
         self.safe = False
 
     def _save(self):
         try:
-            self.store.save({"fails": self.fails, "stage": self.stage, "trial": self.trial})
+            data = {"fails": self.fails, "stage": self.stage, "trial": self.trial}
+            if self.reset:
+                data["reset"] = self.reset
+            self.store.save(data)
         except OSError as e:
             log.warning("boot record: could not save (%s)", e)
 
@@ -103,6 +108,12 @@ class BootRecord:
     def healthy(self):
         self.fails = 0
         self.stage = "up"
+        self._save()
+
+    def resetting(self, cause, reason):
+        """The device resets itself now, for cause ("camera") and a one-line reason (kept short:
+        NvsStore reads 256 bytes)."""
+        self.reset = [cause, reason[:100]]
         self._save()
 
     def on_trial(self, label):
