@@ -55,10 +55,11 @@ DEFAULTS = {
     "rtsp_timeout_s": 60,  # an RTSP session with no request (or RTCP) from its client for this long ends
     "stream_port": False,  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": "build/frames",  # simulated camera only: rendered JPEG frames
-    "xclk_mhz": 20,  # the sensor's clock (esp32-camera xclk_freq_hz); 10 cures "frame on time" errors on many boards
-    "camera_stall_ms": 3000,  # no frame for this long while wanted: the camera is restarted (camera/recovery.py)
+    # The sensor's clock (esp32-camera's xclk_freq_hz): 10 cures "frame on time" errors on many boards.
+    "xclk_mhz": 20,
+    "camera_stall_ms": 3000,  # no frame this long while wanted: the camera restarts (camera/recovery.py)
     "camera_reinit_tries": 3,  # restarts without a frame before the device resets (cause "camera")
-    "camera_faults": "",  # host only: the simulated camera misbehaves (camera/faults.py); the board refuses it
+    "camera_faults": "",  # host only: a misbehaving camera (camera/faults.py); the board refuses it
     # -- device (Wi-Fi) --
     "hostname": "camserver",  # also a Host the server answers to (with .local)
     "allowed_hosts": "",  # more Host names to answer to, comma-separated (a reverse proxy's)

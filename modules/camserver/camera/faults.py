@@ -47,7 +47,8 @@ class Faults:
             kind, sep, text = item.partition(":")
             kind = kind.strip()
             if not sep or kind not in KINDS:
-                raise ValueError("camera_faults: %r is not kind:value with kind one of %s" % (item, ", ".join(KINDS)))
+                known = ", ".join(KINDS)
+                raise ValueError("camera_faults: %r is not kind:value with kind one of %s" % (item, known))
             whole = kind in ("init_fail", "seed")
             value = _number(kind, text.strip(), whole)
             if kind in ("timeout", "truncate", "garbage"):

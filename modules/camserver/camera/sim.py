@@ -162,7 +162,14 @@ def _need():
 
 
 def init(
-    framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25, frames_dir="build/frames", faults="", xclk_mhz=20
+    framesize=10,
+    quality=12,
+    fb_count=2,
+    grab_mode="latest",
+    fps=25,
+    frames_dir="build/frames",
+    faults="",
+    xclk_mhz=20,
 ):
     """Load the manifest and allocate the frame buffers. OSError if the frames are missing;
     ValueError for a bad value (faults: camera/faults.py)."""
