@@ -11,6 +11,7 @@
 // configuration, every sensor setting read before is written back, the grabber starts again.
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "esp_camera.h"
 
@@ -20,6 +21,12 @@ static bool ready;
 static bool stuck;             // the grabber did not stop: it is inside the driver until a reset
 static camera_config_t config; // the last init's, for reinit
 static int fb_count;
+// The sensor's settings read by the last reinit, written back after the restart; a restart
+// after a failed one (no sensor to read) uses these again. Cleared by deinit().
+static int saved[CG_NUM_WRITABLE];
+static bool have[CG_NUM_WRITABLE];
+
+#define STUCK_REASON "the grabber is stuck inside the camera driver (only a reset frees it)"
 
 const char *cg_backend_name(void) {
     return "esp32";
@@ -79,6 +86,10 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
     if (ready) {
         cg_backend_deinit();
     }
+    if (stuck) {
+        *reason = STUCK_REASON;
+        return EBUSY;
+    }
     camera_config_t c = {
         .pin_pwdn = CAMERA_PIN_PWDN,
         .pin_reset = CAMERA_PIN_RESET,
@@ -121,22 +132,18 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
 
 int cg_backend_reinit(const char **reason) {
     if (stuck) {
-        *reason = "the grabber is stuck inside the camera driver (only a reset frees it)";
+        *reason = STUCK_REASON;
         return EBUSY;
     }
-    // The sensor's settings as they are now, to write back after the restart (the LED is
-    // not the sensor's: it keeps its state). A restart after a failed one finds no sensor
-    // and uses those read before that.
-    static int values[CG_NUM_WRITABLE];
-    static bool have[CG_NUM_WRITABLE];
     if (ready) {
+        // The sensor's settings as they are now (the LED is not the sensor's: it keeps its state).
         for (int id = 0; id < CG_NUM_WRITABLE; id++) {
-            have[id] = id != CG_LED_INTENSITY && cg_backend_get(id, &values[id]) == 0;
+            have[id] = id != CG_LED_INTENSITY && cg_backend_get(id, &saved[id]) == 0;
         }
         ready = false;
         if (!cg_esp32_grabber_stop()) {
             stuck = true;
-            *reason = "the grabber is stuck inside the camera driver (only a reset frees it)";
+            *reason = STUCK_REASON;
             return EBUSY;
         }
         esp_camera_deinit();
@@ -144,7 +151,7 @@ int cg_backend_reinit(const char **reason) {
         *reason = "camera not initialised";
         return ENODEV;
     }
-    int err = start(values[CG_FRAMESIZE], reason);
+    int err = start(saved[CG_FRAMESIZE], reason);
     if (err != 0) {
         return err;
     }
@@ -152,7 +159,7 @@ int cg_backend_reinit(const char **reason) {
         if (have[id] && id != CG_FRAMESIZE) {
             const char *ignored;
             // (a value the sensor took before it takes again; one it refuses stays at the default)
-            cg_backend_set(id, values[id], &ignored);
+            cg_backend_set(id, saved[id], &ignored);
         }
     }
     return 0;
@@ -163,13 +170,14 @@ void cg_backend_deinit(void) {
         return;
     }
     ready = false;
+    memset(have, 0, sizeof(have));
     bool stopped = cg_esp32_grabber_stop();
     cg_esp32_led_off();
     if (stopped) {
         esp_camera_deinit();
     } else {
+        // The grabber is stuck inside the driver: leave the driver running rather than free
+        // it under the task (a reset clears it).
         stuck = true;
     }
-    // else: the grabber is stuck inside the driver; leave the driver running rather than
-    // free it under the task (a reset clears it).
 }
