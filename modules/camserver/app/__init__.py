@@ -59,7 +59,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control, changes_state=True)
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
-    diagnostics.add_routes(router, config, camera)
+    diagnostics.add_routes(router, config, camera, hub)
     if ota is not None:
 
         def reset():

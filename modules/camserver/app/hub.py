@@ -187,6 +187,11 @@ class FrameHub:
             self.buffers.drop_current()
         recovery.stalled()
 
+    def restart_camera(self):
+        """Restart the camera now (/test/reinit); OSError when it fails."""
+        self.buffers.drop_current()
+        self.recovery.restart()
+
     def health(self):
         """/status.camera_health, or None without a camera."""
         if self.recovery is None:

@@ -82,16 +82,24 @@ class Recovery:
             return False
         self.attempts += 1
         try:
-            self.camera.reinit()
-        except OSError as e:
-            self.last_error = "restart failed: %s" % (e.args[-1] if e.args else e)
+            self.restart()
+        except OSError:
             log.warning("camera: %s (try %d of %d)", self.last_error, self.attempts, self.tries)
             self.next_try = time.ticks_add(now, BACKOFF_MS << (self.attempts - 1))
             return False
-        self.reinits += 1
         # The next try only if still no frame comes within stall_ms of the restart.
         self.next_try = time.ticks_add(now, self.stall_ms)
         return True
+
+    def restart(self):
+        """A restart asked for from outside the ladder (/test/reinit: the board's HIL run of
+        esp_camera_deinit/init): the same step, counted; OSError when it fails."""
+        try:
+            self.camera.reinit()
+        except OSError as e:
+            self.last_error = "restart failed: %s" % (e.args[-1] if e.args else e)
+            raise
+        self.reinits += 1
 
     def status(self, timeouts, invalid):
         """/status.camera_health, with the camera's own counters."""
