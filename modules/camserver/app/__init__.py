@@ -73,6 +73,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
     if boot is not None:
         server.on_listening = boot.listening
     if wifi_changes is not None:
+        wifi_changes.on_link_lost = server.listener.drop_all
         router.add("POST", "/wifi", wifi_form.wifi_route(config, wifi_changes), changes_state=True)
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing

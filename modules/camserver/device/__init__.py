@@ -34,9 +34,16 @@ class WifiChanges:
         self.path = path
         self.mode = mode
         self.keeps_settings = keeps_settings
+        self.on_link_lost = None  # set by the running server: ends every connection
 
     def save(self, ssid, password):
         return save_wifi(self.config, ssid, password, self.path)
+
+    def link_lost(self):
+        """The station lost its network (Wifi.on_lost): the streams over it end now, not when
+        their send timeout notices, so their frames and slots are free when the link is back."""
+        if self.on_link_lost is not None:
+            self.on_link_lost()
 
 
 def boot_config(path=settings.PATH, overrides=None):
@@ -204,6 +211,7 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
 
         boot = health.BootCheck(record, updater, checks, reset=machine.reset)
     changes = WifiChanges(config, path, wifi.access_mode)
+    wifi.on_lost = changes.link_lost
     asyncio.run(main(config, camera, wifi, serve, changes, updater, boot))
 
 
