@@ -114,3 +114,18 @@ def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, b
         record = json.load(f)
     assert record["reset"][0] == "camera" and "restart failed" in record["reset"][1], record
     assert record["fails"] == 1  # a failed boot: three in a row start safe mode (device/boots.py)
+
+
+@pytest.mark.parametrize("binary", binaries())
+def test_hang_fault_blocks_the_whole_process(sim, binary):
+    # hang:S is a dead-locked driver call: nothing answers any more (a watchdog's case).
+    server = sim(binary=binary, camera_faults="hang:1")
+    reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted: grabs run
+    try:
+        reader.next_part()
+        time.sleep(1.5)
+        with pytest.raises(OSError):  # (socket.timeout is an OSError)
+            get(server, "/status", timeout=2)
+        assert server.proc.poll() is None  # hung, not ended
+    finally:
+        reader.close()
