@@ -75,30 +75,8 @@ def test_jpeg_check_whole_cut_garbage_and_padding():
 # -- the sim camera under faults, on a fake clock --
 
 
-class FakeTime:
-    """The parts of the time module the sim camera reads, on a clock moved by hand."""
-
-    def __init__(self):
-        self.ms = 1000
-
-    def ticks_ms(self):
-        return self.ms
-
-    def ticks_diff(self, a, b):
-        return a - b
-
-    def ticks_add(self, a, b):
-        return a + b
-
-    def time_ns(self):
-        return 1700000000000000000 + self.ms * 1000000
-
-    def sleep_ms(self, ms):
-        raise AssertionError("the sim hung")
-
-
 def _sim(faults, fps=25):
-    clock = FakeTime()
+    clock = check.FakeTime()
     sim.time = clock
     sim.init(framesize=6, quality=30, fps=fps, faults=faults)
     return clock

@@ -10,23 +10,6 @@ from camserver.server import HEAP_REFRESH_MS, Server
 real_time = server_module.time
 
 
-class FakeClock:
-    def __init__(self):
-        self.ms = 1000
-
-    def ticks_ms(self):
-        return self.ms
-
-    def ticks_diff(self, a, b):
-        return real_time.ticks_diff(a, b)
-
-    def ticks_add(self, a, b):
-        return real_time.ticks_add(a, b)
-
-    def time_ns(self):
-        return self.ms * 1000000
-
-
 class CountingGc:
     def __init__(self):
         self.walks = 0
@@ -45,7 +28,7 @@ class CountingGc:
 
 
 def make():
-    clock = FakeClock()
+    clock = check.FakeTime()
     gc = CountingGc()
     server_module.time = clock
     server_module.gc = gc
