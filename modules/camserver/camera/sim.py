@@ -235,8 +235,7 @@ def reinit():
     if sim.faults is not None and sim.faults.reinit_fails():
         raise OSError("camera init failed (simulated init_fail)")
     sim.start_ms = time.ticks_ms()
-    sim.last_n = -1
-    sim.paused_until = None
+    sim.last_n = -1  # (a pause() stays: it stands for a stall from outside, which a restart does not cure)
 
 
 def counts():
