@@ -245,6 +245,42 @@ def test_ladder_one_failed_restart_then_success_recovers():
     assert ladder.state == recovery.OK and ladder.attempts == 0 and not resets.calls
 
 
+class HubCamera(Camera):
+    def __init__(self):
+        super().__init__()
+        self.out = 0
+
+    def frames_out(self):
+        return self.out
+
+    def counts(self):
+        return 0, 0
+
+
+def test_hub_restarts_a_silent_camera_but_not_one_whose_buffers_the_app_holds():
+    from camserver import settings
+    from camserver.app.hub import FrameHub
+
+    config = dict(settings.DEFAULTS)
+    camera = HubCamera()
+    hub = FrameHub(camera, config, Resets())
+    clock = check.Clock(1000)
+    hub.recovery.ticks_ms = clock
+    hub.recovery.idle()
+    camera.out = 2  # both buffers held by senders still at work
+    for _ in range(10):
+        clock.now += 1000
+        hub._stalled()
+    assert camera.reinits == 0 and hub.recovery.state == recovery.OK
+    camera.out = 1  # the camera has a buffer and delivers nothing
+    for _ in range(3):
+        clock.now += 1000
+        hub._stalled()
+    assert camera.reinits == 1 and hub.recovery.state == recovery.RECOVERING
+    assert hub.health()["state"] == "recovering"
+    assert hub.recovering() == "camera recovering (no frame for 3000 ms)"
+
+
 def test_ladder_off_with_stall_ms_0():
     clock, camera, resets, ladder = _ladder(stall=0)
     clock.now += 100000

@@ -181,6 +181,11 @@ class FrameHub:
         recovery = self.recovery
         if recovery is None:
             return
+        if self.camera.frames_out() >= self.buffers.fb_count:
+            # Every buffer is being sent (slow viewers that still make progress keep theirs): the
+            # camera cannot deliver, which is no stall of its own.
+            recovery.idle()
+            return
         # The newest frame goes back before a restart: on the board esp_camera_deinit() frees
         # its buffer. Viewers keep their connections and wait for the restarted camera.
         if recovery.due():
