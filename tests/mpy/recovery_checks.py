@@ -2,6 +2,7 @@
 (camera/faults.py), the frame check (camera/jpeg_check.py), the sim camera under faults and the
 recovery ladder (camera/recovery.py). Nothing here waits or depends on timing."""
 
+import json
 import time
 
 import check
@@ -277,7 +278,8 @@ def test_hub_restarts_a_silent_camera_but_not_one_whose_buffers_the_app_holds():
         clock.now += 1000
         hub._stalled()
     assert camera.reinits == 1 and hub.recovery.state == recovery.RECOVERING
-    assert hub.health()["state"] == "recovering"
+    assert json.loads(hub.health_json())["state"] == "recovering"
+    assert hub.health_json() is hub.health_json()  # made once while nothing changes
     assert hub.recovering() == "camera recovering (no frame for 3000 ms)"
 
 

@@ -104,18 +104,18 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
-        health = self.hub.health()
-        if health is not None:
-            stats["camera_health"] = health
         if self.extra is not None:
             stats.update(self.extra())
         rtsp = self.server.rtsp
+        health = self.hub.health_json()
         body = b"".join(
             (
                 b"{",
                 self._settings_json,
                 b", ",
                 json.dumps(stats)[1:-1].encode(),
+                b', "camera_health": ' if health is not None else b"",
+                health or b"",
                 b', "rtsp": ',
                 rtsp.status_json() if rtsp is not None else _NO_RTSP,
                 b', "settings": ',

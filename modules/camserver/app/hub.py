@@ -10,6 +10,7 @@ ladder (camera/recovery.py) restarts it.
 """
 
 import asyncio
+import json
 import time
 
 from camserver import log
@@ -39,6 +40,8 @@ class FrameHub:
         self._last_publish = time.ticks_ms()  # paces grabs to fps
         self._last_wake = self._last_publish  # for the pulse while no frame comes
         self.recovery = None
+        self._health_key = None  # what health_json() was made from
+        self._health_json = None
         if hasattr(camera, "reinit"):  # (not the absent camera of safe mode)
             stall_ms = config["camera_stall_ms"]
             self.recovery = Recovery(camera, stall_ms, config["camera_reinit_tries"], reset or _no_reset)
@@ -197,12 +200,19 @@ class FrameHub:
         self.buffers.drop_current()
         self.recovery.restart()
 
-    def health(self):
-        """/status.camera_health, or None without a camera."""
-        if self.recovery is None:
+    def health_json(self):
+        """/status.camera_health as JSON bytes, or None without a camera. Every open page polls
+        /status each second and the counts rarely change: the JSON is made again only when one
+        did."""
+        recovery = self.recovery
+        if recovery is None:
             return None
         timeouts, invalid = self.camera.counts()
-        return self.recovery.status(timeouts, invalid)
+        key = (recovery.state, timeouts, invalid, recovery.reinits, recovery.last_error)
+        if key != self._health_key:
+            self._health_key = key
+            self._health_json = json.dumps(recovery.status(timeouts, invalid)).encode()
+        return self._health_json
 
     def recovering(self):
         """Why frames do not come (one line), or None."""
