@@ -117,10 +117,14 @@ class FrameHub:
 
     def _publish(self, frame):
         self.buffers.publish(frame)
-        if self.recovery is not None:
-            self.recovery.frame()
         self.grabbed += 1
-        self._last_publish = time.ticks_ms()
+        now = self._last_publish = time.ticks_ms()
+        recovery = self.recovery
+        if recovery is not None:
+            if recovery.state == OK:
+                recovery.last_frame = now  # (per frame: an attribute, not a call)
+            else:
+                recovery.frame()
         self._wake_senders()
 
     def _wake_senders(self):
@@ -183,6 +187,9 @@ class FrameHub:
     def _stalled(self):
         recovery = self.recovery
         if recovery is None:
+            return
+        # (Between two frames, the common case: one clock read, no call.)
+        if recovery.state == OK and time.ticks_diff(time.ticks_ms(), recovery.last_frame) < recovery.stall_ms:
             return
         if self.camera.frames_out() >= self.buffers.fb_count:
             # Every buffer is being sent (slow viewers that still make progress keep theirs): the

@@ -113,11 +113,13 @@ class _Sim:
                 break
         if frame is None:
             return None  # every buffer is still being sent: the sensor drops this frame
-        fault = faults.frame() if faults is not None else fault_model.OK
-        if fault == fault_model.TIMEOUT:
-            self.last_n = n
-            self.timeouts += 1
-            return None
+        fault = 0  # (fault_model.OK; the model's names are looked up only when it is on)
+        if faults is not None:
+            fault = faults.frame()
+            if fault == fault_model.TIMEOUT:
+                self.last_n = n
+                self.timeouts += 1
+                return None
         info = self.current_set()
         index = n % self.count
         row = info["frames"][index]
@@ -126,10 +128,11 @@ class _Sim:
         path = "%s/%d_%d/%d.jpg" % (self.dir, info["framesize"], info["band"], index)
         with open(path, "rb") as f:
             f.readinto(mem[:length])
-        if fault == fault_model.TRUNCATE:
-            length = fault_model.truncated(length)
-        elif fault == fault_model.GARBAGE:
-            mem[0] = 0
+        if fault:
+            if fault == fault_model.TRUNCATE:
+                length = fault_model.truncated(length)
+            elif fault == fault_model.GARBAGE:
+                mem[0] = 0
         if not jpeg_check.whole(mem, length):
             self.last_n = n  # the buffer goes straight back: nobody ever sees this frame
             self.invalid += 1
