@@ -2,7 +2,10 @@
 
 open_camera() returns the camera_glue C module when the firmware (or the unix
 port build) has it, else the pure-MicroPython simulated camera. Both are
-module-like objects with init/deinit/grab/get/set/status/frames_out.
+module-like objects with init/deinit/reinit/grab/get/set/status/counts/frames_out.
+Here too: jpeg_check.py (the sim's check that a frame is a whole JPEG), recovery.py
+(the ladder that restarts a silent camera, then resets the device), faults.py (the
+host-only fault model, camera_faults), absent.py and sensor.py.
 """
 
 from camserver import log
