@@ -217,7 +217,8 @@ static void test_faults_xorshift_matches_python(void) {
     CHECK_EQ(cg_faults_parse(&f, " timeout:0.05, truncate:0.5,garbage:0.03,wedge:6,init_fail:2,hang:1.5", &reason), 0);
     CHECK(f.p[0] == 50000 && f.p[1] == 500000 && f.p[2] == 30000);
     CHECK(f.wedge_ms == 6000 && f.hang_ms == 1500 && f.init_fail == 2);
-    const char *bad[] = {"timeout", "bogus:1", "timeout:x", "timeout:1.5", "wedge:-1", "timeout:0.6,truncate:0.6"};
+    const char *bad[] = {"timeout", "bogus:1", "timeout:x", "timeout:1.5", "wedge:-1", "wedge:inf", "hang:nan",
+                         "timeout:0.6,truncate:0.6"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         reason = NULL;
         CHECK_EQ(cg_faults_parse(&f, bad[i], &reason), EINVAL);

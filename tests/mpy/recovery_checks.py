@@ -20,7 +20,17 @@ def test_faults_parse_every_kind():
 
 
 def test_faults_refuse_bad_specs_with_a_reason():
-    for spec in ("timeout", "bogus:1", "timeout:x", "timeout:1.5", "wedge:-1", "timeout:0.6,truncate:0.6"):
+    bad = (
+        "timeout",
+        "bogus:1",
+        "timeout:x",
+        "timeout:1.5",
+        "wedge:-1",
+        "wedge:inf",
+        "hang:nan",
+        "timeout:0.6,truncate:0.6",
+    )
+    for spec in bad:
         e = check.raises(ValueError, fault_model.Faults, spec)
         assert str(e).startswith("camera_faults: "), e
 

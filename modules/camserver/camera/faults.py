@@ -28,8 +28,8 @@ def _number(kind, text, whole):
         value = int(text) if whole else float(text)
     except ValueError:
         raise ValueError("camera_faults: %s needs a number, got %r" % (kind, text))
-    if value < 0:
-        raise ValueError("camera_faults: %s must not be negative" % kind)
+    if not 0 <= value < 1e9:  # (also nan and inf, which the C model refuses as not finite)
+        raise ValueError("camera_faults: %s must be a number from 0 up, got %r" % (kind, text))
     return value
 
 
