@@ -143,18 +143,24 @@ def _scan(jpeg):
         pos += 2 + length
 
 
+def _rendered(framesize):
+    """Entropy-coded data -> (JPEG, index) of every rendered frame of framesize."""
+    originals = {}
+    for key in os.listdir(FRAMES):
+        if key.startswith("%d_" % framesize):
+            for name in os.listdir(os.path.join(FRAMES, key)):
+                with open(os.path.join(FRAMES, key, name), "rb") as f:
+                    data = f.read()
+                originals[_scan(data)] = (data, int(name.split(".")[0]))
+    return originals
+
+
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_a_depayloaded_frame_is_the_grabbed_jpeg(rtsp, transport):
     """RFC 2435 depayloading gives back the camera's JPEG: the same entropy-coded bytes as one
     of the rendered frames, and the same pixels when decoded."""
     server = rtsp()
-    originals = {}
-    for key in os.listdir(FRAMES):
-        if key.startswith("10_"):
-            for name in os.listdir(os.path.join(FRAMES, key)):
-                with open(os.path.join(FRAMES, key, name), "rb") as f:
-                    data = f.read()
-                originals[_scan(data)] = (data, int(name.split(".")[0]))
+    originals = _rendered(10)
     client = RtspClient("127.0.0.1", server.rtsp_port)
     try:
         if transport == "tcp":
