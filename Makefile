@@ -1,5 +1,5 @@
 # camserver: camera web server firmware for ESP32-S3 (MicroPython + frozen modules).
-# Host targets (no board needed): venv, compile, frames, sim, test, bench, lint.
+# Host targets (no board needed): venv, compile, frames, sim, test, bench, lint, typings.
 # Board targets live in mk/firmware.mk; the unix port with camera_glue in mk/unix-port.mk.
 
 SHELL := /bin/bash
@@ -19,22 +19,39 @@ HEAP ?= 4M
 HOST ?= 127.0.0.1
 LOG_LEVEL ?= info
 SET ?=
-# PORT means the HTTP port for `make sim`, the serial port for board targets.
-SIM_PORT := $(if $(PORT),$(PORT),8080)
+# PORT is the board's serial port (`make flash PORT=/dev/ttyACM0`, as with ESP-IDF; mk/firmware.mk,
+# mk/hil.mk); the sim's web port is HTTP_PORT (a number in PORT still means it for `make sim`, the
+# older spelling). The sim's RTSP port follows it, 8554 for 8080 and HTTP_PORT + 474 for others, so
+# a second sim needs only HTTP_PORT=8081 (SET=rtsp_port=N chooses another, 0 turns it off).
+HTTP_PORT ?= $(if $(filter-out /%,$(PORT)),$(PORT),8080)
+SIM_PORT := $(HTTP_PORT)
+SIM_RTSP_PORT = $(shell echo $$(( $(HTTP_PORT) + 474 )))
+ifneq ($(and $(filter hil flash erase configure monitor,$(MAKECMDGOALS)),$(shell echo '$(PORT)' | grep -xE '[0-9]+')),)
+  $(error PORT=$(PORT) is a web port number, but for `make $(firstword $(filter hil flash erase configure monitor,$(MAKECMDGOALS)))` PORT is the board's serial port, e.g. PORT=/dev/ttyACM0 (list them: $(BIN)/pyserial-ports)$(if $(filter hil,$(MAKECMDGOALS)),; `make hil` without PORT runs against the simulated device))
+endif
+# MICROPYTHON given but not there (build/unix/micropython before `make unix-port`): say so here,
+# not as a bare shell error from the recipe. (Its default, in .venv, is made by the venv step.)
+ifneq ($(and $(filter sim,$(MAKECMDGOALS)),$(filter-out file,$(origin MICROPYTHON))),)
+  ifeq ($(shell command -v '$(MICROPYTHON)'),)
+    $(error MICROPYTHON=$(MICROPYTHON) is not there (build/unix/micropython, the pinned MicroPython with camera_glue, is built by `make unix-port`: mk/unix-port.mk); without MICROPYTHON the PyPI binary in $(VENV)/bin runs)
+  endif
+endif
 
 export MICROPYTHON
 
-.PHONY: help venv sysdeps compile frames page sim test lint bench soak cost clean
+.PHONY: help venv typings sysdeps compile frames page sim test lint bench soak cost clean
 
 help:
-	@echo "make sim      serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
-	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, ruff, pytest)"
+	@echo "make sim [HTTP_PORT=8081]   serve the camera page on http://$(HOST):$(SIM_PORT) (MicroPython unix port, simulated camera)"
+	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, lint, builds"
+	@echo "              build/unix/micropython with camera_glue, pytest)"
+	@echo "make lint     ruff, and the type check of the frozen modules against the ESP32-S3 stubs"
 	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak SECONDS=600 for a soak run"
 	@echo "make cost     instructions per request and per frame under callgrind (docs/benchmarks.md)"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
 	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
-	@echo "make ota URL=http://<camera>/ BOARD=...   upload the app image over the network (POST /ota)"
-	@echo "make hil [PORT=...]   hardware-in-the-loop suite (the simulated device without PORT)"
+	@echo "make ota URL=http://<camera>/ BOARD=... (or IMAGE=path)   upload the app image over the network (POST /ota)"
+	@echo "make hil [PORT=/dev/ttyACM0]   hardware-in-the-loop suite (the simulated device without PORT)"
 
 # The pinned virtualenv: rebuilt whenever requirements.txt changes.
 $(VENV)/.stamp: requirements.txt
@@ -45,6 +62,16 @@ $(VENV)/.stamp: requirements.txt
 	@touch $@
 
 venv: $(VENV)/.stamp
+
+# MicroPython's stubs for the ESP32-S3 port (requirements-stubs.txt), for the type check only:
+# a folder of their own, not the venv (their stdlib/ stands in for CPython's there).
+TYPINGS := $(BUILD)/typings
+$(TYPINGS)/.stamp: requirements-stubs.txt $(VENV)/.stamp
+	rm -rf $(TYPINGS)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --target $(TYPINGS) -r requirements-stubs.txt
+	@touch $@
+
+typings: $(TYPINGS)/.stamp
 
 sysdeps:
 	@bash tools/ensure_system_deps.sh
@@ -81,16 +108,22 @@ DEVICE ?= $(BUILD)/sim-device
 sim: compile frames
 	@while :; do \
 	  MICROPYPATH=$(MPY_OUT):.frozen $(MICROPYTHON) -X heapsize=$(HEAP) -m camserver.host \
-	    host=$(HOST) port=$(SIM_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) device_dir=$(DEVICE) $(SET); \
+	    host=$(HOST) port=$(SIM_PORT) rtsp_port=$(SIM_RTSP_PORT) log_level=$(LOG_LEVEL) frames_dir=$(FRAMES) \
+	    device_dir=$(DEVICE) $(SET); \
 	  rc=$$?; [ $$rc -eq 75 ] || exit $$rc; echo "(sim: reset, starting again)"; \
 	done
 
-lint: venv
+# ruff, then the type check of what the firmware freezes (tools/typecheck.py; README "Type check").
+lint: venv typings
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/typecheck.py
 
-test: venv sysdeps compile frames lint
-	$(BIN)/python -m pytest tests
+# The suite runs on MICROPYTHON (the PyPI binary by default); the tests of the C path run on
+# build/unix/micropython, built here (only when components/ changed), and fail without it
+# (CAMERA_GLUE=1), so CI runs the binding the board runs on every change.
+test: venv sysdeps compile frames lint unix-port
+	CAMERA_GLUE=1 $(BIN)/python -m pytest tests
 
 # The benchmarks import the tests' client and sim launcher from tests/ (no sys.path edits).
 BENCH_PYTHON := PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/rtsp $(BIN)/python

@@ -31,19 +31,19 @@ def micropython_binary():
 
 
 UNIX_BUILD = os.path.join(ROOT, "build", "unix", "micropython")  # `make unix-port`: with camera_glue
-NO_CAMERA_GLUE = (
-    "no MicroPython binary with camera_glue: run `make unix-port MPY_DIR=<micropython source>` "
-    "then `make test MICROPYTHON=build/unix/micropython`"
-)
+NO_CAMERA_GLUE = "no MicroPython binary with camera_glue: run `make unix-port` (`make test` builds it too)"
+
+
+def has_camera_glue(binary=None):
+    """True when the MicroPython binary (default: the one in use, which a test may change) has
+    camera_glue compiled in."""
+    return _has_camera_glue(binary or micropython_binary())
 
 
 @functools.cache
-def has_camera_glue(binary=None):
-    """True when the MicroPython binary (default: the one in use) has camera_glue compiled in."""
+def _has_camera_glue(binary):
     try:
-        done = subprocess.run(
-            [binary or micropython_binary(), "-c", "import camera_glue"], capture_output=True, timeout=30
-        )
+        done = subprocess.run([binary, "-c", "import camera_glue"], capture_output=True, timeout=30)
     except OSError:
         return False
     return done.returncode == 0
@@ -59,11 +59,15 @@ def camera_glue_binary():
 
 
 def require_camera_glue():
-    """camera_glue_binary(), or the calling test is skipped with the commands that build one."""
+    """The binary the tests of the C path run on. `make test` (CI too) builds build/unix/micropython
+    first and sets CAMERA_GLUE=1: then a binary without camera_glue fails the calling test. Run
+    by hand without it, the test is skipped with the command that builds one."""
+    import pytest  # (only tests call this; the benchmarks import this module without pytest's help)
+
     path = camera_glue_binary()
     if path is None:
-        import pytest  # (only tests call this; the benchmarks import this module without pytest's help)
-
+        if os.environ.get("CAMERA_GLUE") == "1":
+            pytest.fail("CAMERA_GLUE=1 but " + NO_CAMERA_GLUE, pytrace=False)
         pytest.skip(NO_CAMERA_GLUE)
     return path
 
@@ -99,14 +103,14 @@ def ensure_built():
         subprocess.run(["make", "-s", "compile", "frames"], cwd=ROOT, check=True)
 
 
-def run_micropython(script, *args, timeout=60):
-    """Run a MicroPython script with the compiled modules and tests/mpy (its `check` runner) on
-    its path; returns CompletedProcess."""
+def run_micropython(script, *args, timeout=60, binary=None):
+    """Run a MicroPython script (binary: another than MICROPYTHON / the pinned one) with the
+    compiled modules and tests/mpy (its `check` runner) on its path; returns CompletedProcess."""
     ensure_built()
     env = sim_env()
     env["MICROPYPATH"] += ":" + os.path.join(ROOT, "tests", "mpy")
     return subprocess.run(
-        [micropython_binary(), "-X", "heapsize=4M", script, *args],
+        [binary or micropython_binary(), "-X", "heapsize=4M", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -631,10 +631,18 @@ def test_firmware_update_through_the_page(sim, tabs, tmp_path):
     tab.page.set_input_files("#upd [name=image]", str(bad))
     tab.page.click("#upd button")
     tab.wait("/^Not updated: not an ESP-IDF app image/.test(document.getElementById('umsg').textContent)")
+    # ... and it looks failed: the reason and the bar in the warning colour, not a full blue bar.
+    looks = """() => ['umsg', 'uprog'].map((id) => {
+        const st = getComputedStyle(document.getElementById(id));
+        return id === 'umsg' ? st.color : st.accentColor;
+    })"""
+    bad = "rgb(255, 107, 107)"  # --bad
+    assert tab.js(looks) == [bad, bad]
     # The image: uploaded with progress, verified, and the camera restarts into it.
     tab.page.set_input_files("#upd [name=image]", str(image))
     tab.page.click("#upd button")
     tab.wait("/^ok: 153605 bytes written to ota_1/.test(document.getElementById('umsg').textContent)")
+    assert bad not in tab.js(looks)
     assert tab.js(
         "(() => { const p = document.getElementById('uprog'); return [p.hidden, p.value === p.max]; })()"
     ) == [

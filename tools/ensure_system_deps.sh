@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs the Debian packages the tests drive (chromium, ffmpeg, curl, GStreamer's
-# multipartdemux and rtspsrc, valgrind for the instruction counts, and gcc/cmake for the
+# multipartdemux and rtspsrc, mosquitto (the MQTT broker of tests/mqtt) and openssl (its TLS test's certificate), valgrind for the instruction counts, and gcc/cmake for the
 # C send-loop tests and board checks) when they are
 # missing: with apt-get when running as root (as CI does), otherwise stops with
 # the exact command to run. A missing tool never turns into a skipped test.
@@ -12,6 +12,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
 gst_plugin() { command -v gst-inspect-1.0 >/dev/null 2>&1 && gst-inspect-1.0 "$1" >/dev/null 2>&1; }
 gst_plugin multipartdemux || missing+=(gstreamer1.0-plugins-good)

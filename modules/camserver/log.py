@@ -39,8 +39,11 @@ def set_level(value):
 def _emit(lvl, msg, args):
     if args:
         msg = msg % args
-    # One line per message: a traceback never reaches the console through here.
-    print("%d %s %s" % (time.ticks_ms(), _LABELS.get(lvl, lvl), msg))
+    # One line per message: a traceback never reaches the console through here. It starts with
+    # the seconds since start, with their unit so nobody has to guess what the number is
+    # ("12.345s INFO ..."; ticks_ms: on the board it wraps to 0 after 2**30 ms, 12.4 days).
+    now = time.ticks_ms()
+    print("%d.%03ds %s %s" % (now // 1000, now % 1000, _LABELS.get(lvl, lvl), msg))
 
 
 def trace(msg, *args):

@@ -46,8 +46,9 @@ class Router:
     def allowed(self, path):
         """The methods path answers, or None for an unknown path."""
         route = self._routes.get(path)
-        if route is None:
-            return None
+        return None if route is None else self._methods(route)
+
+    def _methods(self, route):
         methods = route[0]
         names = list(methods)
         if "GET" in methods and "HEAD" not in methods and not route[1]:
@@ -63,7 +64,7 @@ class Router:
         if handler is None and method == "HEAD" and not route[1]:
             handler = methods.get("GET")
         if handler is None:
-            allow = ", ".join(self.allowed(request.path))
+            allow = ", ".join(self._methods(route))
             raise HTTPError(
                 405, "%s not allowed here (allowed: %s)" % (method, allow), headers=[("Allow", allow)]
             )

@@ -1,11 +1,14 @@
 """Ties the layers together: settings -> listener (transport) -> router (app)."""
 
+import errno
 import gc
 import time
 
 from camserver import log
 from camserver.security.cors import allow_origin_header
+from camserver.settings import SettingError
 from camserver.transport.connection import Connection
+from camserver.transport.disconnect import errno_of
 from camserver.transport.listener import Listener
 
 HEAP_REFRESH_MS = 5000  # /status reads the heap figures (a walk over the whole heap) at most this often
@@ -30,14 +33,34 @@ class Server:
         self.router = router
         self.more_ports = []
         self.rtsp = None  # the RTSP service when rtsp_port is on (its status_json() goes to /status)
+        self.mqtt = None  # the MQTT service when mqtt_host is set (camserver/mqtt/service.py)
         self.listener = Listener(config, allow_origin_header(config))
         self.started_ns = time.time_ns()
         self.on_listening = None  # called once every port is bound (the boot's health check)
 
     def add_port(self, port, router, protocol=Connection, name="stream"):
         """Also serve router on port (bound when run() starts); protocol: its connection
-        class (HTTP by default), name: what the log line calls it."""
+        class (HTTP by default), name: what the log line calls it (name + "_port" is the
+        setting that chose it: a port in use says so)."""
         self.more_ports.append((port, router, protocol, name))
+
+    def _bind(self, port, router, protocol, setting):
+        # A port another program holds is the user's to fix: one line naming the port and the
+        # setting that chose it (a SettingError: the sim stops with it, the board logs it), not
+        # an OSError traceback from deep in the listener.
+        try:
+            self.listener.bind(self.config["host"], port, router, protocol)
+        except OSError as e:
+            code = errno_of(e)
+            if code == errno.EADDRINUSE:
+                why = "is in use by another program"
+            elif code == errno.EACCES:
+                why = "needs privileges (choose one above 1023)"
+            else:
+                why = "cannot be opened on %s (%s)" % (self.config["host"], e)
+            if setting == "stream_port":
+                setting = "stream_port: port + 1"
+            raise SettingError("port %d (%s) %s" % (port, setting, why))
 
     def stats(self, collect=False):
         """Counters for /status. collect=True runs gc.collect() first and reads the heap
@@ -77,9 +100,9 @@ class Server:
     async def run(self, address=None, port=None):
         """Bind, announce, and serve until cancelled."""
         port = self.config["port"] if port is None else port
-        self.listener.bind(self.config["host"], port, self.router)
+        self._bind(port, self.router, Connection, "port")
         for more, router, protocol, name in self.more_ports:
-            self.listener.bind(self.config["host"], more, router, protocol)
+            self._bind(more, router, protocol, name + "_port")
             log.info("%s also on port %d", name, more)
         if self.on_listening is not None:
             self.on_listening()

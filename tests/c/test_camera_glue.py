@@ -1,33 +1,28 @@
 """camera_glue on the MicroPython unix port (the C path).
 
-These tests need a MicroPython binary with camera_glue compiled in:
-
-    make unix-port MPY_DIR=/path/to/micropython
-    make test MICROPYTHON=build/unix/micropython
-
-With the default binary (the PyPI unix port, no C module; what CI runs) they are skipped,
-and the skip reason names the two commands above. The plain-C parts are tested on every
-run by test_send_loop.py, the GC heap per frame per viewer by test_gc_per_frame.py (on
-whichever backend the binary has).
+These tests run on the MicroPython binary with camera_glue compiled in, build/unix/micropython,
+whatever MICROPYTHON is: `make test` (and so CI) builds it first (`make unix-port`) and fails
+them if it has no camera_glue; pytest run by hand without it skips them, naming the command.
+The plain-C parts are tested by test_send_loop.py, the GC heap per frame per viewer by
+test_gc_per_frame.py (on whichever backend MICROPYTHON has).
 """
 
 import json
 
-import pytest
 from httpclient import get
-from simserver import NO_CAMERA_GLUE, checks_passed, free_port, has_camera_glue, run_micropython
-
-pytestmark = pytest.mark.skipif(not has_camera_glue(), reason=NO_CAMERA_GLUE)  # (MICROPYTHON is run)
+from simserver import checks_passed, free_port, run_micropython
 
 
-def test_binding_inside_micropython():
+def test_binding_inside_micropython(camera_glue):
     """Frames, timing, buffers, settings and Frame.send on real sockets (camera_glue_checks.py)."""
-    result = run_micropython("tests/c/camera_glue_checks.py", str(free_port()), timeout=120)
+    result = run_micropython(
+        "tests/c/camera_glue_checks.py", str(free_port()), timeout=120, binary=camera_glue
+    )
     assert checks_passed(result) >= 20
 
 
-def test_status_names_camera_glue(sim):
-    server = sim()
+def test_status_names_camera_glue(sim, camera_glue):
+    server = sim(binary=camera_glue)
     reply = get(server, "/status")
     assert reply.status == 200
     status = json.loads(reply.body)

@@ -7,7 +7,7 @@ send() returns False and resumes) or UDP. The CPython side depayloads per RFC 24
 (tests/rtpdepay.py), checks every header field, and Pillow decodes the rebuilt JPEG to the
 same pixels as the original. A second opinion on the format: ffmpeg receives the UDP stream
 with its own RTP/JPEG depayloader and decodes it to the pixels it decodes the original file
-to. Skipped without camera_glue (see test_camera_glue.py).
+to. On the camera_glue binary whatever MICROPYTHON is (see test_camera_glue.py).
 """
 
 import io
@@ -22,9 +22,7 @@ import time
 import pytest
 import rtpdepay
 from PIL import Image
-from simserver import NO_CAMERA_GLUE, has_camera_glue, run_micropython
-
-pytestmark = pytest.mark.skipif(not has_camera_glue(), reason=NO_CAMERA_GLUE)  # (MICROPYTHON is run)
+from simserver import require_camera_glue, run_micropython
 
 MAX_PAYLOAD = 1400
 TIMESTAMPS = [4294967000, 3000]  # the second frame's 32-bit timestamp wrapped
@@ -64,9 +62,10 @@ def run_sender(tmp_path, jpeg, args, port, channel, ssrc, seq, sndbuf=0, **extra
     with open(job_path, "w") as f:
         json.dump(job, f)
     box = {}
+    binary = require_camera_glue()
 
     def run():
-        box["result"] = run_micropython("tests/mpy/rtp_feed.py", job_path, timeout=120)
+        box["result"] = run_micropython("tests/mpy/rtp_feed.py", job_path, timeout=120, binary=binary)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

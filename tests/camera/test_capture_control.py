@@ -83,6 +83,13 @@ def test_control_rejects_bad_input_with_400_and_a_reason(sim):
         assert reply.body.endswith(b"\n") and reply.body.count(b"\n") == 1 and len(reply.body) > 5
     assert get(server, "/control?var=brightness&val=-2").status == 200
     assert json.loads(get(server, "/status").body)["brightness"] == -2
+    # The reason is settings.check's, as SET= and the settings file give it: the setting and its range.
+    for path, reason in (
+        ("/control?var=quality&val=64", b"quality must be between 0 and 63, got 64\n"),
+        ("/control?var=rotate&val=45", b"rotate must be 0, 90, 180 or 270, got 45\n"),
+        ("/control?var=quality&val=abc", b"quality needs an integer, got 'abc'\n"),
+    ):
+        assert get(server, path).body == reason, path
 
 
 def test_status_has_the_camerawebserver_fields(sim):

@@ -242,3 +242,33 @@ def test_configure_drops_credentials_the_page_saved_but_the_board_has_not_tried(
         "wifi_password": "secret123",
         "fps": 15,
     }
+
+
+@pytest.mark.parametrize("goal", ["hil", "flash", "erase", "configure", "monitor"])
+def test_a_web_port_number_in_port_is_refused_where_port_is_the_serial_port(goal):
+    line = one_line_error(make("-n", goal, "PORT=8080", "BOARD=" + BOARDS[0], "WIFI_SSID=home"))
+    assert "PORT=8080 is a web port number" in line and "PORT=/dev/ttyACM0" in line, line
+    assert ("without PORT runs against the simulated device" in line) == (goal == "hil"), line
+
+
+def test_sim_port_is_http_port_and_rtsp_follows_it():
+    """HTTP_PORT names the sim's web port (PORT=<number> still does); its RTSP port follows, so a
+    second sim on another port does not collide on 8554. A serial PORT does not reach the sim."""
+    for args, port, rtsp in (
+        ((), 8080, 8554),
+        (("HTTP_PORT=8081",), 8081, 8555),
+        (("PORT=8082",), 8082, 8556),
+        (("PORT=/dev/ttyACM0",), 8080, 8554),
+        (("HTTP_PORT=8081", "SET=rtsp_port=9000"), 8081, 9000),
+    ):
+        proc = make("-n", "sim", *args)
+        assert proc.returncode == 0, proc.stderr
+        words = only(commands(proc.stdout), "micropython").argv
+        assert "port=%d" % port in words, (args, words)
+        # the last rtsp_port= wins (SET= comes after the one make chooses)
+        assert [w for w in words if w.startswith("rtsp_port=")][-1] == "rtsp_port=%d" % rtsp, (args, words)
+
+
+def test_a_missing_micropython_binary_is_one_line():
+    line = one_line_error(make("-n", "sim", "MICROPYTHON=build/no-such/micropython"))
+    assert "MICROPYTHON=build/no-such/micropython is not there" in line and "make unix-port" in line, line

@@ -9,8 +9,8 @@ import pexpect
 READY_RE = re.compile(rb"camera ready: (http://[0-9A-Za-z.\-]+(?::\d+)?/)")
 
 # What must never appear at the default log level while clients behave normally:
-# log lines at WARNING or ERROR ("<ticks> ERROR ...") and Python tracebacks.
-ERROR_LINE_RE = re.compile(rb"^[^\S\n]*\d+ (?:ERROR|WARNING) [^\n]*|^Traceback [^\n]*", re.M)
+# log lines at WARNING or ERROR ("<seconds since start>s ERROR ...", camserver/log.py) and Python tracebacks.
+ERROR_LINE_RE = re.compile(rb"^[^\S\n]*\d+\.\d{3}s (?:ERROR|WARNING) [^\n]*|^Traceback [^\n]*", re.M)
 
 
 def read_console(dut, quiet=1.0):

@@ -41,8 +41,8 @@ def test_50_aborts_mid_frame_leave_no_error_lines(camera):
 def test_error_line_detector_fires_on_a_real_warning(camera, on_board):
     # The check above is only worth something if it can fire on this console. A
     # settings file with an unknown name makes the sim log one WARNING at boot.
-    assert error_lines(b"1234 ERROR send failed\n") == ["1234 ERROR send failed"]
-    assert not error_lines(b"1234 INFO GET /capture 200\n1235 TRACE 127.0.0.1:1 went away\n")
+    assert error_lines(b"1.234s ERROR send failed\n") == ["1.234s ERROR send failed"]
+    assert not error_lines(b"1.234s INFO GET /capture 200\n1.235s TRACE 127.0.0.1:1 went away\n")
     if on_board:
         pytest.skip("the board's settings file is not under the test's control")
     found = error_lines(camera.boot_log)

@@ -99,6 +99,9 @@ def test_sha_mismatch_switches_nothing_and_the_camera_comes_back(sim, tmp_path):
     assert otadata(tmp_path)["boot"] == "ota_0"
     ota = status(server)["ota"]
     assert ota["state"] == "failed" and "SHA-256 mismatch" in ota["error"]
+    # The console says why too: whoever uploaded (a script, make ota) may not show the answer.
+    line = server.wait_for_line("ota: refused")
+    assert " WARNING ota: refused from 127.0.0.1" in line and "SHA-256 mismatch" in line, line
     assert get(server, "/capture").status == 200
     assert server.proc.poll() is None
 
@@ -180,6 +183,7 @@ def test_requests_the_route_refuses(sim, tmp_path):
     reply = conn.read_reply()
     assert reply.status == 413 and b"larger than the 2621440-byte partition" in reply.body
     conn.close()
+    assert "WARNING ota: refused from" in server.wait_for_line("larger than the 2621440-byte partition")
     # Cross-site, as /control: a page elsewhere cannot flash the camera.
     reply = upload(server, image, extra={"Origin": "http://evil.example"})
     assert reply.status == 403

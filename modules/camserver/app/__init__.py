@@ -6,6 +6,7 @@ and the host (camserver.host) run once the camera is initialised.
 
 import asyncio
 
+from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.hub import FrameHub
@@ -16,22 +17,22 @@ from camserver.security import Guards
 from camserver.server import Server
 
 
-def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
+def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=None):
     """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
     Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
     and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
     names the settings file /control changes are saved to (None: no form, nothing saved); ota
     (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
     (camserver.device.health.BootCheck) hears when the server listens and adds to /status;
-    reset(cause, reason) resets the device when the camera cannot be recovered (None: the boot
-    check's reset, see device_reset)."""
+    reset_device(cause, reason) resets the device when the camera cannot be recovered (None: the
+    boot check's reset, see device_reset)."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
     router = Router()
     guards.install(router)
     server = Server(config, router)
-    hub = FrameHub(camera, config, reset or device_reset(boot))
+    hub = FrameHub(camera, config, reset_device or device_reset(boot))
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.path if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
@@ -60,6 +61,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
     router.add("GET", "/control", routes.control, changes_state=True)
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
     diagnostics.add_routes(router, config, camera, hub)
+    reset = None
     if ota is not None:
 
         def reset():
@@ -69,7 +71,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
         handler = ota_route.ota_route(ota, hub, reset)
         router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
     if ota is not None or boot is not None:
-        routes.extra = lambda: _device_status(ota, boot)
+        routes.extra = lambda: _device_status(ota, boot)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
     if boot is not None:
         server.on_listening = boot.listening
     if wifi_changes is not None:
@@ -89,8 +91,19 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset=None):
         from camserver.rtsp.connection import RtspConnection
         from camserver.rtsp.service import RtspService
 
-        server.rtsp = RtspService(config, hub, guards.auth, server.listener)
+        server.rtsp = RtspService(config, hub, guards.auth, server.listener)  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
         server.add_port(config["rtsp_port"], server.rtsp, RtspConnection, "rtsp")
+    if config["mqtt_host"]:
+        # Home Assistant over MQTT: commands take /control's path (routes.change).
+        from camserver.mqtt.service import MqttService
+
+        try:
+            server.mqtt = MqttService(config, routes, hub, server, reset)  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
+        except (OSError, ValueError) as e:  # (mqtt_tls without ssl, an unreadable mqtt_ca): the camera serves
+            log.error("mqtt: %s; MQTT is off", e)
+        else:
+            more = routes.extra
+            routes.extra = lambda: _with_mqtt(more, server.mqtt)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
     return server, hub, persist
 
 
@@ -113,6 +126,27 @@ def device_reset(boot):
     return reset
 
 
+def _with_mqtt(more, mqtt):
+    out = more() if more is not None else {}
+    out["mqtt"] = mqtt.status()
+    return out
+
+
+def start_mqtt(server, address):
+    """Start the MQTT service built with the server (mqtt_host set), as a task; returns the
+    function that stops it cleanly (publishes offline, DISCONNECT), or None without MQTT."""
+    mqtt = server.mqtt
+    if mqtt is None:
+        return None
+    task = asyncio.create_task(mqtt.run(address))
+
+    def stop():
+        task.cancel()
+        mqtt.stop()
+
+    return stop
+
+
 def _device_status(ota, boot):
     out = boot.status() if boot is not None else {}
     if ota is not None:
@@ -127,9 +161,12 @@ async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None)
     server, hub, persist = build(config, camera, wifi_changes, ota, boot)
     grabber = asyncio.create_task(hub.run())
     saver = asyncio.create_task(persist.run())
+    stop_mqtt = start_mqtt(server, address)
     try:
         await server.run(address)
     finally:
+        if stop_mqtt is not None:
+            stop_mqtt()
         grabber.cancel()
         saver.cancel()
         persist.flush()  # a change not yet written is not lost when the server stops

@@ -10,7 +10,7 @@ POST /control/reset                      every camera setting back to its defaul
 import json
 import time
 
-from camserver import log, settings
+from camserver import settings
 from camserver.app import exif, mjpeg
 from camserver.app.buffers import Hold
 from camserver.camera import sensor
@@ -40,11 +40,8 @@ class CameraRoutes:
         self._settings_json = None
         self._fixed_json = None
         self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
-        try:
-            self._rotate(config["rotate"])
-        except ValueError as e:  # a settings file edited by hand: serve upright rather than not at all
-            log.warning("settings: %s (using 0)", e)
-            self._rotate(0)
+        self.watchers = []  # (name, value) after each setting changed, whatever changed it (MQTT)
+        self._rotate(config["rotate"])  # (checked: settings.check)
 
     def _rotate(self, rotate):
         # Frames published from now on carry the EXIF segment (app/exif.py); built here, once.
@@ -72,7 +69,7 @@ class CameraRoutes:
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
         response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
-        response.hold = Hold(self.hub.buffers, shared, holder)
+        response.hold = Hold(self.hub.buffers, shared, holder)  # pyright: ignore[reportAttributeAccessIssue] (a slot Response declares None)
         return response
 
     async def stream(self, request):
@@ -136,22 +133,39 @@ class CameraRoutes:
         if not name or value is None:
             raise HTTPError(400, "control needs var and val")
         try:
-            number = int(value)
-        except ValueError:
-            raise HTTPError(400, "val must be an integer, got %r" % value)
-        try:
-            if name == "rotate":
-                self._rotate(exif.check(number))
-            else:
-                self.camera.set(name, number)
+            self.change(name, value)
         except ValueError as e:
             raise HTTPError(400, str(e))
+        return text(200, "ok", NO_STORE)
+
+    def change(self, name, value):
+        """Set one setting from its text (a /control val, an MQTT command): the one path every
+        source takes, so each is validated, saved and announced alike. ValueError with a
+        one-line reason (nothing changed) when the value is refused."""
+        if name in settings.TABLE:
+            # The same check and reason as SET= and the settings file (the camera then refuses a
+            # setting it lacks or a size it does not offer, in its own words).
+            number = settings.check(name, value)
+        else:  # (a backend may know settings the table does not: it checks them itself)
+            try:
+                number = int(value)
+            except ValueError:
+                raise ValueError("val must be an integer, got %r" % value)
+        try:
+            if name == "rotate":
+                self._rotate(number)
+            else:
+                self.camera.set(name, number)
         finally:
             self._settings_json = None  # /status reads the settings afresh
         if name in settings.DEFAULTS:  # (a backend may know settings this table does not: not kept)
             self.config[name] = number
             self.persist.changed()
-        return text(200, "ok", NO_STORE)
+        self._announce(name, number)
+
+    def _announce(self, name, value):
+        for watcher in self.watchers:
+            watcher(name, value)
 
     async def reset(self, request):
         """Every camera setting and rotate back to its default (saved like a /control change);
@@ -169,7 +183,9 @@ class CameraRoutes:
                 if present:
                     continue
             self.config[name] = default
+            self._announce(name, default)
         self._rotate(0)
+        self._announce("rotate", 0)
         self._settings_json = None
         self.persist.changed()
         return await self.status(request)

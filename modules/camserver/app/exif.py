@@ -22,16 +22,10 @@ _SEGMENT = (
 )
 
 
-def check(rotate):
-    """rotate as an int if it is 0, 90, 180 or 270; ValueError with a one-line reason otherwise."""
-    if rotate not in ORIENTATION:
-        raise ValueError("rotate must be 0, 90, 180 or 270, got %r" % rotate)
-    return rotate
-
-
 def segment(rotate):
-    """The APP1 segment for rotate (b"" for 0: the frame goes out as captured)."""
-    if not check(rotate):
+    """The APP1 segment for rotate, one of ORIENTATION's keys (settings.check has checked it);
+    b"" for 0: the frame goes out as captured."""
+    if not rotate:
         return b""
     return _SEGMENT % ORIENTATION[rotate]
 

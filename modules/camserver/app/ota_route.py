@@ -20,10 +20,18 @@ from camserver.http.response import NO_STORE, text
 _HEX = "0123456789abcdef"
 
 
+def _refused(request, status, reason, close=False):
+    """The HTTPError for an upload the camera refuses, its reason also one WARNING line on the
+    console (the uploader may be a script whose output nobody reads). A client that goes away
+    mid-upload is not refused: that stays quiet, as every client that leaves does."""
+    log.warning("ota: refused from %s: %s", request.peer, reason)
+    return HTTPError(status, reason, close=close)
+
+
 def _sha(request):
     sha = request.headers.get("x-sha256") or (request.query.get("sha256") if request.query_string else None)
     if not sha or len(sha) != 64 or any(c not in _HEX for c in sha.lower()):
-        raise HTTPError(400, "send the image's SHA-256 as an X-SHA256 header (64 hex digits)")
+        raise _refused(request, 400, "send the image's SHA-256 as an X-SHA256 header (64 hex digits)")
     return sha
 
 
@@ -32,20 +40,21 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
 
     async def ota(request):
         if "content-length" not in request.headers:
-            raise HTTPError(411, "Content-Length required: send the image with its length")
+            raise _refused(request, 411, "Content-Length required: send the image with its length")
         total = request.content_length()
         sha = _sha(request)
         if not total:
-            raise HTTPError(400, "empty image")
+            raise _refused(request, 400, "empty image")
         capacity = updater.capacity()
         if total > capacity:
-            raise HTTPError(413, "image of %d bytes is larger than the %d-byte partition" % (total, capacity))
+            reason = "image of %d bytes is larger than the %d-byte partition" % (total, capacity)
+            raise _refused(request, 413, reason)
         try:
             writer = updater.begin(total)
         except Busy as e:
-            raise HTTPError(409, str(e) or "an update is already running", close=True)
+            raise _refused(request, 409, str(e) or "an update is already running", close=True)
         except ValueError as e:  # a partition this writer cannot use
-            raise HTTPError(500, str(e), close=True)
+            raise _refused(request, 500, str(e), close=True)
         log.info("ota: receiving %d bytes for %s from %s", total, updater.target_name, request.peer)
         hub.hold("firmware update in progress")
         reason = None  # why it failed, when the client may still read it
@@ -62,13 +71,13 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             done = True
         except ValueError as e:
             reason = str(e)
-            raise HTTPError(400, reason, close=True)
+            raise _refused(request, 400, reason, close=True)
         except HTTPError as e:
             reason = e.reason
             raise
         except OSError as e:  # (a client gone is an HTTPError from read_into)
             reason = "flash write failed: %s" % e
-            raise HTTPError(500, reason, close=True)
+            raise _refused(request, 500, reason, close=True)
         finally:
             if not done:
                 # Whatever ended it (a bad image, the client gone, the watchdog), nothing was

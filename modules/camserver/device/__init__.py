@@ -211,7 +211,7 @@ def start(path=settings.PATH, overrides=None, net=None, open_camera=None, serve=
 
         boot = health.BootCheck(record, updater, checks, reset=machine.reset)
     changes = WifiChanges(config, path, wifi.access_mode)
-    wifi.on_lost = changes.link_lost
+    wifi.on_lost = changes.link_lost  # pyright: ignore[reportAttributeAccessIssue] (a slot Wifi declares None)
     asyncio.run(main(config, camera, wifi, serve, changes, updater, boot))
 
 

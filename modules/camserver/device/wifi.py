@@ -99,7 +99,7 @@ class Wifi:
         self.address = None
         # The watcher's state (see the names above) and its clocks.
         self.state = SETUP
-        self._lost_at = None
+        self._lost_at = 0
         self._backoff = 1000
         self._next_connect = 0
         self._next_retry = 0
@@ -183,7 +183,7 @@ class Wifi:
         self.address = self.sta.ifconfig()[0]
         self.mode = "sta"
         self.state = JOINED
-        self._lost_at = None
+        self._lost_at = 0
         self._backoff = 1000
         port = self.config["port"]
         log.info(

@@ -36,7 +36,7 @@ class Request:
 
     def __init__(self, method="GET", path="/", query_string="", version=11, headers=None, conn=None):
         self.conn = conn  # the transport connection, for the peer address
-        self.body = b""
+        self.body: "bytes | bytearray" = b""
         self._query = None
         self.reset(method, path, query_string, version, headers)
 

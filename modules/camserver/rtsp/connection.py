@@ -17,7 +17,7 @@ A TCP session that is PLAYING needs no timeout: a client that is gone stops read
 
 import asyncio
 import time
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.app.mjpeg import Viewer

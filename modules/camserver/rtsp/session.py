@@ -25,7 +25,7 @@ class Transport:
         self.kind = kind
         self.first = first  # TCP: RTP channel; UDP: the client's RTP port
         self.second = second  # RTCP channel or port
-        self.server_ports = None  # UDP: (rtp, rtcp) once the sockets are bound
+        self.server_ports: "tuple[int, int] | None" = None  # UDP: (rtp, rtcp) once the sockets are bound
 
     def header(self, ssrc):
         """The Transport value of the SETUP reply."""

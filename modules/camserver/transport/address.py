@@ -8,7 +8,8 @@ def peer_text(addr):
     if isinstance(addr, tuple):
         return "%s:%d" % (addr[0], addr[1])
     try:
-        info = socket.sockaddr(addr)  # unix port: (family, ip bytes/str, port, ...)
+        # The unix port only (the stubs are the esp32 port's): (family, ip bytes/str, port, ...).
+        info = socket.sockaddr(addr)  # pyright: ignore[reportAttributeAccessIssue]
         ip = info[1]
         if not isinstance(ip, str):
             ip = ".".join([str(b) for b in ip])
@@ -22,6 +23,6 @@ def peer_host(addr):
     if isinstance(addr, tuple):
         return addr[0]
     try:
-        return socket.sockaddr(addr)[1]
+        return socket.sockaddr(addr)[1]  # pyright: ignore[reportAttributeAccessIssue] (unix port only)
     except Exception:
         return None

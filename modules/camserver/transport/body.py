@@ -10,7 +10,7 @@ that expects 100 Continue gets it at the first read, that is only once the handl
 Host, auth and cross-site checks) has accepted the request.
 """
 
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver.http.errors import HTTPError
 from camserver.transport import disconnect

@@ -11,7 +11,7 @@ here raises past run(): the connection slot is always given back.
 import asyncio
 import sys
 import time
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.http import date, parser, writers
@@ -54,7 +54,7 @@ class Connection:
         self.addr = addr
         self.host = host  # the peer's address without the port (per-client limit)
         self._peer = None
-        self.task = None
+        self.task: "asyncio.Task | None" = None  # (annotations cost no bytecode on MicroPython)
         self.phase = UNTIMED
         self.since = 0  # when the phase began (ticks_ms)
         self.deadline = 0
@@ -172,7 +172,7 @@ class Connection:
                 # (100 Continue only to a client that waits for it: none of the body came yet)
                 expects = request.version == 11 and "expect" in request.headers and pending is None
                 start = end = 0
-                request.stream = BodyReader(self, length, pending, expects)
+                request.stream = BodyReader(self, length, pending, expects)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
             elif length:
                 # A small body, read whole before dispatch: the same reader, into a buffer of its own.
                 have = end - start if end - start < length else length

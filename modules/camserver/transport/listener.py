@@ -16,7 +16,7 @@ deadline passed: no per-request wait_for() task, no allocation per request.
 import asyncio
 import socket
 import time
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.http import writers

@@ -12,7 +12,7 @@ Hot paths call write_now() (synchronous: no coroutine is allocated) and only
 `await finish()` when it came back short; other callers simply `await write()`.
 """
 
-from asyncio import core
+from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.transport.phases import SENDING
