@@ -4,8 +4,8 @@ spoilt frames and a wedged sensor, keep their connections, and see new frames ag
 restart; /capture never answers an invalid image; camera_health counts it all. A camera that
 cannot be restarted resets the device with the cause "camera" in the boot record.
 
-Run with the PyPI binary (the sim camera, Python) and with the camera_glue binary (its host
-backend, C), where one is built."""
+Like every test in tests/camera/, these run on the PyPI binary (the sim camera, Python) and on the
+camera_glue binary (its host backend, C): tests/conftest.py BOTH_BINARIES."""
 
 import io
 import json
@@ -15,19 +15,10 @@ import time
 import pytest
 from httpclient import MjpegReader, get
 from PIL import Image
-from simserver import NO_CAMERA_GLUE, camera_glue_binary, sim_binary
 
 FAULTS = "timeout:0.05,truncate:0.05,garbage:0.03,wedge:6,seed:7"
 WATCH_S = 20  # two wedges (frames for 6 s after each start, then camera_stall_ms 3000)
 REBOOT_EXIT = 75  # camserver.host.REBOOT_EXIT
-
-
-def binaries():
-    out = [pytest.param(sim_binary(), id="sim")]
-    glue = camera_glue_binary()
-    missing = pytest.mark.skipif(glue is None, reason=NO_CAMERA_GLUE)
-    out.append(pytest.param(glue, id="camera_glue", marks=missing))
-    return out
 
 
 def decodes(jpeg):
@@ -67,9 +58,8 @@ class Watcher(threading.Thread):
             self.error = "%s: %s" % (type(e).__name__, e)
 
 
-@pytest.mark.parametrize("binary", binaries())
-def test_viewers_get_only_valid_frames_through_faults_and_wedges(sim, binary):
-    server = sim(binary=binary, camera_faults=FAULTS)
+def test_viewers_get_only_valid_frames_through_faults_and_wedges(sim):
+    server = sim(camera_faults=FAULTS)
     watchers = [Watcher(server, "127.0.0.%d" % n) for n in (2, 3, 4)]
     for w in watchers:
         w.start()
@@ -98,10 +88,9 @@ def test_viewers_get_only_valid_frames_through_faults_and_wedges(sim, binary):
     server.wait_for_line("camera: recovered after 1 restart(s)")
 
 
-@pytest.mark.parametrize("binary", binaries())
-def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, binary, tmp_path):
+def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, tmp_path):
     faults = "wedge:1,init_fail:99"
-    server = sim(binary=binary, device_dir=str(tmp_path), camera_faults=faults, camera_stall_ms=500)
+    server = sim(device_dir=str(tmp_path), camera_faults=faults, camera_stall_ms=500)
     reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted
     try:
         server.wait_for_line("camera: no frame for 500 ms, restarting it", timeout=10)
@@ -116,10 +105,9 @@ def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, b
     assert record["fails"] == 1  # a failed boot: three in a row start safe mode (device/boots.py)
 
 
-@pytest.mark.parametrize("binary", binaries())
-def test_hang_fault_blocks_the_whole_process(sim, binary):
+def test_hang_fault_blocks_the_whole_process(sim):
     # hang:S is a dead-locked driver call: nothing answers any more (a watchdog's case).
-    server = sim(binary=binary, camera_faults="hang:1")
+    server = sim(camera_faults="hang:1")
     reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted: grabs run
     try:
         reader.next_part()
