@@ -715,3 +715,23 @@ def test_motion_is_switched_on_and_shown_on_the_live_view(sim, tabs, tmp_path):
     tab.wait("document.getElementById('mot').hidden", timeout=20_000)
     assert status(cam)["motion"]["events"] >= 1
     assert tab.errors == []
+
+
+@pytest.mark.timeout(90)
+def test_camera_health_and_the_reason_a_live_view_stalls_or_is_refused(sim, tabs, tmp_path):
+    # A sensor that wedges after 1 s and never restarts (the device would reset after 99 tries):
+    # the page says the camera is recovering, in the overlay and in the Device section.
+    cam = sim(camera_faults="wedge:1,init_fail:999", camera_stall_ms=1000, camera_reinit_tries=99)
+    tab = tabs(cam.url)
+    tab.wait("/^Camera recovering \\(restart failed/.test(ov.textContent) && !ov.hidden", timeout=20_000)
+    tab.page.locator("#dev summary").click()
+    tab.wait("/Camera health/.test(document.getElementById('info').textContent)")
+    assert "recovering" in tab.js("document.getElementById('info').textContent")
+    # A stream the camera refuses (safe mode) shows the server's one-line reason, not "HTTP 503".
+    # Three failed boots in the boot record (NVS; the sim's is DEVICE/nvs.json, esp32_host.py).
+    record = json.dumps({"fails": 3, "stage": "camera", "trial": ""}).encode().hex()
+    (tmp_path / "nvs.json").write_text(json.dumps({"camserver": {"boot": record}}))
+    safe = sim(device_dir=str(tmp_path))
+    tab2 = tabs(safe.url)
+    tab2.wait("/Live view lost \\(safe mode: camera off/.test(ov.textContent)", timeout=20_000)
+    assert [e for e in tab.errors + tab2.errors if not e.startswith("console: Failed to load resource")] == []

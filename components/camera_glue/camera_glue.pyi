@@ -54,10 +54,21 @@ def init(
     grab_mode: str = "latest",
     fps: int = 25,
     frames_dir: str = "build/frames",
+    xclk_mhz: int = 20,
+    faults: str = "",
 ) -> None:
     """Starts the camera, then applies the sensor settings given (a bool counts as 0/1). A bad
     value raises ValueError before the camera starts; no camera or no frames OSError(errno, reason).
-    fps and frames_dir are the host backend's (the board ignores them)."""
+    fps and frames_dir are the host backend's (the board ignores them); xclk_mhz is the sensor's
+    clock; faults is camera_faults, the host backend's fault model (the board refuses any)."""
+
+def reinit() -> None:
+    """Restarts the camera with the last init's configuration and every setting it has now (the
+    recovery ladder's step); OSError(errno, reason) when that fails."""
+
+def counts() -> tuple[int, int]:
+    """(timeouts, invalid frames): frames the sensor did not deliver, and frames that were not
+    whole JPEGs and went back before the app saw them."""
 
 def deinit() -> None:
     """Stops the camera; frames grabbed before can no longer be read. OSError(ENODEV) if not started."""

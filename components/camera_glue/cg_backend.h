@@ -20,6 +20,8 @@ typedef struct {
     int fb_count;           // frame buffers (>= 1; grab-latest needs 2)
     int fps;                // host only: the rate the rendered frames play at
     const char *frames_dir; // host only: build/frames
+    int xclk_mhz;           // the sensor's clock; 0: the board's default (20 MHz)
+    const char *faults;     // camera_faults (host only: the board refuses any); NULL or "": none
 } cg_config_t;
 
 // A frame handed to the app. handle and gen identify it to the backend on release.
@@ -48,6 +50,13 @@ void cg_backend_deinit(void);
 
 bool cg_backend_ready(void);
 
+// Restarts the camera with the configuration of the last init and every setting it has now
+// (the recovery ladder's step, camserver/camera/recovery.py). 0, or an errno with *reason.
+// On the board the app's frames become stale (a new session), and after a failure the camera
+// is not ready (grab raises) until a restart succeeds; the host keeps the app's frames
+// readable, and a failed restart (init_fail) leaves its camera as it was.
+int cg_backend_reinit(const char **reason);
+
 // Non-blocking: 1 and *out filled with the newest frame captured since the previous
 // grab; 0 when there is none yet or every buffer is held by the app; a negative errno
 // on a backend failure.
@@ -69,6 +78,8 @@ typedef struct {
     uint32_t framesizes; // bit i set: framesize i can be selected
     int fps;             // frames per second the camera delivers (0: not known)
     uint32_t grabbed;    // frames handed out by grab() since init
+    uint32_t timeouts;   // frames the sensor did not deliver in time (the driver's fb_get NULL)
+    uint32_t invalid;    // frames that were not whole JPEGs, given back before the app saw them
 } cg_info_t;
 
 void cg_backend_info(cg_info_t *info);

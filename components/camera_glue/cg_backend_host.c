@@ -6,6 +6,8 @@
 // start + n / fps; grab() returns the newest frame captured since the previous grab and
 // never an older one; a frame is read into one of fb_count malloc'd buffers, and a buffer
 // the app still holds is never reused, so with every buffer held grab() returns nothing.
+// Every frame is checked (cg_jpeg_check.h) before grab() hands it out; camera_faults
+// (cg_faults.h) makes the camera misbehave on purpose, and reinit() restarts it.
 // Plain C (POSIX): no MicroPython calls, no GC heap.
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -18,6 +20,8 @@
 #include <unistd.h>
 
 #include "cg_backend.h"
+#include "cg_faults.h"
+#include "cg_jpeg_check.h"
 
 #define HOST_MAX_FB 4         // fb_count limit (esp32-camera boards use 1-3)
 #define HOST_SLOTS 8          // fb_count + frames orphaned by a deinit while held
@@ -41,6 +45,11 @@ static struct {
     int values[CG_NUM_SETTINGS];
     int set_frames;     // frames in the set for the current framesize and quality band
     int64_t mono_start_us;
+    int64_t mono_first_start_us; // (hang counts from the init, wedge from the latest start)
+    int xclk_mhz;
+    cg_faults_t faults;
+    uint32_t timeouts;
+    uint32_t invalid;
     int64_t real_start_us;
     int64_t last_n;     // capture number of the newest frame handed out (or skipped past)
     int out;
@@ -174,6 +183,16 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
         *reason = "fps must be 1..120";
         return EINVAL;
     }
+    int xclk = cfg->xclk_mhz ? cfg->xclk_mhz : 20;
+    if (xclk < 1 || xclk > 24) {
+        *reason = "xclk_mhz must be 1..24";
+        return EINVAL;
+    }
+    cg_faults_t faults;
+    int ferr = cg_faults_parse(&faults, cfg->faults, reason);
+    if (ferr != 0) {
+        return ferr;
+    }
     size_t dl = strlen(cfg->frames_dir);
     if (dl == 0 || dl >= HOST_DIR_MAX) {
         *reason = "frames_dir is empty or too long";
@@ -199,6 +218,11 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
     host.values[CG_LED_INTENSITY] = -1; // no LED on the simulated board, as the sim reports
     host.values[CG_FRAMESIZE] = cfg->framesize;
     host.values[CG_QUALITY] = cfg->quality;
+    host.values[CG_XCLK] = xclk;
+    host.xclk_mhz = xclk;
+    host.faults = faults;
+    host.timeouts = 0;
+    host.invalid = 0;
     host.fps = cfg->fps;
     host.fb_count = cfg->fb_count;
     host.set_frames = frames;
@@ -213,9 +237,34 @@ int cg_backend_init(const cg_config_t *cfg, const char **reason) {
     host.out = 0;
     host.last_n = -1;
     host.mono_start_us = clock_us(CLOCK_MONOTONIC);
+    host.mono_first_start_us = host.mono_start_us;
     host.real_start_us = clock_us(CLOCK_REALTIME);
     host.ready = true;
     return 0;
+}
+
+int cg_backend_reinit(const char **reason) {
+    if (!host.ready) {
+        *reason = "camera not initialised";
+        return ENODEV;
+    }
+    if (cg_faults_reinit_fails(&host.faults)) {
+        *reason = "camera init failed (simulated init_fail)";
+        return EIO;
+    }
+    // The sensor starts again: capture numbers count from now. The app's buffers stay.
+    int64_t mono = clock_us(CLOCK_MONOTONIC);
+    host.real_start_us += mono - host.mono_start_us;
+    host.mono_start_us = mono;
+    host.last_n = -1;
+    return 0;
+}
+
+// A dead-locked driver call: the whole process stops here (only a watchdog ends it).
+static void hang_forever(void) {
+    for (;;) {
+        sleep(1);
+    }
 }
 
 void cg_backend_deinit(void) {
@@ -236,6 +285,15 @@ void cg_backend_deinit(void) {
 }
 
 int cg_backend_grab(cg_frame_t *out) {
+    if (host.faults.on) {
+        int64_t mono = clock_us(CLOCK_MONOTONIC);
+        if (cg_faults_hangs(&host.faults, (mono - host.mono_first_start_us) / 1000)) {
+            hang_forever();
+        }
+        if (cg_faults_wedged(&host.faults, (mono - host.mono_start_us) / 1000)) {
+            return 0;
+        }
+    }
     int64_t n = now_n();
     if (n <= host.last_n) {
         return 0; // nothing captured since the previous grab
@@ -253,6 +311,12 @@ int cg_backend_grab(cg_frame_t *out) {
     if (slot == NULL) {
         return 0; // orphans fill the table: wait until they are released
     }
+    cg_fault_t fault = cg_faults_frame(&host.faults); // one draw per frame, as the sim's model
+    if (fault == CG_FAULT_TIMEOUT) {
+        host.last_n = n;
+        host.timeouts++;
+        return 0;
+    }
     int index = (int)(n % host.set_frames);
     char path[HOST_DIR_MAX + 64];
     size_t len = 0;
@@ -264,6 +328,15 @@ int cg_backend_grab(cg_frame_t *out) {
         return -err;
     }
     host.last_n = n;
+    if (fault == CG_FAULT_TRUNCATE) {
+        len = cg_faults_truncated((uint32_t)len);
+    } else if (fault == CG_FAULT_GARBAGE) {
+        slot->buf[0] = 0;
+    }
+    if (!cg_jpeg_whole(slot->buf, len)) {
+        host.invalid++; // the buffer stays free: nobody ever sees this frame
+        return 0;
+    }
     slot->held = true;
     slot->orphan = false;
     host.out++;
@@ -331,6 +404,8 @@ void cg_backend_info(cg_info_t *info) {
     info->framesizes = host.framesizes;
     info->fps = host.fps;
     info->grabbed = host.grabbed;
+    info->timeouts = host.timeouts;
+    info->invalid = host.invalid;
 }
 
 int cg_backend_set(cg_setting_t id, int value, const char **reason) {

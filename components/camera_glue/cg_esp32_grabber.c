@@ -7,6 +7,10 @@
 // (frames held by the app + pending < fb_count), so its wait cannot starve on buffers the
 // app holds; when the app holds all but the pending buffer for longer than two frame
 // periods, the pending frame goes back to the driver so that the next grab is fresh.
+// Every frame is checked (cg_jpeg_check.h) before it becomes pending: one that is not a whole
+// JPEG goes straight back to the driver and is counted, as is every fb_get that timed out.
+// The grabber itself only retries; a camera that stays silent is restarted by the recovery
+// ladder (camserver/camera/recovery.py) through cg_backend_reinit().
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include "freertos/task.h"
 
 #include "cg_esp32.h"
+#include "cg_jpeg_check.h"
 
 #define GRAB_TASK_STACK 3072
 // Above the MicroPython task (priority 1 on esp32) so a frame is handed over as soon as
@@ -35,6 +40,8 @@ static struct {
     camera_fb_t *held[CG_ESP32_MAX_FB]; // frames the app holds (returned on stop)
     int out;
     uint32_t grabbed;
+    uint32_t timeouts; // fb_get returned NULL (counted since boot: a restart keeps them)
+    uint32_t invalid;  // frames that were not whole JPEGs
     int64_t period_us;     // smoothed interval between frames
     int64_t last_at;
     volatile bool stop;
@@ -74,7 +81,13 @@ static void grab_task(void *arg) {
         }
         camera_fb_t *fb = esp_camera_fb_get();
         if (fb == NULL) {
+            cam.timeouts++; // (only this task writes it; a 32-bit load reads it whole)
             vTaskDelay(pdMS_TO_TICKS(10)); // driver timeout: try again
+            continue;
+        }
+        if (!cg_jpeg_whole(fb->buf, fb->len)) {
+            cam.invalid++;
+            esp_camera_fb_return(fb); // never published: no client ever sees it
             continue;
         }
         now = esp_timer_get_time();
@@ -244,4 +257,6 @@ void cg_backend_info(cg_info_t *info) {
     info->framesizes = (1u << (CAMERA_MAX_FRAMESIZE + 1)) - 1;
     info->fps = period ? (int)((1000000 + period / 2) / period) : 0;
     info->grabbed = cam.grabbed;
+    info->timeouts = cam.timeouts;
+    info->invalid = cam.invalid;
 }

@@ -201,6 +201,12 @@ static void check_ready(void) {
     }
 }
 
+// Raises OSError(errno, reason): e.errno stays the number the app can test.
+static NORETURN void raise_reason(int err, const char *reason) {
+    mp_obj_t exc_args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str(reason, strlen(reason))};
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, exc_args));
+}
+
 // ---- settings: the table is cg_settings.h
 
 typedef struct {
@@ -284,7 +290,7 @@ static void set_setting(int id, mp_obj_t value) {
 
 // init()'s keyword arguments: every writable setting, in table order (so an argument's
 // index is its setting id; MP_OBJ_NULL when not given), then the camera configuration.
-enum { ARG_fb_count = CG_NUM_WRITABLE, ARG_grab_mode, ARG_fps, ARG_frames_dir };
+enum { ARG_fb_count = CG_NUM_WRITABLE, ARG_grab_mode, ARG_fps, ARG_frames_dir, ARG_xclk_mhz, ARG_faults };
 #define INIT_SETTING_ARG(id, name, lo, hi, def) { MP_QSTR_##name, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
 static const mp_arg_t init_args[] = {
     CG_SETTINGS_WRITABLE(INIT_SETTING_ARG)
@@ -295,16 +301,23 @@ static const mp_arg_t init_args[] = {
     // camera from starting there.
     { MP_QSTR_fps, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 25} },
     { MP_QSTR_frames_dir, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+    { MP_QSTR_xclk_mhz, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 20} },
+    // camera_faults (docs/camera-interface.md): the host backend's fault model; the board
+    // refuses any, so a setting meant for the simulator never reaches a real camera unseen.
+    { MP_QSTR_faults, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
 };
 
 // init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25,
-//      frames_dir="build/frames", **sensor_settings): starts the camera, then applies the
-// sensor settings given. Every value is checked before the camera starts.
+//      frames_dir="build/frames", xclk_mhz=20, faults="", **sensor_settings): starts the
+// camera, then applies the sensor settings given. Every value is checked before the camera starts.
 static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     mp_arg_val_t args[MP_ARRAY_SIZE(init_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(init_args), init_args, args);
     cg_config_t cfg = {settings[CG_FRAMESIZE].def, settings[CG_QUALITY].def, args[ARG_fb_count].u_int,
-                       args[ARG_fps].u_int, "build/frames"};
+                       args[ARG_fps].u_int, "build/frames", args[ARG_xclk_mhz].u_int, NULL};
+    if (cfg.xclk_mhz < 1) {
+        mp_raise_ValueError(MP_ERROR_TEXT("init: xclk_mhz must be at least 1"));
+    }
     for (int id = 0; id < CG_NUM_WRITABLE; id++) {
         if (args[id].u_obj != MP_OBJ_NULL) {
             int v = setting_value(id, args[id].u_obj);
@@ -322,14 +335,15 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
     if (args[ARG_frames_dir].u_obj != MP_OBJ_NULL) {
         cfg.frames_dir = mp_obj_str_get_str(args[ARG_frames_dir].u_obj);
     }
+    if (args[ARG_faults].u_obj != MP_OBJ_NULL) {
+        cfg.faults = mp_obj_str_get_str(args[ARG_faults].u_obj);
+    }
     const char *reason = "camera init failed";
     int err = cg_backend_init(&cfg, &reason);
     if (err == EINVAL) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("init: %s"), reason);
     } else if (err != 0) {
-        // OSError(errno, reason): e.errno stays the number the app can test.
-        mp_obj_t exc_args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str(reason, strlen(reason))};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, exc_args));
+        raise_reason(err, reason);
     }
     // The camera started with framesize and quality; the other settings go to the sensor.
     for (int id = 0; id < CG_NUM_WRITABLE; id++) {
@@ -340,6 +354,27 @@ static mp_obj_t cg_init(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_ar
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(cg_init_obj, 0, cg_init);
+
+// reinit(): restarts the camera with the same configuration and settings (the recovery
+// ladder's step); OSError(errno, reason) when it fails.
+static mp_obj_t cg_reinit(void) {
+    const char *reason = "camera restart failed";
+    int err = cg_backend_reinit(&reason);
+    if (err != 0) {
+        raise_reason(err, reason);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_reinit_obj, cg_reinit);
+
+// counts(): (timeouts, invalid frames) since init, as the sim's counts().
+static mp_obj_t cg_counts(void) {
+    cg_info_t info = {0, 0, 0, 0, 0};
+    cg_backend_info(&info);
+    mp_obj_t t[2] = {mp_obj_new_int_from_uint(info.timeouts), mp_obj_new_int_from_uint(info.invalid)};
+    return mp_obj_new_tuple(2, t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(cg_counts_obj, cg_counts);
 
 static mp_obj_t cg_deinit(void) {
     check_ready();
@@ -411,7 +446,7 @@ static mp_obj_t cg_status(void) {
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_backend), MP_OBJ_NEW_QSTR(MP_QSTR_camera_glue));
     // Interned on the first status() only: later ones find the qstr and allocate nothing.
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_driver), MP_OBJ_NEW_QSTR(qstr_from_str(cg_backend_name())));
-    cg_info_t info = {0, 0, 0};
+    cg_info_t info = {0, 0, 0, 0, 0};
     cg_backend_info(&info);
     mp_obj_t sizes = mp_obj_new_list(0, NULL);
     for (int fs = 0; fs <= CG_FRAMESIZE_MAX; fs++) {
@@ -436,6 +471,8 @@ static const mp_rom_map_elem_t cg_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_camera_glue) },
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&cg_init_obj) },
     { MP_ROM_QSTR(MP_QSTR_deinit), MP_ROM_PTR(&cg_deinit_obj) },
+    { MP_ROM_QSTR(MP_QSTR_reinit), MP_ROM_PTR(&cg_reinit_obj) },
+    { MP_ROM_QSTR(MP_QSTR_counts), MP_ROM_PTR(&cg_counts_obj) },
     { MP_ROM_QSTR(MP_QSTR_grab), MP_ROM_PTR(&cg_grab_obj) },
     { MP_ROM_QSTR(MP_QSTR_poll_ms), MP_ROM_PTR(&cg_poll_ms_obj) },
     { MP_ROM_QSTR(MP_QSTR_frames_out), MP_ROM_PTR(&cg_frames_out_obj) },

@@ -21,6 +21,7 @@ target_sources(usermod_camera_glue INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/cg_mod_motion.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_thumb.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_motion.c
+    ${CMAKE_CURRENT_LIST_DIR}/cg_jpeg_check.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_backend_esp32.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_grabber.c
     ${CMAKE_CURRENT_LIST_DIR}/cg_esp32_sensor.c

@@ -64,6 +64,13 @@ TABLE = {
     "rtsp_timeout_s": (60, 1, 3600),
     "stream_port": (False,),  # also serve /stream on port + 1 (CameraWebServer's :81)
     "frames_dir": ("build/frames",),  # simulated camera only: rendered JPEG frames
+    # The sensor's clock (esp32-camera's xclk_freq_hz): 10 cures "frame on time" errors on many boards.
+    "xclk_mhz": (20, 1, 24),
+    # no valid frame this long while frames are wanted: the camera restarts (camera/recovery.py)
+    "camera_stall_ms": (3000, 100, 600000, "off"),
+    "camera_reinit_tries": (3, 1, 100),  # restarts without a frame before the device resets (cause "camera")
+    # host only: a misbehaving camera (camera/faults.py checks it at camera start); the board refuses it
+    "camera_faults": ("",),
     # -- motion detection (camserver/motion/, docs/motion.md) --
     "motion": (False,),  # detect motion (the camera then grabs at motion_fps while nobody watches)
     "motion_fps": (5, 1, 25),  # frames analysed per second

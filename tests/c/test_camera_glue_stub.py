@@ -89,4 +89,6 @@ def test_the_stub_init_takes_every_setting_with_its_default(camera_glue):
         "grab_mode": "latest",
         "fps": 25,
         "frames_dir": "build/frames",
+        "xclk_mhz": 20,
+        "faults": "",
     }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cg_backend.h"
+#include "cg_faults.h"
+#include "cg_jpeg_check.h"
 #include "check.h"
 
 #define FPS 50 // 20 ms per frame: short tests, still far above scheduler noise
@@ -66,7 +68,7 @@ static void remove_frames(void) {
 }
 
 static void start(int framesize, int quality, int fb_count) {
-    cg_config_t cfg = {framesize, quality, fb_count, FPS, dir};
+    cg_config_t cfg = {framesize, quality, fb_count, FPS, dir, 0, NULL};
     const char *reason = NULL;
     CHECK_EQ(cg_backend_init(&cfg, &reason), 0);
     CHECK(cg_backend_ready());
@@ -86,14 +88,14 @@ static int grab_wait(cg_frame_t *f) {
 
 static void test_init_errors(void) {
     const char *reason = NULL;
-    cg_config_t bad_fb = {10, 12, 0, FPS, dir};
+    cg_config_t bad_fb = {10, 12, 0, FPS, dir, 0, NULL};
     CHECK_EQ(cg_backend_init(&bad_fb, &reason), EINVAL);
     CHECK(reason != NULL);
-    cg_config_t bad_fps = {10, 12, 2, 0, dir};
+    cg_config_t bad_fps = {10, 12, 2, 0, dir, 0, NULL};
     CHECK_EQ(cg_backend_init(&bad_fps, &reason), EINVAL);
-    cg_config_t missing = {15, 12, 2, FPS, dir}; // no 15_10 set rendered
+    cg_config_t missing = {15, 12, 2, FPS, dir, 0, NULL}; // no 15_10 set rendered
     CHECK_EQ(cg_backend_init(&missing, &reason), ENOENT);
-    cg_config_t nodir = {10, 12, 2, FPS, "/nonexistent/frames"};
+    cg_config_t nodir = {10, 12, 2, FPS, "/nonexistent/frames", 0, NULL};
     CHECK_EQ(cg_backend_init(&nodir, &reason), ENOENT);
     CHECK(!cg_backend_ready());
 }
@@ -197,6 +199,86 @@ static void test_framesize_change(void) {
 // A frame held across deinit keeps its bytes until it is released, then it is freed
 // (ASan reports a leak or a double free otherwise); a release from the old session does
 // not disturb a new one.
+static void start_faults(const char *faults) {
+    cg_config_t cfg = {10, 12, 2, FPS, dir, 20, faults};
+    const char *reason = NULL;
+    CHECK_EQ(cg_backend_init(&cfg, &reason), 0);
+}
+
+// The same numbers as the Python model's (tests/mpy/recovery_checks.py): a seed means the
+// same faults on both cameras.
+static void test_faults_xorshift_matches_python(void) {
+    cg_faults_t f;
+    const char *reason = NULL;
+    CHECK_EQ(cg_faults_parse(&f, "seed:1", &reason), 0);
+    CHECK_EQ(cg_faults_draw(&f), 270369u);
+    CHECK_EQ(cg_faults_draw(&f), 67634689u);
+    CHECK_EQ(cg_faults_draw(&f), 2647435461u);
+    CHECK_EQ(cg_faults_parse(&f, " timeout:0.05, truncate:0.5,garbage:0.03,wedge:6,init_fail:2,hang:1.5", &reason), 0);
+    CHECK(f.p[0] == 50000 && f.p[1] == 500000 && f.p[2] == 30000);
+    CHECK(f.wedge_ms == 6000 && f.hang_ms == 1500 && f.init_fail == 2);
+    const char *bad[] = {"timeout", "bogus:1", "timeout:x", "timeout:1.5", "wedge:-1", "wedge:inf", "hang:nan",
+                         "timeout:0.6,truncate:0.6"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        reason = NULL;
+        CHECK_EQ(cg_faults_parse(&f, bad[i], &reason), EINVAL);
+        CHECK(reason != NULL && strncmp(reason, "camera_faults: ", 15) == 0);
+    }
+    cg_config_t cfg = {10, 12, 2, FPS, dir, 20, "nonsense:1"};
+    CHECK_EQ(cg_backend_init(&cfg, &reason), EINVAL);
+}
+
+static void test_jpeg_check(void) {
+    uint8_t b[1200];
+    memset(b, 0x12, sizeof(b));
+    b[0] = 0xFF, b[1] = 0xD8, b[98] = 0xFF, b[99] = 0xD9;
+    CHECK(cg_jpeg_whole(b, 100));
+    CHECK(!cg_jpeg_whole(b, 99));
+    memset(b + 100, 0, sizeof(b) - 100); // the driver's zero padding
+    CHECK(cg_jpeg_whole(b, 100 + CG_JPEG_MAX_PADDING));
+    CHECK(!cg_jpeg_whole(b, 101 + CG_JPEG_MAX_PADDING)); // bounded
+    b[0] = 0;
+    CHECK(!cg_jpeg_whole(b, 100));
+    CHECK(!cg_jpeg_whole(b, 3));
+}
+
+// Cut and spoilt frames never leave the backend; they and the timeouts are counted.
+static void test_faults_never_hand_out_an_invalid_frame(void) {
+    start_faults("timeout:0.2,truncate:0.2,garbage:0.2,seed:7");
+    int good = 0;
+    for (int i = 0; i < 60; i++) {
+        cg_frame_t f;
+        if (grab_wait(&f) == 1) {
+            CHECK(cg_jpeg_whole(f.buf, f.len));
+            good++;
+            cg_backend_release(&f);
+        }
+    }
+    cg_info_t info = {0, 0, 0, 0, 0};
+    cg_backend_info(&info);
+    CHECK(good > 10 && info.timeouts > 0 && info.invalid > 0);
+    CHECK_EQ(cg_backend_frames_out(), 0);
+    cg_backend_deinit();
+}
+
+// wedge: nothing after S seconds until reinit(); init_fail: the next N reinits fail.
+static void test_wedge_reinit_and_init_fail(void) {
+    start_faults("wedge:0.1,init_fail:1");
+    cg_frame_t f;
+    CHECK_EQ(grab_wait(&f), 1);
+    cg_backend_release(&f);
+    sleep_ms(120);
+    CHECK_EQ(grab_wait(&f), 0); // wedged (grab_wait polls for ~200 frame periods)
+    const char *reason = NULL;
+    CHECK_EQ(cg_backend_reinit(&reason), EIO);
+    CHECK(strstr(reason, "init_fail") != NULL);
+    CHECK_EQ(cg_backend_grab(&f), 0);
+    CHECK_EQ(cg_backend_reinit(&reason), 0);
+    CHECK_EQ(grab_wait(&f), 1); // restarted
+    cg_backend_release(&f);
+    cg_backend_deinit();
+}
+
 static void test_deinit_with_frame_held(void) {
     start(10, 12, 2);
     cg_frame_t f;
@@ -224,6 +306,10 @@ int main(void) {
         {"fb_count_exhausted", test_fb_count_exhausted},
         {"framesize_change", test_framesize_change},
         {"deinit_with_frame_held", test_deinit_with_frame_held},
+        {"faults_xorshift_matches_python", test_faults_xorshift_matches_python},
+        {"jpeg_check", test_jpeg_check},
+        {"faults_never_hand_out_an_invalid_frame", test_faults_never_hand_out_an_invalid_frame},
+        {"wedge_reinit_and_init_fail", test_wedge_reinit_and_init_fail},
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
     run_tests(tests, n);

@@ -81,5 +81,7 @@ def test_host_backend(out_dir):
     sources = [
         os.path.join(HERE, "test_host_backend.c"),
         os.path.join(GLUE, "cg_backend_host.c"),
+        os.path.join(GLUE, "cg_faults.c"),
+        os.path.join(GLUE, "cg_jpeg_check.c"),
     ]
     run(build(out_dir, "test_host_backend", sources))

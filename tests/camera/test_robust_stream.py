@@ -165,7 +165,8 @@ def test_each_part_is_closed_by_its_delimiter_at_once(sim):
     its delimiter included, although no next frame comes (with the old framing the last one's
     delimiter would wait for the camera: socket.timeout). The first delimiter follows the head
     directly. The delay itself is measured by bench/stalls.py (framing)."""
-    server = sim(diagnostics=1, stream_keepalive_ms=0, binary=sim_binary())  # (/test/pause)
+    # (/test/pause; camera_stall_ms=0: no restarts of the deliberately stalled camera)
+    server = sim(diagnostics=1, stream_keepalive_ms=0, camera_stall_ms=0, binary=sim_binary())
     stream = _RawParts(server, b"/stream?fps=2")
     known = crcs(10)
     for _ in range(2):
@@ -189,7 +190,8 @@ def test_gstreamer_multipartdemux_has_every_frame_sent(sim, tmp_path):
     """GStreamer's multipartdemux emits a part only when the next boundary arrives. With the
     camera paused, every frame the server has sent must already be decoded: with the
     delimiter sent one frame late, the last one would still be stuck in the demuxer."""
-    server = sim(diagnostics=1, stream_keepalive_ms=0, binary=sim_binary())  # (/test/pause)
+    # (/test/pause; camera_stall_ms=0: no restarts of the deliberately stalled camera)
+    server = sim(diagnostics=1, stream_keepalive_ms=0, camera_stall_ms=0, binary=sim_binary())
     pattern = str(tmp_path / "frame%05d.jpg")
     gst = subprocess.Popen(
         ["gst-launch-1.0", "-q", "souphttpsrc", "location=%s/stream?fps=2" % server.url]
@@ -231,7 +233,8 @@ def test_stalled_camera_stream_gets_keepalive_copies(sim):
     """With the camera delivering nothing, the last frame is sent again every
     stream_keepalive_ms (rounded up to the hub's one-second pulse): two copies come during
     a pause much longer than that (a count, so a slow machine only takes longer)."""
-    server = sim(diagnostics=1, stream_keepalive_ms=500, binary=sim_binary())  # (/test/pause)
+    # (/test/pause; camera_stall_ms=0: no restarts of the deliberately stalled camera)
+    server = sim(diagnostics=1, stream_keepalive_ms=500, camera_stall_ms=0, binary=sim_binary())
     with MjpegReader(server.host, server.port) as reader:
         for _ in range(3):
             _, jpeg = reader.next_part()

@@ -6,6 +6,7 @@ that tests/test_on_micropython.py reads.
 """
 
 import sys
+import time
 
 
 def raises(exc_type, fn, *args):
@@ -36,29 +37,30 @@ class Clock:
 
 
 class TimeModule:
-    """A stand-in for the time module that code under check imported (module.time = ...): the
-    ticks are ms, set by hand; the ticks arithmetic is the real one (it wraps)."""
+    """The parts of the time module that code under check reads, on a clock moved by hand
+    (fake.ms); assigned over a module's `time` (module.time = TimeModule()). The ticks arithmetic
+    is the real one (it wraps). Sleeping fails: code on a fake clock must not wait."""
 
     def __init__(self, ms=1000):
-        import time
-
-        self._real = time
         self.ms = ms
 
     def ticks_ms(self):
         return self.ms
 
     def ticks_diff(self, a, b):
-        return self._real.ticks_diff(a, b)
+        return time.ticks_diff(a, b)
 
     def ticks_add(self, a, b):
-        return self._real.ticks_add(a, b)
+        return time.ticks_add(a, b)
 
     def time_ns(self):
         return self.ms * 1000000
 
     def time(self):
         return self.ms // 1000
+
+    def sleep_ms(self, ms):
+        raise AssertionError("sleep_ms(%d) on a fake clock" % ms)
 
 
 def run(namespace):

@@ -158,7 +158,7 @@ def test_response_head_with_date():
     assert date in head and head.endswith(b"X: y\r\n\r\n")
 
 
-class FakeTime:
+class TimeModule:
     def __init__(self, ns):
         self.ns = ns
         self.ms = 0
@@ -173,9 +173,9 @@ class FakeTime:
 
 
 def test_date_line_only_once_the_clock_is_set_and_once_per_second():
-    unset = FakeTime(5 * 1000000000)  # five seconds after the epoch: a board before NTP
+    unset = TimeModule(5 * 1000000000)  # five seconds after the epoch: a board before NTP
     assert Clock(unset.wall, unset.ticks).line() == b""
-    t = FakeTime(1796177200 * 1000000000 + 250000000)  # 2026-12-02 02:06:40.25 UTC
+    t = TimeModule(1796177200 * 1000000000 + 250000000)  # 2026-12-02 02:06:40.25 UTC
     clock = Clock(t.wall, t.ticks)
     t.reads = 0  # (the clock read at boot, from which time since boot counts)
     assert clock.line() == b"Date: Wed, 02 Dec 2026 02:06:40 GMT\r\n"

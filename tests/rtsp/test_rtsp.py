@@ -143,20 +143,26 @@ def _scan(jpeg):
         pos += 2 + length
 
 
-@pytest.mark.parametrize("transport", ["tcp", "udp"])
-def test_a_depayloaded_frame_is_the_grabbed_jpeg(rtsp, transport):
-    """RFC 2435 depayloading gives back the camera's JPEG: the same entropy-coded bytes as one
-    of the rendered frames, and the same pixels when decoded."""
-    server = rtsp()
+def _rendered(framesize):
+    """Entropy-coded data -> (JPEG, index) of every rendered frame of framesize."""
     originals = {}
     for key in os.listdir(FRAMES):
-        if key.startswith("10_"):
+        if key.startswith("%d_" % framesize):
             for name in os.listdir(os.path.join(FRAMES, key)):
                 if not name.endswith(".jpg"):
                     continue  # (each frame's thumbnail, .thb, is beside it)
                 with open(os.path.join(FRAMES, key, name), "rb") as f:
                     data = f.read()
                 originals[_scan(data)] = (data, int(name.split(".")[0]))
+    return originals
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+def test_a_depayloaded_frame_is_the_grabbed_jpeg(rtsp, transport):
+    """RFC 2435 depayloading gives back the camera's JPEG: the same entropy-coded bytes as one
+    of the rendered frames, and the same pixels when decoded."""
+    server = rtsp()
+    originals = _rendered(10)
     client = RtspClient("127.0.0.1", server.rtsp_port)
     try:
         if transport == "tcp":
@@ -536,4 +542,25 @@ def test_a_slow_rtsp_client_skips_frames_and_keeps_its_stream(rtsp):
     assert all(0 < step < 1 << 31 for step in steps), steps
     assert max(steps) > 2 * 3600, steps  # frames were skipped, not queued
     assert status(server)["frames"]["skipped"] > 0
+    wait_released(server)
+
+
+def test_rtsp_viewer_gets_only_whole_frames_through_camera_faults(rtsp):
+    """camera_faults on (cut, spoilt and missing frames, a sensor that wedges after 2 s and is
+    restarted after camera_stall_ms): an RTSP viewer's session goes on through the restart, and
+    every frame it depayloads is one of the camera's whole frames; afterwards nothing is held."""
+    faults = "timeout:0.1,truncate:0.1,garbage:0.1,wedge:2,seed:3"
+    server = rtsp(camera_faults=faults, camera_stall_ms=1000)
+    originals = _rendered(10)
+    client = RtspClient("127.0.0.1", server.rtsp_port)
+    try:
+        client.play_tcp()
+        for _ in range(100):  # ~4 s of frames at 25 fps less the faults, and a restart
+            jpeg = depayload(client.frame_tcp())
+            assert _scan(jpeg) in originals, "not one of the camera's whole frames"
+        client.request("TEARDOWN")
+    finally:
+        client.close()
+    health = status(server)["camera_health"]
+    assert health["reinits"] >= 1 and health["invalid_frames"] > 0, health
     wait_released(server)

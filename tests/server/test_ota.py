@@ -310,9 +310,10 @@ def test_upload_waiting_for_its_next_block_is_not_evicted_for_a_newcomer(sim, tm
 def test_still_waiting_for_a_frame_when_an_update_begins_gets_503_at_once(sim, tmp_path):
     # The upload's next block must come within 3 s: the still waiting out its own 5 s timeout
     # first would cost the upload (408).
+    # (/test/pause; camera_stall_ms=0: no restarts of the deliberately stalled camera)
     server = device(
-        sim, tmp_path, diagnostics=1, header_timeout_ms=3000, binary=sim_binary()
-    )  # (/test/pause)
+        sim, tmp_path, diagnostics=1, header_timeout_ms=3000, camera_stall_ms=0, binary=sim_binary()
+    )
     assert get(server, "/test/pause?ms=8000").status == 200
     waiting = Conn(server.host, server.port, timeout=10)
     waiting.request("GET", "/capture")

@@ -18,20 +18,22 @@ from camserver.security import Guards
 from camserver.server import Server
 
 
-def build(config, camera, wifi_changes=None, ota=None, boot=None):
+def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=None):
     """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
     Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
     and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
     names the settings file /control changes are saved to (None: no form, nothing saved); ota
-    (camserver.device.ota.Updater, with reset()) backs POST /ota (None: no route); boot
-    (camserver.device.health.BootCheck) hears when the server listens and adds to /status."""
+    (camserver.device.ota.Updater, with reset(cause, reason)) backs POST /ota (None: no route);
+    boot (camserver.device.health.BootCheck) hears when the server listens and adds to /status;
+    reset_device(cause, reason) (camserver.device.reset) resets the device when the camera cannot
+    be recovered (None: the recovery ladder stops at "failed", as in-process tests want)."""
     if camera is None:
         from camserver.camera import absent as camera
     guards = Guards(config)
     router = Router()
     guards.install(router)
     server = Server(config, router)
-    hub = FrameHub(camera, config)
+    hub = FrameHub(camera, config, reset_device)
     hub.motion = motion = Motion(camera, config)
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.path if keeps else None)
@@ -60,7 +62,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     router.add("GET", "/status", routes.status)
     router.add("GET", "/control", routes.control, changes_state=True)
     router.add("POST", "/control/reset", routes.reset, changes_state=True)
-    diagnostics.add_routes(router, config, camera)
+    diagnostics.add_routes(router, config, camera, hub)
     reset = None
     if ota is not None:
 
@@ -75,6 +77,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None):
     if boot is not None:
         server.on_listening = boot.listening
     if wifi_changes is not None:
+        wifi_changes.on_link_lost = server.listener.drop_all
         router.add("POST", "/wifi", wifi_form.wifi_route(config, wifi_changes), changes_state=True)
     if config["stream_port"]:
         # CameraWebServer clients hard-code :81/stream. That port serves the stream and nothing
@@ -137,11 +140,11 @@ def _device_status(ota, boot):
     return out
 
 
-async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None):
+async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None, reset_device=None):
     """Serve until cancelled. Prints `camera ready: http://<address>/` once listening.
     Whatever ends it, its tasks are cancelled and its sockets closed, so the
     device can call it again."""
-    server, hub, persist = build(config, camera, wifi_changes, ota, boot)
+    server, hub, persist = build(config, camera, wifi_changes, ota, boot, reset_device)
     grabber = asyncio.create_task(hub.run())
     saver = asyncio.create_task(persist.run())
     stop_mqtt = start_mqtt(server, address)

@@ -65,7 +65,8 @@ class CameraRoutes:
         shared = await self.hub.fresh(since, CAPTURE_TIMEOUT_MS, holder)
         if shared is None:
             self._need_camera()  # (an update that began meanwhile says so)
-            raise HTTPError(503, "camera did not deliver a frame in time", headers=[("Retry-After", "1")])
+            reason = self.hub.recovering() or "camera did not deliver a frame in time"
+            raise HTTPError(503, reason, headers=[("Retry-After", "1")])
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
         response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
@@ -108,12 +109,15 @@ class CameraRoutes:
         if self.extra is not None:
             stats.update(self.extra())
         rtsp = self.server.rtsp
+        health = self.hub.health_json()
         body = b"".join(
             (
                 b"{",
                 self._settings_json,
                 b", ",
                 json.dumps(stats)[1:-1].encode(),
+                b', "camera_health": ' if health is not None else b"",
+                health or b"",
                 b', "rtsp": ',
                 rtsp.status_json() if rtsp is not None else _NO_RTSP,
                 b', "settings": ',

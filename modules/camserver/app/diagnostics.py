@@ -9,6 +9,8 @@ long window can exhaust the heap.
 camera deliver nothing for N ms, as a stalled sensor does.
 /test/hang?s=N (only with `diagnostics`) blocks the whole event loop for N seconds (default: for
 ever), as a dead-locked driver call does: what the watchdog (device/watchdog.py) is for.
+/test/reinit (only with `diagnostics`) restarts the camera as the recovery ladder does
+(camera/recovery.py): on a board, esp_camera_deinit and esp_camera_init (tests/hil).
 """
 
 import gc
@@ -68,10 +70,24 @@ async def hang(request):
     return text(200, "hung for %s s" % seconds)
 
 
-def add_routes(router, config, camera):
+def reinit_route(hub):
+    async def reinit(request):
+        if hub.recovery is None:
+            raise HTTPError(503, "no camera to restart")
+        try:
+            hub.restart_camera()
+        except OSError as e:
+            raise HTTPError(503, hub.recovery.last_error or str(e))
+        return text(200, "restarted")
+
+    return reinit
+
+
+def add_routes(router, config, camera, hub):
     router.add("GET", "/test/body", test_body)
     if config["diagnostics"]:
         # They switch automatic GC off or stall the camera: a page must not be able to.
         router.add("GET", "/test/gc", gc_window, changes_state=True)
         router.add("GET", "/test/pause", pause_route(camera), changes_state=True)
         router.add("GET", "/test/hang", hang, changes_state=True)
+        router.add("GET", "/test/reinit", reinit_route(hub), changes_state=True)

@@ -5,21 +5,25 @@ one; every viewer and every /capture waits on the hub and sends whichever frame
 is newest when it is ready for one. A slow viewer therefore skips frames and
 never slows the camera or anybody else. When a buffer goes back to the camera
 is decided by app/buffers.py alone; the hub asks it to reclaim one whenever
-the camera delivers nothing.
+the camera delivers nothing. When it delivers nothing for too long, the recovery
+ladder (camera/recovery.py) restarts it.
 """
 
 import asyncio
+import json
 import time
 
 from camserver import log
 from camserver.app.buffers import STALLED_MS, Buffers
+from camserver.camera.recovery import OK, Recovery
 from camserver.motion.detector import Motion
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 
 
 class FrameHub:
-    def __init__(self, camera, config):
+    def __init__(self, camera, config, reset=None):
+        """reset(cause, reason) resets the device when the camera cannot be recovered."""
         self.camera = camera
         self.fps = config["fps"]
         self.idle_fps = config["idle_fps"]
@@ -37,6 +41,12 @@ class FrameHub:
         self.wake = asyncio.Event()
         self._last_publish = time.ticks_ms()  # paces grabs to fps
         self._last_wake = self._last_publish  # for the pulse while no frame comes
+        self.recovery = None
+        self._health_key = None  # what health_json() was made from
+        self._health_json = None
+        if hasattr(camera, "reinit"):  # (not the absent camera of safe mode)
+            stall_ms = config["camera_stall_ms"]
+            self.recovery = Recovery(camera, stall_ms, config["camera_reinit_tries"], reset or _no_reset)
 
     # -- senders --
 
@@ -113,7 +123,13 @@ class FrameHub:
             motion.offer(frame)
         self.buffers.publish(frame)
         self.grabbed += 1
-        self._last_publish = time.ticks_ms()
+        now = self._last_publish = time.ticks_ms()
+        recovery = self.recovery
+        if recovery is not None:
+            if recovery.state == OK:
+                recovery.last_frame = now  # (per frame: an attribute, not a call)
+            else:
+                recovery.frame()
         self._wake_senders()
 
     def _wake_senders(self):
@@ -163,6 +179,7 @@ class FrameHub:
                 # frame everybody has sent): the owner gives one back so capture goes on.
                 if self.buffers.reclaim():
                     continue
+                self._stalled()
                 if time.ticks_diff(time.ticks_ms(), self._last_wake) > _PULSE_MS:
                     # No frame for a while: wake the viewers anyway, so each can notice that
                     # its client left (nothing else would: they are not sending) or send a
@@ -172,13 +189,60 @@ class FrameHub:
                 continue
             self._publish(frame)
 
+    def _stalled(self):
+        recovery = self.recovery
+        if recovery is None:
+            return
+        # (Between two frames, the common case: one clock read, no call.)
+        if recovery.state == OK and time.ticks_diff(time.ticks_ms(), recovery.last_frame) < recovery.stall_ms:
+            return
+        if self.camera.frames_out() >= self.buffers.fb_count:
+            # Every buffer is being sent (slow viewers that still make progress keep theirs): the
+            # camera cannot deliver, which is no stall of its own.
+            recovery.idle()
+            return
+        # The newest frame goes back before a restart: on the board esp_camera_deinit() frees
+        # its buffer. Viewers keep their connections and wait for the restarted camera.
+        if recovery.due():
+            self.buffers.drop_current()
+        recovery.stalled()
+
+    def restart_camera(self):
+        """Restart the camera now (/test/reinit); OSError when it fails."""
+        self.buffers.drop_current()
+        self.recovery.restart()
+
+    def health_json(self):
+        """/status.camera_health as JSON bytes, or None without a camera. Every open page polls
+        /status each second and the counts rarely change: the JSON is made again only when one
+        did."""
+        recovery = self.recovery
+        if recovery is None:
+            return None
+        timeouts, invalid = self.camera.counts()
+        key = (recovery.state, timeouts, invalid, recovery.reinits, recovery.last_error)
+        if key != self._health_key:
+            self._health_key = key
+            self._health_json = json.dumps(recovery.status(timeouts, invalid)).encode()
+        return self._health_json
+
+    def recovering(self):
+        """Why frames do not come (one line), or None."""
+        recovery = self.recovery
+        if recovery is None or recovery.state == OK:
+            return None
+        return "camera recovering (%s)" % recovery.last_error
+
     async def _idle(self):
         # Nobody watches: give the newest buffer back and grab at most idle_fps, or motion_fps
-        # while motion detection is on (it watches when nobody else does).
+        # while motion detection is on (it watches when nobody else does). Frames are wanted then,
+        # so a camera that stops delivering them is recovered as for a viewer.
         self.buffers.drop_current()
         self.wake.clear()
         motion = self.motion
         watching = motion is not None and motion.enabled
+        if self.recovery is not None and not watching:
+            self.recovery.idle()
         fps = max(self.idle_fps, motion.fps) if watching else self.idle_fps
         if self.held or fps <= 0:
             await self.wake.wait()
@@ -187,10 +251,15 @@ class FrameHub:
             await asyncio.wait_for_ms(self.wake.wait(), 1000 // fps)
         except asyncio.TimeoutError:
             frame = self._grab()  # keeps exposure settled for the next viewer
-            if frame is not None:
+            if frame is None:
+                if watching:
+                    self._stalled()
+            else:
                 self.grabbed += 1
                 if watching:
                     motion.offer(frame)
+                if self.recovery is not None:
+                    self.recovery.frame()
                 self.buffers.settle(frame)
 
     def stats(self):
@@ -200,3 +269,7 @@ class FrameHub:
         counts = {"grabbed": self.grabbed, "sent": self.sent, "skipped": self.skipped}
         counts["revoked"] = self.buffers.revoked
         return viewers, counts
+
+
+def _no_reset(cause, reason):
+    log.error("reset (%s) not wired: %s", cause, reason)

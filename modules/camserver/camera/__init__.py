@@ -2,8 +2,11 @@
 
 open_camera() returns the camera_glue C module when the firmware (or the unix
 port build) has it, else the pure-MicroPython simulated camera. Both are
-module-like objects with init/deinit/grab/get/set/status/frames_out/thumb.
-sim_motion.py is the simulated camera's motion test scene (sim_motion setting).
+module-like objects with init/deinit/reinit/grab/get/set/status/counts/frames_out/thumb.
+Here too: jpeg_check.py (the sim's check that a frame is a whole JPEG), recovery.py
+(the ladder that restarts a silent camera, then resets the device), faults.py (the
+host-only fault model, camera_faults), sim_motion.py (the simulated camera's motion test
+scene, sim_motion), absent.py and sensor.py.
 """
 
 from camserver import log
@@ -22,6 +25,8 @@ def open_camera(config):
         fb_count=config["fb_count"],
         fps=config["fps"],
         frames_dir=config["frames_dir"],
+        xclk_mhz=config["xclk_mhz"],
+        faults=config["camera_faults"],  # (camera_glue on the board refuses any)
     )
     restore(backend, config)
     if config.get("sim_motion"):

@@ -6,15 +6,22 @@ newest captured frame not yet returned (grab-latest: never a stale one) or None;
 frames live in fb_count buffers allocated once at init at the largest frame
 size (as esp32-camera sizes its PSRAM buffers), and a buffer still held by the
 app is never refilled underneath it.
+
+Every frame is checked (camera/jpeg_check.py) before grab() hands it out: one that is not a
+whole JPEG goes straight back and is counted (counts()). camera_faults (camera/faults.py) makes
+the sensor misbehave on purpose; reinit() restarts it as the recovery ladder asks
+(camera/recovery.py).
 """
 
 import json
 import time
 
-from camserver.camera import sensor
+from camserver.camera import faults as fault_model
+from camserver.camera import jpeg_check, sensor
 
 # name -> (min, max, default) of the settable settings, as camera_glue.RANGES has them.
 RANGES = sensor.RANGES
+XCLK_MHZ = (1, 24)  # the sensor clocks init() accepts (MHz), as camera_glue's
 
 _state = None
 
@@ -43,7 +50,7 @@ class Frame:
 
 
 class _Sim:
-    def __init__(self, manifest, frames_dir, fb_count, fps):
+    def __init__(self, manifest, frames_dir, fb_count, fps, faults, xclk_mhz):
         self.dir = frames_dir
         self.sets = manifest["sets"]
         self.count = manifest["count"]
@@ -75,6 +82,11 @@ class _Sim:
         self.out = 0
         self.grabbed = 0
         self.paused_until = None  # ticks_ms until which the sensor delivers nothing (pause())
+        self.faults = fault_model.Faults(faults) if faults else None
+        self.first_start_ms = self.start_ms  # (hang counts from here, wedge from the latest start)
+        self.timeouts = 0  # frames the sensor did not deliver (timeout faults)
+        self.invalid = 0  # frames that were not whole JPEGs, given back unseen
+        self.xclk_mhz = xclk_mhz
 
     def current_set(self):
         band = 10 if self.settings["quality"] <= 20 else 30
@@ -84,6 +96,13 @@ class _Sim:
         return time.ticks_diff(time.ticks_ms(), self.start_ms) * self.fps // 1000
 
     def grab(self):
+        faults = self.faults
+        if faults is not None:
+            now = time.ticks_ms()
+            if faults.hangs(time.ticks_diff(now, self.first_start_ms)):
+                _hang()
+            if faults.wedged(time.ticks_diff(now, self.start_ms)):
+                return None
         if self.paused_until is not None:
             if time.ticks_diff(self.paused_until, time.ticks_ms()) > 0:
                 return None
@@ -98,6 +117,13 @@ class _Sim:
                 break
         if frame is None:
             return None  # every buffer is still being sent: the sensor drops this frame
+        fault = 0  # (fault_model.OK; the model's names are looked up only when it is on)
+        if faults is not None:
+            fault = faults.frame()
+            if fault == fault_model.TIMEOUT:
+                self.last_n = n
+                self.timeouts += 1
+                return None
         info = self.current_set()
         index = n % self.count
         if self.scene is not None:
@@ -105,10 +131,20 @@ class _Sim:
             index = self.scene.index(time.ticks_diff(time.ticks_ms(), self.start_ms))
         row = info["frames"][index]
         mem = self.mems[frame.slot]
+        length = row["len"]
         path = "%s/%s/%d.jpg" % (self.dir, info["key"], index)
         with open(path, "rb") as f:
-            f.readinto(mem[: row["len"]])
-        frame.buf = mem[: row["len"]]
+            f.readinto(mem[:length])
+        if fault:
+            if fault == fault_model.TRUNCATE:
+                length = fault_model.truncated(length)
+            elif fault == fault_model.GARBAGE:
+                mem[0] = 0
+        if not jpeg_check.whole(mem, length):
+            self.last_n = n  # the buffer goes straight back: nobody ever sees this frame
+            self.invalid += 1
+            return None
+        frame.buf = mem[:length]
         frame.width = info["width"]
         frame.height = info["height"]
         frame.index = index
@@ -124,14 +160,30 @@ class _Sim:
         return frame
 
 
+def _hang():
+    # A dead-locked driver call: the whole process stops here (only a watchdog ends it).
+    while True:
+        time.sleep_ms(1000)
+
+
 def _need():
     if _state is None:
         raise OSError("camera not initialised")
     return _state
 
 
-def init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25, frames_dir="build/frames"):
-    """Load the manifest and allocate the frame buffers. OSError if the frames are missing."""
+def init(
+    framesize=10,
+    quality=12,
+    fb_count=2,
+    grab_mode="latest",
+    fps=25,
+    frames_dir="build/frames",
+    faults="",
+    xclk_mhz=20,
+):
+    """Load the manifest and allocate the frame buffers. OSError if the frames are missing;
+    ValueError for a bad value (faults: camera/faults.py)."""
     global _state
     if fb_count < 1:
         raise ValueError("fb_count must be at least 1")
@@ -139,13 +191,15 @@ def init(framesize=10, quality=12, fb_count=2, grab_mode="latest", fps=25, frame
         raise ValueError("the simulated camera only does grab_mode latest")
     if fps < 1 or fps > 120:
         raise ValueError("fps must be between 1 and 120")
+    if xclk_mhz < XCLK_MHZ[0] or xclk_mhz > XCLK_MHZ[1]:
+        raise ValueError("xclk_mhz must be between %d and %d" % XCLK_MHZ)
     try:
         with open(frames_dir + "/manifest.json") as f:
             manifest = json.load(f)
     except OSError:
         raise OSError("no rendered frames in %s (run: make frames)" % frames_dir)
     _state = None
-    sim = _Sim(manifest, frames_dir, fb_count, fps)
+    sim = _Sim(manifest, frames_dir, fb_count, fps, faults, xclk_mhz)
     sim.settings["framesize"] = sensor.check("framesize", framesize, sim.supported)
     sim.settings["quality"] = sensor.check("quality", quality)
     _state = sim
@@ -214,6 +268,22 @@ def thumb(frame, out):
     return w, h
 
 
+def reinit():
+    """Restart the sensor with the same configuration and settings (the recovery ladder's
+    step); frames the app holds stay valid. OSError when the restart fails (init_fail)."""
+    sim = _need()
+    if sim.faults is not None and sim.faults.reinit_fails():
+        raise OSError("camera init failed (simulated init_fail)")
+    sim.start_ms = time.ticks_ms()
+    sim.last_n = -1  # (a pause() stays: it stands for a stall from outside, which a restart does not cure)
+
+
+def counts():
+    """(timeouts, invalid frames) since init."""
+    sim = _need()
+    return sim.timeouts, sim.invalid
+
+
 def pause(ms):
     """Deliver no frame for ms milliseconds, as a stalled sensor would (tests of the stream
     keep-alive; reached through the diagnostics route /test/pause)."""
@@ -225,6 +295,7 @@ def status():
     sim = _need()
     out = dict(sim.settings)
     out.update(sensor.READ_ONLY)
+    out["xclk"] = sim.xclk_mhz
     out["backend"] = "sim"
     out["framesizes"] = sim.supported
     out["fps"] = sim.fps

@@ -36,9 +36,16 @@ class WifiChanges:
         self.path = path
         self.mode = mode
         self.keeps_settings = keeps_settings
+        self.on_link_lost = None  # set by the running server: ends every connection
 
     def save(self, ssid, password):
         return save_wifi(self.config, ssid, password, self.path)
+
+    def link_lost(self):
+        """The station lost its network (Wifi.on_lost): the streams over it end now, not when
+        their send timeout notices, so their frames and slots are free when the link is back."""
+        if self.on_link_lost is not None:
+            self.on_link_lost()
 
 
 def boot_config(path=settings.PATH, overrides=None):
@@ -91,8 +98,8 @@ async def run_server(
 ):
     """Run serve(config, camera, address, changes, *more) and start it again whenever it ends or
     raises, with a pause that doubles up to pause_max_ms (reset after a minute of good running).
-    restarts bounds the number of restarts (tests); None means forever. more: the updater and
-    the boot check (app.serve's ota and boot). Returns the number of restarts."""
+    restarts bounds the number of restarts (tests); None means forever. more: the updater, the boot
+    check and reset (app.serve's ota, boot and reset_device). Returns the number of restarts."""
     import asyncio
     import gc
     import time
@@ -151,7 +158,7 @@ async def main(config, camera, wifi, changes, machine=None, updater=None, boot=N
     keep_time(config, wifi)
     if boot is not None:
         asyncio.create_task(boot.run())
-    await run_server(config, camera, wifi, serve, changes, more=(updater, boot))
+    await run_server(config, camera, wifi, serve, changes, more=(updater, boot, reset))
 
 
 def keep_time(config, wifi):
@@ -175,6 +182,11 @@ _record = None
 def reset(cause, reason):
     """Reset the device, recording cause ("ota", "camera", ...) and a one-line reason for the
     next boot's /status.last_reset (device/resets.py). The one way the code resets a device."""
+    if _resetter is None:  # a sim without a device folder (the tests'): no record, the exit code
+        import sys
+
+        log.error("reset: %s (%s)", cause, reason)
+        sys.exit(75)  # (camserver.host's REBOOT_EXIT: make sim starts it again)
     _resetter(cause, reason)
 
 
@@ -219,6 +231,7 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
 
         check = health.BootCheck(record, updater, checks, options.get("healthy_ms", 20000), rollback)
     changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
+    wifi.on_lost = changes.link_lost  # pyright: ignore[reportAttributeAccessIssue] (a slot Wifi declares None)
     try:
         asyncio.run(main(config, camera, wifi, changes, machine, updater, check))
     except KeyboardInterrupt:

@@ -103,6 +103,7 @@ class Wifi:
         self._backoff = 1000
         self._next_connect = 0
         self._next_retry = 0
+        self.on_lost = None  # called when the station loses its link (the server drops its clients)
 
     # -- boot --
 
@@ -254,6 +255,8 @@ class Wifi:
             self._lost_at = now
             self._next_connect = time.ticks_add(now, self._backoff)
             log.warning("wifi: connection to %s lost, reconnecting", self.config["wifi_ssid"])
+            if self.on_lost is not None:
+                self.on_lost()
 
     def _lost_step(self, now):
         ssid = self.config["wifi_ssid"]

@@ -21,7 +21,17 @@ from camserver.http.response import Response, text
 from camserver.transport import disconnect
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, REVOKED, SENDING, UNTIMED, UPLOADING
+from camserver.transport.phases import (
+    DRAINING,
+    EVICTED,
+    IDLE,
+    LINK_LOST,
+    READING,
+    REVOKED,
+    SENDING,
+    UNTIMED,
+    UPLOADING,
+)
 from camserver.transport.sender import Sender
 
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
@@ -238,6 +248,8 @@ class Connection:
             log.debug("%s closed to make room for a new client", self.peer)
         elif phase == REVOKED:
             log.trace("%s blocked too long: the camera took its frame back, closed", self.peer)
+        elif phase == LINK_LOST:
+            log.trace("%s closed: the network link is gone", self.peer)
 
     def _error_bytes(self, e):
         return writers.closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())

@@ -25,7 +25,7 @@ from camserver.http.response import text
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
-from camserver.transport.phases import DRAINING, EVICTED, IDLE, READING, SENDING, UPLOADING
+from camserver.transport.phases import DRAINING, EVICTED, IDLE, LINK_LOST, READING, SENDING, UPLOADING
 
 # Every timeout is a second or more, so a quarter-second tick is precise enough; with no
 # connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
@@ -93,6 +93,15 @@ class Listener:
             for task in tasks:
                 task.cancel()
             self.close()
+
+    def drop_all(self):
+        """The network link is gone: end every connection (each task closes its socket and gives
+        its frame back as it ends); the listen sockets stay for the clients that come back."""
+        if self.connections:
+            log.info("network link lost: closing %d connection(s)", len(self.connections))
+        for conn in list(self.connections):
+            conn.stop(LINK_LOST)
+            self.release(conn)
 
     def close(self):
         """Close the listen sockets and every connection (idempotent)."""

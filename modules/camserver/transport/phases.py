@@ -13,3 +13,4 @@ REVOKED = 6  # not a phase: why the task was cancelled (the camera needed the fr
 # never taken for a half-sent head by the eviction (a firmware upload is real work).
 UPLOADING = 7
 SESSION = 8  # an RTSP session between requests: its deadline is the session's timeout (rtsp/)
+LINK_LOST = 9  # not a phase: why the task was cancelled (the network it came over is gone)
