@@ -46,7 +46,7 @@ help:
 	@echo "make test     the whole suite (creates .venv, compiles modules with mpy-cross, lint, builds"
 	@echo "              build/unix/micropython with camera_glue, pytest)"
 	@echo "make lint     ruff, and the type check of the frozen modules against the ESP32-S3 stubs"
-	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak SECONDS=600 for a soak run"
+	@echo "make bench    benchmarks (see docs/benchmarks.md); make soak: a million frames with camera faults (SOAK_FRAMES=...)"
 	@echo "make cost     instructions per request and per frame under callgrind (docs/benchmarks.md)"
 	@echo "make firmware BOARD=...   build a board image (make boards lists them; make deps fetches MicroPython + ESP-IDF)"
 	@echo "make flash BOARD=... PORT=...   make configure PORT=... WIFI_SSID=... WIFI_PASSWORD=...   make monitor PORT=..."
@@ -141,10 +141,12 @@ BENCH_PYTHON := PYTHONPATH=$(CURDIR)/tests:$(CURDIR)/tests/rtsp $(BIN)/python
 bench: venv compile frames
 	$(BENCH_PYTHON) bench/run.py
 
-# Browsers coming and going for SECONDS, then: slots, camera buffers, heap, console all clean.
-SECONDS ?= 60
+# SOAK_FRAMES frames to viewers coming and going with the camera failing (bench/soak.py), then: no
+# invalid frame, slots, camera buffers and heap back; build/soak/report.json and soak.svg.
+SOAK_FRAMES ?= 1000000
+SOAK_SECONDS ?= 14400
 soak: venv compile frames
-	$(BENCH_PYTHON) bench/soak.py $(SECONDS)
+	$(BENCH_PYTHON) bench/soak.py --frames $(SOAK_FRAMES) --seconds $(SOAK_SECONDS) --out $(BUILD)/soak
 
 # Instructions per operation under callgrind, for the PyPI binary and build/unix/micropython when built.
 cost: venv sysdeps compile frames
