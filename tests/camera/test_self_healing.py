@@ -2,7 +2,8 @@
 (camera_faults): viewers on different addresses get only valid JPEGs through timeouts, cut and
 spoilt frames and a wedged sensor, keep their connections, and see new frames again after every
 restart; /capture never answers an invalid image; camera_health counts it all. A camera that
-cannot be restarted resets the device with the cause "camera" in the boot record.
+cannot be restarted resets the device with the cause "camera", and a hung driver call is ended by
+the watchdog; the next boot's /status.last_reset says which.
 
 Like every test in tests/camera/, these run on the PyPI binary (the sim camera, Python) and on the
 camera_glue binary (its host backend, C): tests/conftest.py BOTH_BINARIES."""
@@ -99,10 +100,26 @@ def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, t
     finally:
         reader.close()
     server.wait_for_line("camera: no frame after 3 restart(s)")
-    with open(tmp_path / "boot.json") as f:
-        record = json.load(f)
-    assert record["reset"][0] == "camera" and "restart failed" in record["reset"][1], record
-    assert record["fails"] == 1  # a failed boot: three in a row start safe mode (device/boots.py)
+    # The next boot (no faults now) says why the last one ended; three such boots in a row would
+    # start safe mode (device/boots.py, tests/server/test_ota.py).
+    body = json.loads(get(sim(device_dir=str(tmp_path)), "/status").body)
+    assert body["last_reset"]["cause"] == "camera", body["last_reset"]
+    assert "restart failed" in body["last_reset"]["reason"], body["last_reset"]
+    assert body["failed_boots"] == 1
+
+
+def test_a_hung_driver_call_is_reset_by_the_watchdog(sim, tmp_path):
+    # hang:2 blocks the event loop in a grab 2 s after the camera starts; the watchdog (8 s) ends
+    # the boot, and the next one says so.
+    server = sim(device_dir=str(tmp_path), camera_faults="hang:2", watchdog_s=8)
+    reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted: grabs run
+    try:
+        assert server.proc.wait(60) == REBOOT_EXIT
+    finally:
+        reader.close()
+    server.wait_for_line("watchdog: not fed for 8000 ms, resetting")
+    body = json.loads(get(sim(device_dir=str(tmp_path)), "/status").body)
+    assert body["last_reset"]["cause"] == "watchdog", body["last_reset"]
 
 
 def test_hang_fault_blocks_the_whole_process(sim):
