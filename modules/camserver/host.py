@@ -61,6 +61,9 @@ def main(argv):
         "open_camera": _camera(overrides.pop("crash", ""), overrides.pop("fail", "")),
         "healthy_ms": int(overrides.pop("healthy_ms", "20000")),
         "wifi_options": {"poll_ms": 20},
+        # A port another program holds stops the sim with its one line (main below), where a
+        # board logs it and tries again.
+        "fatal": (settings.SettingError,),
     }
     # The host's defaults differ from the board's: loopback, unprivileged ports.
     overrides.setdefault("host", "127.0.0.1")
@@ -91,6 +94,9 @@ def main(argv):
 
         micropython.kbd_intr(-1)  # a second Ctrl-C now ends the process, without a traceback
         device.stopped()
+    except settings.SettingError:
+        device.stopped()  # the host's to fix, not a failed boot (three would start safe mode)
+        raise
     except SystemExit:
         raise
     except BaseException:

@@ -94,12 +94,23 @@ def init_camera(config, open_camera=None, attempts=3, pause_ms=500):
 
 
 async def run_server(
-    config, camera, wifi, serve, changes=None, restarts=None, pause_ms=1000, pause_max_ms=30000, more=()
+    config,
+    camera,
+    wifi,
+    serve,
+    changes=None,
+    restarts=None,
+    pause_ms=1000,
+    pause_max_ms=30000,
+    more=(),
+    fatal=(),
 ):
     """Run serve(config, camera, address, changes, *more) and start it again whenever it ends or
     raises, with a pause that doubles up to pause_max_ms (reset after a minute of good running).
     restarts bounds the number of restarts (tests); None means forever. more: the updater, the boot
-    check and reset (app.serve's ota, boot and reset_device). Returns the number of restarts."""
+    check and reset (app.serve's ota, boot and reset_device). fatal: exceptions that end it instead
+    (the sim's: a port another program holds is the user's to fix, settings.SettingError).
+    Returns the number of restarts."""
     import asyncio
     import gc
     import time
@@ -111,6 +122,8 @@ async def run_server(
         try:
             await serve(config, camera, wifi.address, changes, *more)
             log.error("server: stopped")
+        except fatal:
+            raise
         except MemoryError:
             gc.collect()
             log.error("server: out of memory")
@@ -140,7 +153,7 @@ async def keep_watching(wifi, pause_ms=1000):
             await asyncio.sleep_ms(pause_ms)
 
 
-async def main(config, camera, wifi, changes, machine=None, updater=None, boot=None):
+async def main(config, camera, wifi, changes, machine=None, updater=None, boot=None, fatal=()):
     """The watchdog first (device/watchdog.py), network up, network watcher and the boot's health
     check in the background, then the server for ever."""
     import asyncio
@@ -158,7 +171,7 @@ async def main(config, camera, wifi, changes, machine=None, updater=None, boot=N
     keep_time(config, wifi)
     if boot is not None:
         asyncio.create_task(boot.run())
-    await run_server(config, camera, wifi, serve, changes, more=(updater, boot, reset))
+    await run_server(config, camera, wifi, serve, changes, more=(updater, boot, reset), fatal=fatal)
 
 
 def keep_time(config, wifi):
@@ -200,7 +213,8 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
     """Build the device and run it: main.py passes the board's network, esp32 and machine modules
     and camera_glue.reset_reason, camserver.host their doubles (device/*_host.py). esp32 None: no
     boot record, updates or health check; machine None: no watchdog either (tests). options:
-    open_camera, wifi_options, healthy_ms, keeps_settings (False: the file keeps Wi-Fi only)."""
+    open_camera, wifi_options, healthy_ms, keeps_settings (False: the file keeps Wi-Fi only), fatal
+    (exceptions from the server that end the boot instead of restarting the server: run_server)."""
     import asyncio
 
     from camserver.device import boots, health, resets, watchdog
@@ -233,7 +247,7 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
     changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
     wifi.on_lost = changes.link_lost  # pyright: ignore[reportAttributeAccessIssue] (a slot Wifi declares None)
     try:
-        asyncio.run(main(config, camera, wifi, changes, machine, updater, check))
+        asyncio.run(main(config, camera, wifi, changes, machine, updater, check, options.get("fatal", ())))
     except KeyboardInterrupt:
         # Ctrl-C, or mpremote taking the REPL: no reset under the feet of a person at the console.
         if machine is not None:
