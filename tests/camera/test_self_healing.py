@@ -89,20 +89,25 @@ def test_viewers_get_only_valid_frames_through_faults_and_wedges(sim):
     server.wait_for_line("camera: recovered after 1 restart(s)")
 
 
-def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, tmp_path):
-    faults = "wedge:1,init_fail:99"
-    server = sim(device_dir=str(tmp_path), camera_faults=faults, camera_stall_ms=500)
-    reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted
+def _watched_until_reset(sim, tmp_path, timeout, **settings):
+    """A device watched (frames are wanted, so grabs run) until it resets; then the next boot's
+    /status (without the faults), which says why the last one ended."""
+    server = sim(device_dir=str(tmp_path), **settings)
+    reader = MjpegReader(server.host, server.port, timeout=30)
     try:
-        server.wait_for_line("camera: no frame for 500 ms, restarting it", timeout=10)
-        server.wait_for_line("try 3 of 3", timeout=10)
-        assert server.proc.wait(15) == REBOOT_EXIT
+        assert server.proc.wait(timeout) == REBOOT_EXIT
     finally:
         reader.close()
+    return server, json.loads(get(sim(device_dir=str(tmp_path)), "/status").body)
+
+
+def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, tmp_path):
+    faults = "wedge:1,init_fail:99"
+    server, body = _watched_until_reset(sim, tmp_path, 30, camera_faults=faults, camera_stall_ms=500)
+    server.wait_for_line("camera: no frame for 500 ms, restarting it")
+    server.wait_for_line("try 3 of 3")
     server.wait_for_line("camera: no frame after 3 restart(s)")
-    # The next boot (no faults now) says why the last one ended; three such boots in a row would
-    # start safe mode (device/boots.py, tests/server/test_ota.py).
-    body = json.loads(get(sim(device_dir=str(tmp_path)), "/status").body)
+    # Three such boots in a row would start safe mode (device/boots.py, tests/server/test_ota.py).
     assert body["last_reset"]["cause"] == "camera", body["last_reset"]
     assert "restart failed" in body["last_reset"]["reason"], body["last_reset"]
     assert body["failed_boots"] == 1
@@ -111,14 +116,8 @@ def test_a_camera_that_cannot_restart_resets_the_device_with_cause_camera(sim, t
 def test_a_hung_driver_call_is_reset_by_the_watchdog(sim, tmp_path):
     # hang:2 blocks the event loop in a grab 2 s after the camera starts; the watchdog (8 s) ends
     # the boot, and the next one says so.
-    server = sim(device_dir=str(tmp_path), camera_faults="hang:2", watchdog_s=8)
-    reader = MjpegReader(server.host, server.port, timeout=30)  # frames are wanted: grabs run
-    try:
-        assert server.proc.wait(60) == REBOOT_EXIT
-    finally:
-        reader.close()
+    server, body = _watched_until_reset(sim, tmp_path, 60, camera_faults="hang:2", watchdog_s=8)
     server.wait_for_line("watchdog: not fed for 8000 ms, resetting")
-    body = json.loads(get(sim(device_dir=str(tmp_path)), "/status").body)
     assert body["last_reset"]["cause"] == "watchdog", body["last_reset"]
 
 
