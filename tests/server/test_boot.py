@@ -111,8 +111,13 @@ def test_the_heartbeat_feeds_the_watchdog_while_the_loop_serves(sim, tmp_path):
     server = sim(device_dir=str(tmp_path), diagnostics=1, watchdog_s=5)
 
     def feeds():
-        with open(tmp_path / "reset_reason.feed") as f:
-            return int(f.read())
+        # (the double rewrites the file in place: a read can fall between truncate and write)
+        for _ in range(1000):
+            text = (tmp_path / "reset_reason.feed").read_text()
+            if text:
+                return int(text)
+            time.sleep(0.001)
+        raise AssertionError("the feed counter stayed empty")
 
     first = feeds()
     for _ in range(20):
