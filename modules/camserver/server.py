@@ -7,18 +7,12 @@ import time
 from camserver import log
 from camserver.security.cors import allow_origin_header
 from camserver.settings import SettingError
+from camserver.transport.address import url
 from camserver.transport.connection import Connection
 from camserver.transport.disconnect import errno_of
 from camserver.transport.listener import Listener
 
 HEAP_REFRESH_MS = 5000  # /status reads the heap figures (a walk over the whole heap) at most this often
-
-
-def url(address, port):
-    """The address a browser uses: http://address/ (with :port when not 80)."""
-    if port == 80:
-        return "http://%s/" % address
-    return "http://%s:%d/" % (address, port)
 
 
 class Server:

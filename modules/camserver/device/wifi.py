@@ -35,7 +35,7 @@ import time
 from camserver import log, settings
 from camserver.device import creds
 from camserver.device.access_point import AccessPoint
-from camserver.server import url
+from camserver.transport.address import url
 
 # The watcher's states (Wifi.state); watch() runs one step of the current one every watch_ms.
 JOINED = "joined"  # the station has an address: watch the link
