@@ -7,6 +7,7 @@ import time
 from camserver import log
 from camserver.security.cors import allow_origin_header
 from camserver.settings import SettingError
+from camserver.transport.address import url
 from camserver.transport.connection import Connection
 from camserver.transport.disconnect import errno_of
 from camserver.transport.listener import Listener
@@ -14,22 +15,19 @@ from camserver.transport.listener import Listener
 HEAP_REFRESH_MS = 5000  # /status reads the heap figures (a walk over the whole heap) at most this often
 
 
-def url(address, port):
-    """The address a browser uses: http://address/ (with :port when not 80)."""
-    if port == 80:
-        return "http://%s/" % address
-    return "http://%s:%d/" % (address, port)
-
-
 class Server:
     """An HTTP server on config's host: the main port's router, and more (port, router)
-    pairs (the stream port) served by the same listener and connection budget."""
+    pairs (the stream port) served by the same listener and connection budget. ticks_ms and gc
+    are the clock and the heap the /status figures read (time.ticks_ms and the gc module; a
+    fake clock and a counting gc in tests, as Persist and Throttle take their clock)."""
 
     _heap_figures = None  # the last heap figures read, and when (see _heap)
     _heap_read_ms = 0
 
-    def __init__(self, config, router):
+    def __init__(self, config, router, ticks_ms=time.ticks_ms, gc=gc):
         self.config = config
+        self._ticks_ms = ticks_ms
+        self._gc = gc
         self.router = router
         self.more_ports = []
         self.rtsp = None  # the RTSP service when rtsp_port is on (its status_json() goes to /status)
@@ -67,7 +65,7 @@ class Server:
         figures afresh, so they compare between calls (not by default: every open page
         polls once a second)."""
         if collect:
-            gc.collect()
+            self._gc.collect()
         lst = self.listener
         return {
             # time_ns, not ticks_ms: ticks wrap after 2**30 ms (12 days) on the board.
@@ -86,11 +84,12 @@ class Server:
         # that is milliseconds of the streaming core per call. So the figures are read at
         # most every HEAP_REFRESH_MS, by whichever /status comes then, and age_ms says how
         # old they are.
-        now = time.ticks_ms()
+        now = self._ticks_ms()
         heap = self._heap_figures
         age = time.ticks_diff(now, self._heap_read_ms)
         # (age < 0: ticks wrapped after days without a /status)
         if fresh or heap is None or age < 0 or age >= HEAP_REFRESH_MS:
+            gc = self._gc
             heap = self._heap_figures = {"free": gc.mem_free(), "alloc": gc.mem_alloc(), "age_ms": 0}
             self._heap_read_ms = now
         else:

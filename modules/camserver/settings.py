@@ -262,6 +262,21 @@ def load(path=PATH, overrides=None):
     return config
 
 
+class Store:
+    """The settings file and the one way the running device writes it: /control changes through
+    Persist (app/persist.py, which decides when), new Wi-Fi credentials from the page's form
+    (device.save_wifi) and the Wi-Fi watcher keeping or dropping them (device/wifi.py) all save
+    through the one Store device.boot made for the file the boot read."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def save(self, config):
+        """Write config (its values that differ from the defaults) to the file, atomically;
+        OSError when the filesystem refuses (the old file is then still there)."""
+        save(config, self.path)
+
+
 def save(config, path=PATH):
     """Write the settings that differ from the defaults to path (atomically: write_json)."""
     changed = {}

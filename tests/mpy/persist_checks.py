@@ -1,4 +1,4 @@
-"""The settings' write schedule (app/persist.py) with a fake clock and a fake save, inside MicroPython."""
+"""The settings' write schedule (app/persist.py) with a fake clock and a fake store, inside MicroPython."""
 
 import asyncio
 
@@ -8,12 +8,16 @@ from camserver.app.persist import MAX_WAITS, Persist
 
 
 class Saves:
+    """A settings.Store that records what it was given."""
+
+    path = "x.json"
+
     def __init__(self, fail=0):
         self.writes = []  # (ms, the values written)
         self.fail = fail
         self.ticks = None
 
-    def __call__(self, config, path):
+    def save(self, config):
         if self.fail:
             self.fail -= 1
             raise OSError(28)  # ENOSPC
@@ -25,7 +29,7 @@ def _persist(delay=3000, fail=0):
     saves = Saves(fail)
     saves.ticks = ticks
     config = dict(settings.DEFAULTS)
-    return Persist(config, "x.json", delay, ticks, saves), ticks, saves
+    return Persist(config, saves, delay, ticks), ticks, saves
 
 
 def _advance(persist, ticks, until_ms, step=100):
@@ -95,7 +99,7 @@ def test_a_failed_write_stays_pending_and_is_tried_again():
 
 def test_without_a_settings_file_nothing_is_pending():
     persist, ticks, saves = _persist()
-    persist.path = None
+    persist.store = None
     persist.changed()
     assert not persist.pending and persist.flush() is False
 
@@ -103,7 +107,7 @@ def test_without_a_settings_file_nothing_is_pending():
 def test_the_task_writes_a_burst_once_on_the_real_clock():
     config = dict(settings.DEFAULTS)
     path = check.tmp("persist.json")
-    persist = Persist(config, path, 50)
+    persist = Persist(config, settings.Store(path), 50)
 
     async def main():
         task = asyncio.create_task(persist.run())

@@ -276,28 +276,31 @@ def test_packetizer_rejects_bad_arguments():
     data = read_frame()
     args = frame_args(data)
     big = len(data) + 1
+    # (argument index, a value it refuses): each refused with a one-line reason; the words are
+    # the packetizer's (they reach a DEBUG log only), not part of what both must agree on.
     table = (
-        ((1, big), "need 0 <= scan <= end <= len(buf)"),
-        ((2, big), "need 0 <= scan <= end <= len(buf)"),
-        ((2, args[1]), "scan data must be 1 byte to 16 MB (24-bit fragment offset)"),
-        ((4, 2048), "width and height must be multiples of 8 in 8..2040"),
-        ((5, 484), "width and height must be multiples of 8 in 8..2040"),
-        ((5, 0), "width and height must be multiples of 8 in 8..2040"),
-        ((6, 65536), "dri must be 0..65535"),
-        ((3, 2), "jpeg_type must be 0 or 1, +64 with restart markers"),
-        ((3, 65), "jpeg_type has +64 exactly when dri != 0"),
-        ((6, 16), "jpeg_type has +64 exactly when dri != 0"),
-        ((7, b"x" * 10), "qtables must be 0, 64 or 128 bytes"),
+        (1, big),
+        (2, big),
+        (2, args[1]),
+        (4, 2048),
+        (5, 484),
+        (5, 0),
+        (6, 65536),
+        (3, 2),
+        (3, 65),
+        (6, 16),
+        (7, b"x" * 10),
     )
     for kind in packetizers():
-        check.raises(ValueError, kind, 63)
-        check.raises(ValueError, kind, 1461)
+        for bad in (63, 1461):
+            e = check.raises(ValueError, kind, bad)
+            assert str(e) and "\n" not in str(e), (kind, bad, str(e))
         p = kind()
-        for (i, bad), reason in table:
+        for i, bad in table:
             wrong = list(args)
             wrong[i] = bad
             e = check.raises(ValueError, p.start, *wrong)
-            assert str(e) == reason, (kind, i, bad, str(e))
+            assert str(e) and "\n" not in str(e), (kind, i, bad, str(e))
     # A TCP packet half written for channel 0 cannot be finished on channel 1 (camera_glue's
     # needs a real socket for that: tests/c/test_rtp.c checks its core).
     p = RtpJpeg()

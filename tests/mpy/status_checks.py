@@ -1,13 +1,12 @@
 """Server.stats: /status reads the heap figures (a walk over the whole heap) at most every
 HEAP_REFRESH_MS, inside MicroPython, with a fake clock and a gc that counts its walks."""
 
+import time
+
 import check
-from camserver import server as server_module
 from camserver import settings
 from camserver.router import Router
 from camserver.server import HEAP_REFRESH_MS, Server
-
-real_time = server_module.time
 
 
 class CountingGc:
@@ -28,11 +27,9 @@ class CountingGc:
 
 
 def make():
-    clock = check.TimeModule()
+    clock = check.Clock()
     gc = CountingGc()
-    server_module.time = clock
-    server_module.gc = gc
-    return Server(dict(settings.DEFAULTS), Router()), clock, gc
+    return Server(dict(settings.DEFAULTS), Router(), clock, gc), clock, gc
 
 
 def test_heap_figures_are_read_at_most_every_refresh_period():
@@ -40,11 +37,11 @@ def test_heap_figures_are_read_at_most_every_refresh_period():
     first = server.stats()["heap"]
     assert gc.walks == 2 and first["age_ms"] == 0, (gc.walks, first)
     for _ in range(10):  # the page's polls within the period: no walk at all
-        clock.ms += HEAP_REFRESH_MS // 20
+        clock.now += HEAP_REFRESH_MS // 20
         heap = server.stats()["heap"]
     assert gc.walks == 2, gc.walks
     assert heap["free"] == first["free"] and heap["age_ms"] == HEAP_REFRESH_MS // 2, heap
-    clock.ms += HEAP_REFRESH_MS // 2
+    clock.now += HEAP_REFRESH_MS // 2
     heap = server.stats()["heap"]
     assert gc.walks == 4 and heap["age_ms"] == 0 and heap["free"] == 1003, (gc.walks, heap)
 
@@ -52,7 +49,7 @@ def test_heap_figures_are_read_at_most_every_refresh_period():
 def test_collect_reads_fresh_figures_at_once():
     server, clock, gc = make()
     server.stats()
-    clock.ms += 10
+    clock.now += 10
     heap = server.stats(collect=True)["heap"]
     assert gc.collects == 1 and gc.walks == 4 and heap["age_ms"] == 0, (gc.collects, gc.walks, heap)
 
@@ -60,7 +57,7 @@ def test_collect_reads_fresh_figures_at_once():
 def test_ticks_that_wrapped_refresh_rather_than_freeze():
     server, clock, gc = make()
     server.stats()
-    clock.ms = real_time.ticks_add(clock.ms, -1000)  # as ticks_diff sees a read "in the future"
+    clock.now = time.ticks_add(clock.now, -1000)  # as ticks_diff sees a read "in the future"
     heap = server.stats()["heap"]
     assert gc.walks == 4 and heap["age_ms"] == 0, (gc.walks, heap)
 

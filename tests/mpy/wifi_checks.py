@@ -50,7 +50,7 @@ def summary(net, wifi):
 async def boot(net, config, path=None, **options):
     opts = dict(FAST)
     opts.update(options)
-    wifi = Wifi(net, config, path, **opts)
+    wifi = Wifi(net, config, settings.Store(path) if path else None, **opts)
     await wifi.up()
     return wifi
 
@@ -319,11 +319,11 @@ def test_saved_credentials_are_checked_saved_and_joined():
         errors = []
         for ssid, password in (("", "secret123"), ("home", "short"), ("x" * 33, "secret123")):
             try:
-                device.save_wifi(config, ssid, password, path)
+                device.save_wifi(config, ssid, password, wifi.store)
             except ValueError as e:
                 errors.append(str(e))
         before = read_json(path)
-        message = device.save_wifi(config, "home", "secret123", path)
+        message = device.save_wifi(config, "home", "secret123", wifi.store)
         await watch_for(wifi, 800)
         return summary(net, wifi), errors, before, message
 
@@ -351,7 +351,7 @@ def _change_network(ssid, password):
         net = SimNet(HOME_AND_CABIN)
         config = config_with(**HOME)
         wifi = await boot(net, config, path)
-        message = device.save_wifi(config, ssid, password, path)
+        message = device.save_wifi(config, ssid, password, wifi.store)
         pending = read_json(path)
         await watch_for(wifi, 2500)
         return summary(net, wifi), message, pending
@@ -430,7 +430,7 @@ def test_never_configured_board_keeps_its_open_access_point_when_new_credentials
         net = SimNet({"home": "secret123"})
         config = config_with()
         wifi = await boot(net, config, path)
-        message = device.save_wifi(config, "home", "not-the-one", path)
+        message = device.save_wifi(config, "home", "not-the-one", wifi.store)
         pending = read_json(path)
         await watch_for(wifi, 1500)
         return summary(net, wifi), message, pending
@@ -465,7 +465,7 @@ def test_try_ended_by_a_driver_error_still_ends_joined():
             return ifconfig()
 
         net.sta.ifconfig = fails_once
-        device.save_wifi(config, "cabin", "cabin-pass", path)
+        device.save_wifi(config, "cabin", "cabin-pass", wifi.store)
         await watch_for(wifi, 1500, device.keep_watching(wifi, pause_ms=50))
         return summary(net, wifi)
 

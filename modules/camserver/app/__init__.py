@@ -22,7 +22,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
     """The server (main port, and port + 1 when stream_port is on), the hub and the settings'
     Persist. camera None (the board's camera failed, or safe mode) serves the page and /status,
     and 503 for frames; wifi_changes (camserver.device.WifiChanges) backs the page's Wi-Fi form and
-    names the settings file /control changes are saved to (None: no form, nothing saved); ota
+    holds the settings file's store /control changes are saved through (None: no form, nothing saved); ota
     (camserver.device.ota.Updater, with reset(cause, reason)) backs POST /ota (None: no route);
     boot (camserver.device.health.BootCheck) hears when the server listens and adds to /status;
     reset_device(cause, reason) (camserver.device.reset) resets the device when the camera cannot
@@ -36,7 +36,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
     hub = FrameHub(camera, config, reset_device)
     hub.motion = motion = Motion(camera, config)
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
-    persist = Persist(config, wifi_changes.path if keeps else None)
+    persist = Persist(config, wifi_changes.store if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
 
     async def root(request):

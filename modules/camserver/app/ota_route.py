@@ -1,5 +1,8 @@
 """POST /ota: a firmware image, streamed into the next OTA partition (camserver.device.ota).
 
+The updater is passed in (device/ota.py Updater: its block size and Busy error too), so the app
+imports nothing of the device.
+
     POST /ota  Content-Length: <bytes>  X-SHA256: <64 hex digits>  (or ?sha256=)  body: the app image
 
 The body is read block by block as it arrives (the route streams its body: router.py), so the
@@ -13,7 +16,6 @@ verified image the device resets into it, after reset_delay_ms so the answer get
 import asyncio
 
 from camserver import log
-from camserver.device.ota import BLOCK, Busy
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, text
 
@@ -36,7 +38,8 @@ def _sha(request):
 
 
 def ota_route(updater, hub, reset, reset_delay_ms=1000):
-    """The handler; reset() reboots the device (machine.reset on the board)."""
+    """The handler; updater: camserver.device.ota.Updater (or one with its methods, block and
+    Busy); reset() reboots the device (machine.reset on the board)."""
 
     async def ota(request):
         if "content-length" not in request.headers:
@@ -51,7 +54,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
             raise _refused(request, 413, reason)
         try:
             writer = updater.begin(total)
-        except Busy as e:
+        except updater.Busy as e:
             raise _refused(request, 409, str(e) or "an update is already running", close=True)
         except ValueError as e:  # a partition this writer cannot use
             raise _refused(request, 500, str(e), close=True)
@@ -60,7 +63,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
         reason = None  # why it failed, when the client may still read it
         done = False
         try:
-            block = bytearray(BLOCK)
+            block = bytearray(updater.block)
             while True:
                 n = await request.read_into(block)
                 if not n:

@@ -2,29 +2,29 @@
 
 Flash wears and a write takes the filesystem for a while, and a slider dragged across its range
 sends a dozen changes a second. So a change only marks the settings dirty; they are written
-(settings.save: a temporary file renamed over the old one, so a reset mid-write keeps the old
+(settings.Store: a temporary file renamed over the old one, so a reset mid-write keeps the old
 file) once no change has come for delay_ms, or once a change has waited MAX_WAITS delays while
 changes kept coming, and never sooner than delay_ms after the previous write. flush() writes
-what is pending at once (the server stopping). The Wi-Fi credentials are written by their own
-owner (camserver.device) at once, as before; both write the same running settings.
+what is pending at once (the server stopping). The writes go through the settings file's one
+store (settings.Store), which the Wi-Fi credentials are saved through at once (camserver.device);
+both write the same running settings.
 """
 
 import asyncio
 import json
 import time
 
-from camserver import log, settings
+from camserver import log
 
 MAX_WAITS = 5  # a change waits at most this many delays for the changes after it to stop
 
 
 class Persist:
-    def __init__(self, config, path, delay_ms=None, ticks_ms=time.ticks_ms, save=settings.save):
+    def __init__(self, config, store, delay_ms=None, ticks_ms=time.ticks_ms):
         self.config = config
-        self.path = path  # None: nothing is saved (no settings file)
+        self.store = store  # the settings file's settings.Store; None: nothing is saved (no file)
         self.delay_ms = config["save_delay_ms"] if delay_ms is None else delay_ms
         self._ticks_ms = ticks_ms
-        self._save = save
         self.pending = False
         self.writes = 0
         self.error = None  # the last failed write's reason, until a write works
@@ -36,7 +36,7 @@ class Persist:
 
     def changed(self):
         """A setting in config changed: write it soon."""
-        if self.path is None:
+        if self.store is None:
             return
         now = self._ticks_ms()
         if not self.pending:
@@ -69,16 +69,16 @@ class Persist:
         self._written = self._ticks_ms()
         self._json = None
         try:
-            self._save(self.config, self.path)
+            self.store.save(self.config)
         except OSError as e:  # a full or broken filesystem: keep serving, try again later
             if self.error is None:
-                log.warning("settings: could not save to %s: %s", self.path, e)
+                log.warning("settings: could not save to %s: %s", self.store.path, e)
             self.error = str(e)
             return False
         self.pending = False
         self.error = None
         self.writes += 1
-        log.debug("settings: saved to %s", self.path)
+        log.debug("settings: saved to %s", self.store.path)
         return True
 
     async def run(self):

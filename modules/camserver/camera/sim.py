@@ -16,6 +16,7 @@ the sensor misbehave on purpose; reinit() restarts it as the recovery ladder ask
 import json
 import time
 
+from camserver import settings
 from camserver.camera import faults as fault_model
 from camserver.camera import jpeg_check, sensor
 
@@ -172,15 +173,19 @@ def _need():
     return _state
 
 
+# init()'s keyword defaults are the settings' (settings.TABLE owns them; open_camera passes them all).
+_D = settings.DEFAULTS
+
+
 def init(
-    framesize=10,
-    quality=12,
-    fb_count=2,
+    framesize=_D["framesize"],
+    quality=_D["quality"],
+    fb_count=_D["fb_count"],
     grab_mode="latest",
-    fps=25,
-    frames_dir="build/frames",
-    faults="",
-    xclk_mhz=20,
+    fps=_D["fps"],
+    frames_dir=_D["frames_dir"],
+    faults=_D["camera_faults"],
+    xclk_mhz=_D["xclk_mhz"],
 ):
     """Load the manifest and allocate the frame buffers. OSError if the frames are missing;
     ValueError for a bad value (faults: camera/faults.py)."""

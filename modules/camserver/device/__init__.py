@@ -28,18 +28,19 @@ class WifiChanges:
     """What the page's Wi-Fi form (app/wifi_form.py) needs from the device: mode() is "ap" while
     the access point is the way in (setup), "sta" on a network (the running Wifi's access_mode on
     the board, the mode camserver.host was started with on the host); save() keeps new
-    credentials in the settings file this boot read. keeps_settings: /control changes are saved
-    to that file too (app/persist.py); the host without a settings= file saves only Wi-Fi."""
+    credentials in the settings file this boot read, through its store (settings.Store).
+    keeps_settings: /control changes are saved through that store too (app/persist.py); the host
+    without a settings= file saves only Wi-Fi."""
 
-    def __init__(self, config, path, mode, keeps_settings=True):
+    def __init__(self, config, store, mode, keeps_settings=True):
         self.config = config
-        self.path = path
+        self.store = store
         self.mode = mode
         self.keeps_settings = keeps_settings
         self.on_link_lost = None  # set by the running server: ends every connection
 
     def save(self, ssid, password):
-        return save_wifi(self.config, ssid, password, self.path)
+        return save_wifi(self.config, ssid, password, self.store)
 
     def link_lost(self):
         """The station lost its network (Wifi.on_lost): the streams over it end now, not when
@@ -233,7 +234,8 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
         if record is not None:
             record.reached("camera")
         camera = init_camera(config, options.get("open_camera"))
-    wifi = Wifi(net, config, path, **options.get("wifi_options", {}))
+    store = settings.Store(path) if path else None  # the one writer of the settings file
+    wifi = Wifi(net, config, store, **options.get("wifi_options", {}))
     if record is not None:
         updater = Updater(esp32.Partition, reset, record)
 
@@ -244,7 +246,7 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
             reset("ota", "%s failed its health check" % updater.running)
 
         check = health.BootCheck(record, updater, checks, options.get("healthy_ms", 20000), rollback)
-    changes = WifiChanges(config, path, wifi.access_mode, options.get("keeps_settings", True))
+    changes = WifiChanges(config, store, wifi.access_mode, options.get("keeps_settings", True))
     wifi.on_lost = changes.link_lost  # pyright: ignore[reportAttributeAccessIssue] (a slot Wifi declares None)
     try:
         asyncio.run(main(config, camera, wifi, changes, machine, updater, check, options.get("fatal", ())))
@@ -255,10 +257,11 @@ def boot(net, esp32, machine, chip_reason, path=settings.PATH, overrides=None, *
         raise
 
 
-def save_wifi(config, ssid, password, path):
+def save_wifi(config, ssid, password, store):
     """Check Wi-Fi credentials from the page's settings form and save them as the pending pair:
     the running device tries them within a second (camserver.device.wifi) and keeps them only
-    once they have worked; the saved network stays in the file until then. Returns a one-line
+    once they have worked; the saved network stays in the file until then. store: the settings
+    file's settings.Store. Returns a one-line
     message for the page; ValueError with the reason when the values cannot work, OSError when
     the file cannot be written (nothing changes then)."""
     from camserver.device import creds
@@ -267,11 +270,11 @@ def save_wifi(config, ssid, password, path):
     updated = dict(config)
     updated["wifi_pending_ssid"] = ssid
     updated["wifi_pending_password"] = password
-    settings.save(updated, path)
+    store.save(updated)
     # Only once the file has it: the watcher picks the pair up from the running config.
     config["wifi_pending_ssid"] = ssid
     config["wifi_pending_password"] = password
-    log.info("wifi: credentials for %s saved to %s, trying them", ssid, path)
+    log.info("wifi: credentials for %s saved to %s, trying them", ssid, store.path)
     old = config["wifi_ssid"]
     if old:
         return "saved; the camera now tries %s and goes back to %s if it does not connect" % (ssid, old)

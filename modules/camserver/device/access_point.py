@@ -7,7 +7,7 @@ access point after a lost link would let anyone in range give the camera a netwo
 
 from camserver import log
 from camserver.device import creds
-from camserver.server import url
+from camserver.transport.address import url
 
 
 def password_for(config):

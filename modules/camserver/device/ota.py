@@ -98,7 +98,12 @@ class Writer:
 
 
 class Updater:
-    """The device's one update slot, and what /status shows of it (status())."""
+    """The device's one update slot, and what /status shows of it (status()). The upload route
+    (app/ota_route.py) reads the block size and the Busy refusal from here, so the app imports
+    nothing of the device."""
+
+    block = BLOCK  # bytes per feed() (the route's receive buffer)
+    Busy = Busy  # what begin() raises while the slot is taken
 
     def __init__(self, partition, reset=None, record=None, chip_id=CHIP_ESP32S3):
         """partition: the Partition class; reset(cause, reason) reboots the device, recording why

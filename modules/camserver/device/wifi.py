@@ -32,10 +32,10 @@ What happens:
 import asyncio
 import time
 
-from camserver import log, settings
+from camserver import log
 from camserver.device import creds
 from camserver.device.access_point import AccessPoint
-from camserver.server import url
+from camserver.transport.address import url
 
 # The watcher's states (Wifi.state); watch() runs one step of the current one every watch_ms.
 JOINED = "joined"  # the station has an address: watch the link
@@ -69,13 +69,14 @@ class Wifi:
     """Station with retries and reconnect, access point as fallback (see the module docstring).
 
     `mode` is "sta" or "ap" once up() returned; `address` the IP the server is reachable at.
-    `path` is the settings file new credentials are written to once they work (None: not written)."""
+    `store` is the settings file's settings.Store new credentials are saved through once they
+    work (None: not written)."""
 
     def __init__(
         self,
         net,
         config,
-        path=None,
+        store=None,
         poll_ms=250,
         attempts=3,
         watch_ms=1000,
@@ -85,7 +86,7 @@ class Wifi:
     ):
         self.net = net
         self.config = config
-        self.path = path
+        self.store = store
         self.poll_ms = poll_ms
         self.attempts = attempts
         self.watch_ms = watch_ms
@@ -343,9 +344,9 @@ class Wifi:
     def _save(self):
         """Write the credentials' new state to the settings file; a failure costs only the reboot
         case (the file still holds a pair that worked), so it is logged and the device goes on."""
-        if self.path is None:
+        if self.store is None:
             return
         try:
-            settings.save(self.config, self.path)
+            self.store.save(self.config)
         except OSError as e:
-            log.error("wifi: could not save the settings to %s: %s", self.path, e)
+            log.error("wifi: could not save the settings to %s: %s", self.store.path, e)

@@ -31,8 +31,9 @@ _EINPROGRESS = (115, 119)  # Linux, lwIP
 
 
 class Client:
-    def __init__(self, host, port, client_id, keepalive_s=30, user="", password="", will=None, tls=None):
-        """will: (topic, payload) published retained by the broker if the connection is lost;
+    def __init__(self, host, port, client_id, keepalive_s, user="", password="", will=None, tls=None):
+        """keepalive_s: the mqtt_keepalive_s setting (its default is settings.TABLE's);
+        will: (topic, payload) published retained by the broker if the connection is lost;
         tls: an ssl.SSLContext or None."""
         self.host = host
         self.port = port

@@ -19,7 +19,7 @@ import time
 from camserver import VERSION, log
 from camserver.mqtt import codec, discovery
 from camserver.mqtt.client import Client
-from camserver.server import url
+from camserver.transport.address import url
 
 DIAGNOSTICS_MS = 30000  # how often the diagnostic sensors are published
 SNAPSHOT_TIMEOUT_MS = 5000

@@ -1,4 +1,4 @@
-"""Peer addresses as text, for logs and /status."""
+"""Addresses as text: peers for logs and /status, the server's own as the URL a browser uses."""
 
 import socket
 
@@ -26,3 +26,10 @@ def peer_host(addr):
         return socket.sockaddr(addr)[1]  # pyright: ignore[reportAttributeAccessIssue] (unix port only)
     except Exception:
         return None
+
+
+def url(address, port):
+    """The address a browser uses: http://address/ (with :port when not 80)."""
+    if port == 80:
+        return "http://%s/" % address
+    return "http://%s:%d/" % (address, port)
