@@ -1,10 +1,10 @@
-"""The frame buffer owner (app/buffers.py), inside MicroPython, with a fake camera, fake
+"""The frame buffer owner (frames/buffers.py), inside MicroPython, with a fake camera, fake
 senders and a fake clock: nothing here waits or depends on timing."""
 
 import random
 
 import check
-from camserver.app.buffers import Buffers, Hold
+from camserver.frames.buffers import Buffers, Hold
 
 
 class Frame:

@@ -12,9 +12,9 @@ import time
 
 from camserver import settings
 from camserver.app import exif, mjpeg
-from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.clock import wall
+from camserver.frames.buffers import Hold
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, Response, text
 from camserver.motion import detector

@@ -20,7 +20,7 @@ import time
 from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
-from camserver.app.mjpeg import Viewer
+from camserver.frames.viewer import Viewer
 from camserver.http.errors import HTTPError
 from camserver.rtsp import codec, rtcp, sdp, session
 from camserver.rtsp.jpeg import JpegHeader

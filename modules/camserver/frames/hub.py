@@ -4,7 +4,7 @@ A single grabber task takes frames from the camera and publishes the newest
 one; every viewer and every /capture waits on the hub and sends whichever frame
 is newest when it is ready for one. A slow viewer therefore skips frames and
 never slows the camera or anybody else. When a buffer goes back to the camera
-is decided by app/buffers.py alone; the hub asks it to reclaim one whenever
+is decided by frames/buffers.py alone; the hub asks it to reclaim one whenever
 the camera delivers nothing. When it delivers nothing for too long, the recovery
 ladder (camera/recovery.py) restarts it.
 """
@@ -14,8 +14,8 @@ import json
 import time
 
 from camserver import log
-from camserver.app.buffers import STALLED_MS, Buffers
 from camserver.camera.recovery import OK, Recovery
+from camserver.frames.buffers import STALLED_MS, Buffers
 from camserver.motion.detector import Motion
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client

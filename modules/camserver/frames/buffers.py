@@ -33,16 +33,14 @@ from camserver.clock import wall
 # ~400 KB/s on loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms.
 STALLED_MS = 500
 
-BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
-# A part as mjpg-streamer frames it: headers, the JPEG, then at once the delimiter that closes it,
-# so a client that reads up to the next boundary has the frame as soon as its last byte arrives.
-_PART_HEAD = b"Content-Type: image/jpeg\r\nContent-Length: %d\r\nX-Timestamp: %d.%06d\r\n\r\n"
-DELIMITER = b"\r\n--" + BOUNDARY + b"\r\n"
-
 
 class Shared:
     """A published frame and the senders holding it. prefix (the EXIF segment of the rotate
-    setting, app/exif.py, or b"") goes out right after the frame's 2-byte SOI marker."""
+    setting, app/exif.py, or b"") goes out right after the frame's 2-byte SOI marker.
+    part_head is the MJPEG part header (app/mjpeg.py), made by the first viewer that sends
+    the frame and kept here for the others."""
+
+    part_head = None
 
     def __init__(self, frame, seq, prefix=b""):
         self.frame = frame
@@ -56,7 +54,6 @@ class Shared:
         sec, usec = frame.timestamp
         self.us = sec * 1000000 + usec
         self.stamp = divmod(wall.stamp_us(self.us), 1000000)  # X-Timestamp (sec, usec): see clock.py
-        self.part_head = _PART_HEAD % (self.length + len(prefix), self.stamp[0], self.stamp[1])
 
 
 class Hold:
