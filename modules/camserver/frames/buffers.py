@@ -12,7 +12,7 @@ in one of two cases:
      whose senders have waited longest goes first). Those senders lose the
      frame: each is revoked (its connection is closed) before the buffer goes
      back, so no write ever reads a buffer the camera refills.
-The hub sets patience_ms to a frame period, but at least STALLED_MS: a viewer
+The hub sets patience_ms to a frame period, but at least REVOKE_AFTER_MS: a viewer
 that is only slower than the camera makes progress more often than that, and
 must keep its stream (it skips frames); one that has stopped reading does not.
 Everybody else only takes a reference (take) and gives it back (drop); a drop
@@ -28,10 +28,13 @@ import time
 from camserver import log
 from camserver.clock import wall
 
-# No progress for this long: the client has stopped reading, not slowed down. A reader slower
-# than the camera still gets bytes in bursts (a receiver opens its window in big steps): three at
-# ~400 KB/s on loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms.
-STALLED_MS = 500
+# A sender with no progress for this long (or a frame period, if longer) loses the frame the camera
+# needs back: its client has stopped reading, not slowed down. A reader slower than the camera
+# still gets bytes in bursts (a receiver opens its window in big steps): three at ~400 KB/s on
+# loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms. The other
+# two "stopped reading" limits: transport/eviction.py REPLACE_AFTER_MS (a newcomer may take the
+# slot) and the send_timeout_ms setting (the listener's watchdog drops the connection).
+REVOKE_AFTER_MS = 500
 
 
 class Shared:

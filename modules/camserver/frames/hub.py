@@ -15,7 +15,7 @@ import time
 
 from camserver import log
 from camserver.camera.recovery import OK, Recovery
-from camserver.frames.buffers import STALLED_MS, Buffers
+from camserver.frames.buffers import REVOKE_AFTER_MS, Buffers
 from camserver.motion.detector import Motion
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
@@ -28,7 +28,7 @@ class FrameHub:
         self.fps = config["fps"]
         self.idle_fps = config["idle_fps"]
         self.period_ms = 1000 // self.fps if self.fps else 40
-        self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
+        self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, REVOKE_AFTER_MS))
         self.viewers = []
         self.motion: Motion | None = None  # offered every grabbed frame (app.build sets it)
         self.captures = 0  # /capture requests waiting for a frame
