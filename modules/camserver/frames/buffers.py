@@ -3,7 +3,7 @@
 The camera has fb_count buffers. A frame the app holds keeps its buffer from
 the camera, so who gives it back, and when, decides whether the camera runs.
 
-Invariant: every frame the camera handed out is released exactly once, here,
+Invariant: every frame the camera handed out is given back (frame.release()) exactly once, here,
 in one of two cases:
   1. it is no longer the newest frame (or the newest is not wanted any more)
      and no sender holds it;
@@ -49,7 +49,7 @@ class Shared:
         self.frame = frame
         self.seq = seq
         self.holders = []
-        self.released = False
+        self.given_back = False
         # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
         self.payload = frame if hasattr(frame, "send") else frame.buf
         self.length = len(frame)
@@ -59,8 +59,9 @@ class Shared:
         self.stamp = divmod(wall.stamp_us(self.us), 1000000)  # X-Timestamp (sec, usec): see clock.py
 
 
-class Hold:
-    """Keeps a Shared frame taken until the response that sends it is done (Response.hold)."""
+class Lease:
+    """Keeps a Shared frame taken until the response that sends it is done: a response's hold
+    (http/response.py Response.hold), closed once it is sent or its client is gone."""
 
     def __init__(self, buffers, shared, holder):
         self.buffers = buffers
@@ -81,7 +82,7 @@ class Buffers:
         self.patience_ms = patience_ms  # how long a sender without progress may keep the camera waiting
         self.ticks_ms = ticks_ms
         self.current = None  # the newest frame
-        self.held = []  # every Shared not yet released, current included
+        self.outstanding = []  # every Shared not yet given back to the camera, current included
         self.seq = 0
         self.revoked = 0
         self.prefix = b""  # what every frame published from now on carries after its SOI (Shared)
@@ -94,11 +95,11 @@ class Buffers:
             frame.release()  # (MemoryError) the buffer must go back even so
             raise
         self.seq += 1
-        self.held.append(shared)
+        self.outstanding.append(shared)
         old = self.current
         self.current = shared
         if old is not None and not old.holders:
-            self._release(old)
+            self._give_back(old)
         return shared
 
     def settle(self, frame):
@@ -118,8 +119,8 @@ class Buffers:
         holders = shared.holders
         if holder in holders:
             holders.remove(holder)
-        if not holders and not shared.released and shared is not self.current:
-            self._release(shared)
+        if not holders and not shared.given_back and shared is not self.current:
+            self._give_back(shared)
 
     def drop_current(self):
         """Nobody will want the newest frame (no viewers, or the server stops): give it back
@@ -128,7 +129,7 @@ class Buffers:
         if shared is not None:
             self.current = None
             if not shared.holders:
-                self._release(shared)
+                self._give_back(shared)
 
     def reclaim(self):
         """Called when the camera delivered nothing. If it has no buffer left, give one back:
@@ -144,7 +145,7 @@ class Buffers:
         now = self.ticks_ms()
         best = None
         best_ms = self.patience_ms - 1
-        for shared in self.held:
+        for shared in self.outstanding:
             waited = _blocked_ms(shared.holders, now)
             if waited > best_ms:
                 best = shared
@@ -160,12 +161,13 @@ class Buffers:
             log.trace("frame %d taken back from %d blocked sender(s)", best.seq, len(holders))
         if best is self.current:
             self.current = None
-        self._release(best)
+        self._give_back(best)
         return True
 
-    def _release(self, shared):
-        shared.released = True
-        self.held.remove(shared)
+    def _give_back(self, shared):
+        # (the one place a published frame's buffer goes back to the camera)
+        shared.given_back = True
+        self.outstanding.remove(shared)
         shared.frame.release()
 
 

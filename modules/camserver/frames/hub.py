@@ -32,7 +32,7 @@ class FrameHub:
         self.viewers = []
         self.motion: Motion | None = None  # offered every grabbed frame (app.build sets it)
         self.captures = 0  # /capture requests waiting for a frame
-        self.held = None  # why grabbing is stopped (a firmware update), or None
+        self.suspended = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
         self.sent = 0
         self.skipped = 0
@@ -76,7 +76,7 @@ class FrameHub:
                     seq = shared.seq
                     self.buffers.drop(shared, holder)
                     continue
-                if self.held or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                if self.suspended or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                     return None
                 await self.new_frame.wait()
         finally:
@@ -101,18 +101,18 @@ class FrameHub:
         if viewer in self.viewers:
             self.viewers.remove(viewer)
 
-    def hold(self, reason):
-        """Stop grabbing and close every stream, until release(): flash writes must not share
+    def suspend(self, reason):
+        """Stop grabbing and close every stream, until resume(): flash writes must not share
         the device with a camera filling its buffers. reason is what frame routes answer."""
-        self.held = reason
+        self.suspended = reason
         for viewer in self.viewers:
             if viewer.conn is not None:
                 viewer.conn.revoke()
         self._wake_senders()  # a /capture waiting for a frame gives up (503) instead of waiting on
         self.wake.set()
 
-    def release(self):
-        self.held = None
+    def resume(self):
+        self.suspended = None
         self.wake.set()
 
     # -- the grabber task --
@@ -163,7 +163,7 @@ class FrameHub:
     async def _grab_loop(self):
         camera = self.camera
         while True:
-            if self.held or (not self.viewers and not self.captures):
+            if self.suspended or (not self.viewers and not self.captures):
                 await self._idle()
                 continue
             if self.fps:
@@ -244,7 +244,7 @@ class FrameHub:
         if self.recovery is not None and not watching:
             self.recovery.idle()
         fps = max(self.idle_fps, motion.fps) if watching else self.idle_fps
-        if self.held or fps <= 0:
+        if self.suspended or fps <= 0:
             await self.wake.wait()
             return
         try:

@@ -19,7 +19,7 @@ class Viewer:
         _next_id += 1
         self.id = _next_id
         self.peer = peer
-        self.conn = None  # its connection, which the hub closes to stop the stream (hub.hold)
+        self.conn = None  # its connection, which the hub closes to stop the stream (hub.suspend)
         self.frames = 0
         self.bytes = 0
         self.fps = 0.0

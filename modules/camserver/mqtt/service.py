@@ -228,7 +228,7 @@ class MqttService:
 
     async def _snapshot(self, client):
         hub = self.hub
-        if not getattr(self.routes.camera, "available", True) or hub.held:
+        if not getattr(self.routes.camera, "available", True) or hub.suspended:
             log.warning("mqtt: no snapshot: camera not available")
             return
         shared = await hub.fresh(time.time_ns() // 1000, SNAPSHOT_TIMEOUT_MS, self)
