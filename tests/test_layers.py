@@ -16,11 +16,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "modules"
 PACKAGE = "camserver"
 
-# Edges being removed on another branch of issue 21 (item 2: rtsp/connection.py imports
-# app.mjpeg.Viewer until the frames/ package takes the viewer contract). Delete this entry
-# when that branch is merged: the test then holds the edge out for good.
-KNOWN = {("camserver.rtsp", "camserver.app")}
-
 
 def node_of(module):
     """The graph node a dotted module name belongs to: camserver.app.hub -> camserver.app,
@@ -65,7 +60,7 @@ def imports_of(path):
                 yield target + "." + alias.name, node.lineno
 
 
-def graph(known=()):
+def graph():
     """{node: {node it imports: "file:line" of one such import}}, without self-edges."""
     edges = {}
     for path in sorted((ROOT / PACKAGE).rglob("*.py")):
@@ -73,8 +68,6 @@ def graph(known=()):
         for target, line in imports_of(path):
             dst = node_of(target)
             if dst is None or dst == src or dst == PACKAGE:
-                continue
-            if (src, dst) in known:
                 continue
             if dst.count(".") == 1 and not _exists(dst):
                 continue  # `from camserver.app import serve`: a name, not a module
@@ -119,17 +112,10 @@ def describe(cycle, edges):
 
 
 def test_no_import_cycle_between_packages():
-    edges = graph(KNOWN)
+    edges = graph()
     cycle = find_cycle(edges)
     if cycle:
         pytest.fail("import cycle between packages:\n" + describe(cycle, edges))
-
-
-def test_the_known_exceptions_are_still_needed():
-    """An exception the tree no longer needs is deleted, so it cannot hide a new edge."""
-    edges = graph()
-    for src, dst in KNOWN:
-        assert dst in edges.get(src, {}), "%s -> %s is gone: delete it from KNOWN" % (src, dst)
 
 
 def test_the_checker_sees_a_cycle():

@@ -1,10 +1,10 @@
-"""The frame buffer owner (app/buffers.py), inside MicroPython, with a fake camera, fake
+"""The frame buffer owner (frames/buffers.py), inside MicroPython, with a fake camera, fake
 senders and a fake clock: nothing here waits or depends on timing."""
 
 import random
 
 import check
-from camserver.app.buffers import Buffers, Hold
+from camserver.frames.buffers import Buffers, Lease
 
 
 class Frame:
@@ -66,7 +66,7 @@ def test_newest_frame_goes_back_when_replaced_and_unused():
     camera, clock, buffers = _setup()
     first = buffers.publish(camera.grab())
     buffers.publish(camera.grab())
-    assert camera.released == {1: 1} and first.released
+    assert camera.released == {1: 1} and first.given_back
     assert buffers.current.seq == 2
 
 
@@ -87,14 +87,14 @@ def test_a_held_frame_goes_back_only_when_its_last_sender_drops_it():
     assert camera.released == {1: 1}
 
 
-def test_hold_closes_once():
+def test_a_lease_closes_once():
     camera, clock, buffers = _setup()
     sender = Sender()
     buffers.publish(camera.grab())
-    hold = Hold(buffers, buffers.take(0, sender), sender)
+    lease = Lease(buffers, buffers.take(0, sender), sender)
     buffers.drop_current()
-    hold.close()
-    hold.close()
+    lease.close()
+    lease.close()
     assert camera.released == {1: 1}
 
 
@@ -108,7 +108,7 @@ def test_unused_newest_frame_is_reclaimed_first():
     assert camera.grab() is None
     clock.now += 1000
     assert buffers.reclaim()
-    assert camera.released == {2: 1} and not stalled.revoked and not held.released
+    assert camera.released == {2: 1} and not stalled.revoked and not held.given_back
 
 
 def test_two_stalled_senders_lose_a_frame_after_patience_not_before():
@@ -126,7 +126,7 @@ def test_two_stalled_senders_lose_a_frame_after_patience_not_before():
     assert not buffers.reclaim()
     clock.now += 1  # x blocked 40 ms
     assert buffers.reclaim()
-    assert x.revoked == 1 and not y.revoked and one.released and not two.released
+    assert x.revoked == 1 and not y.revoked and one.given_back and not two.given_back
     buffers.drop(one, x)  # the revoked sender's own drop, later: nothing happens
     assert camera.released == {1: 1}
     assert camera.grab() is not None  # the camera has a buffer again
@@ -143,7 +143,7 @@ def test_a_frame_with_one_sender_still_moving_is_not_taken():
     assert not buffers.reclaim()  # moving is not blocked: it will drop the frame soon
     moving.since = clock.now - 40
     assert buffers.reclaim()
-    assert stalled.revoked == moving.revoked == 1 and shared.released
+    assert stalled.revoked == moving.revoked == 1 and shared.given_back
 
 
 def test_the_camera_keeps_its_buffer_while_not_starved():
@@ -208,7 +208,7 @@ def _simulate(seed, fb_count, senders, steps=3000, step_ms=10, patience=40):
 
 
 def _every_holder_blocked(buffers):
-    for shared in buffers.held:
+    for shared in buffers.outstanding:
         for holder in shared.holders:
             if holder.since is None:
                 return False
@@ -222,7 +222,7 @@ def test_random_schedules_release_every_buffer_exactly_once():
         assert len(camera.released) == camera.grabbed, seed
         for number in camera.released:
             assert camera.released[number] == 1, (seed, number)
-        assert not buffers.held
+        assert not buffers.outstanding
 
 
 def test_random_schedules_blocked_senders_never_keep_the_camera_waiting_past_patience():

@@ -7,9 +7,10 @@ import struct
 
 import check
 from camserver.app import exif
-from camserver.app.buffers import Shared
+from camserver.app.mjpeg import part_head
 from camserver.clock import WallClock
 from camserver.device import sntp
+from camserver.frames.buffers import Shared
 
 Y2026 = 1796177200  # 2026-12-02 02:06:40 UTC, unix seconds (the unix port's epoch)
 
@@ -219,8 +220,9 @@ def test_a_rotated_part_counts_the_segment_in_its_content_length():
     jpeg = b"\xff\xd8" + bytes(100) + b"\xff\xd9"
     plain = Shared(FakeFrame(jpeg), 1)
     rotated = Shared(FakeFrame(jpeg), 2, exif.segment(90))
-    assert b"Content-Length: 104\r\n" in plain.part_head
-    assert b"Content-Length: 140\r\n" in rotated.part_head
+    assert b"Content-Length: 104\r\n" in part_head(plain)
+    assert b"Content-Length: 140\r\n" in part_head(rotated)
+    assert rotated.part_head is not None  # kept on the frame: the next viewer does not build it again
     assert exif.RotatedFrame(rotated).length == 140 and rotated.length == 104
 
 

@@ -2,7 +2,7 @@
 connections and a fixed clock."""
 
 import check
-from camserver.transport.eviction import GRACE_MS, STALLED_MS, choose
+from camserver.transport.eviction import GRACE_MS, REPLACE_AFTER_MS, choose
 from camserver.transport.phases import DRAINING, IDLE, READING, SENDING, UNTIMED
 
 NOW = 100000
@@ -45,8 +45,8 @@ def test_the_address_holding_most_slots_gives_first():
 
 
 def test_senders_count_only_once_their_client_stopped_reading():
-    slow = Conn("a", SENDING, STALLED_MS - 1)
-    stopped = Conn("b", SENDING, STALLED_MS)
+    slow = Conn("a", SENDING, REPLACE_AFTER_MS - 1)
+    stopped = Conn("b", SENDING, REPLACE_AFTER_MS)
     assert choose([slow], None, NOW, 6) is None
     assert choose([slow, stopped], None, NOW, 6) is stopped
 

@@ -270,7 +270,7 @@ class HubCamera(Camera):
 
 def test_hub_restarts_a_silent_camera_but_not_one_whose_buffers_the_app_holds():
     from camserver import settings
-    from camserver.app.hub import FrameHub
+    from camserver.frames.hub import FrameHub
 
     config = dict(settings.DEFAULTS)
     camera = HubCamera()

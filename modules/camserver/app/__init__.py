@@ -9,8 +9,8 @@ import asyncio
 from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
-from camserver.app.hub import FrameHub
 from camserver.app.persist import Persist
+from camserver.frames.hub import FrameHub
 from camserver.http.errors import HTTPError
 from camserver.motion.detector import Motion
 from camserver.router import Router

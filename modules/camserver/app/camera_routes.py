@@ -12,9 +12,9 @@ import time
 
 from camserver import settings
 from camserver.app import exif, mjpeg
-from camserver.app.buffers import Hold
 from camserver.camera import sensor
 from camserver.clock import wall
+from camserver.frames.buffers import Lease
 from camserver.http.errors import HTTPError
 from camserver.http.response import NO_STORE, Response, text
 from camserver.motion import detector
@@ -54,8 +54,8 @@ class CameraRoutes:
             raise HTTPError(
                 503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")]
             )
-        if self.hub.held:
-            raise HTTPError(503, self.hub.held, headers=[("Retry-After", "30")])
+        if self.hub.suspended:
+            raise HTTPError(503, self.hub.suspended, headers=[("Retry-After", "30")])
 
     async def capture(self, request):
         """One JPEG captured after the request arrived (never a stale buffer)."""
@@ -70,7 +70,7 @@ class CameraRoutes:
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
         response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
-        response.hold = Hold(self.hub.buffers, shared, holder)  # pyright: ignore[reportAttributeAccessIssue] (a slot Response declares None)
+        response.hold = Lease(self.hub.buffers, shared, holder)  # pyright: ignore[reportAttributeAccessIssue] (a slot Response declares None)
         return response
 
     async def stream(self, request):

@@ -49,7 +49,7 @@ async def send(out, payload, length, prefix):
 
 
 class RotatedFrame(StreamBody):
-    """A /capture body: a published frame (app/buffers.py Shared) with its EXIF segment.
+    """A /capture body: a published frame (frames/buffers.py Shared) with its EXIF segment.
     Its length is known, so it goes out with Content-Length on a kept-alive connection."""
 
     def __init__(self, shared):

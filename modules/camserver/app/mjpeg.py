@@ -13,49 +13,24 @@ import asyncio
 import time
 
 from camserver.app import exif
-from camserver.app.buffers import BOUNDARY, DELIMITER
+from camserver.frames.viewer import Viewer
 from camserver.http.response import StreamBody
 
+BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
 CONTENT_TYPE = "multipart/x-mixed-replace;boundary=" + BOUNDARY.decode()
+# A part as mjpg-streamer frames it: headers, the JPEG, then at once the delimiter that closes it,
+# so a client that reads up to the next boundary has the frame as soon as its last byte arrives.
+_PART_HEAD = b"Content-Type: image/jpeg\r\nContent-Length: %d\r\nX-Timestamp: %d.%06d\r\n\r\n"
+DELIMITER = b"\r\n--" + BOUNDARY + b"\r\n"
 _OPENING = DELIMITER[2:]  # "--boundary\r\n": the head already ended with a CRLF
 
-_next_id = 0
 
-
-class Viewer:
-    """Counters for one stream client, shown in /status."""
-
-    def __init__(self, peer):
-        global _next_id
-        _next_id += 1
-        self.id = _next_id
-        self.peer = peer
-        self.conn = None  # its connection, which the hub closes to stop the stream (hub.hold)
-        self.frames = 0
-        self.bytes = 0
-        self.fps = 0.0
-        self._window_start = time.ticks_ms()
-        self._window_frames = 0
-
-    def sent(self, length, now):
-        """A part of length bytes went out at now (ticks_ms)."""
-        self.frames += 1
-        self.bytes += length
-        self._window_frames += 1
-        elapsed = time.ticks_diff(now, self._window_start)
-        if elapsed >= 1000:  # fps over the last second or so
-            self.fps = self._window_frames * 1000 / elapsed
-            self._window_frames = 0
-            self._window_start = now
-
-    def stats(self):
-        return {
-            "id": self.id,
-            "peer": self.peer,
-            "fps": round(self.fps, 1),
-            "frames": self.frames,
-            "bytes": self.bytes,
-        }
+def part_head(shared):
+    """The part header of a published frame (frames/buffers.py Shared), made once per frame by
+    the first viewer that sends it and kept on the frame for the others."""
+    stamp = shared.stamp
+    head = shared.part_head = _PART_HEAD % (shared.length + len(shared.prefix), stamp[0], stamp[1])
+    return head
 
 
 class MjpegStream(StreamBody):
@@ -110,7 +85,7 @@ class MjpegStream(StreamBody):
             try:
                 # Try without waiting first: awaiting the sender allocates a coroutine,
                 # and most parts fit the socket buffer at once.
-                head = shared.part_head
+                head = shared.part_head or part_head(shared)
                 off = write_now(head, 0, len(head))
                 if off < len(head):
                     await out.finish(head, off, len(head))

@@ -59,7 +59,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
         except ValueError as e:  # a partition this writer cannot use
             raise _refused(request, 500, str(e), close=True)
         log.info("ota: receiving %d bytes for %s from %s", total, updater.target_name, request.peer)
-        hub.hold("firmware update in progress")
+        hub.suspend("firmware update in progress")
         reason = None  # why it failed, when the client may still read it
         done = False
         try:
@@ -86,7 +86,7 @@ def ota_route(updater, hub, reset, reset_delay_ms=1000):
                 # Whatever ended it (a bad image, the client gone, the watchdog), nothing was
                 # switched: the camera comes back and the next upload may start.
                 updater.failed(reason or _reason(updater))
-                hub.release()
+                hub.resume()
         updater.succeeded()
         log.info("ota: %s written and verified, rebooting into it", updater.target_name)
         asyncio.create_task(_reset_later(reset, reset_delay_ms))

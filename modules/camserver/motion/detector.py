@@ -1,6 +1,6 @@
 """The motion detector: thumbnails in, start and stop events out.
 
-The frame hub offers it every frame it grabs (app/hub.py); it analyses at most motion_fps of
+The frame hub offers it every frame it grabs (frames/hub.py); it analyses at most motion_fps of
 them: the frame's thumbnail (camera.thumb()) against a running-average background
 (compare.py), over the zones (zones.py). A frame changes when at least a minimum area of
 blocks is further than a threshold from the background, both from motion_sensitivity.

@@ -5,7 +5,7 @@ publishes availability, the discovery configs (discovery.py) and every state; a 
 from any source (page, /control, MQTT: CameraRoutes.watchers) is published again; a command goes
 through CameraRoutes.change, the path /control takes (same validation, same saving), and a bad
 one is refused with one WARNING line. A snapshot is written from the camera buffer it was
-grabbed into, held as any sender holds a frame (app/buffers.py), never copied into the heap.
+grabbed into, held as any sender holds a frame (frames/buffers.py), never copied into the heap.
 
 Motion comes from the camera's motion detector (camserver.motion.detector.Motion) once it is
 attached (attach_motion): its `listeners` are called with it after each start and stop.
@@ -228,7 +228,7 @@ class MqttService:
 
     async def _snapshot(self, client):
         hub = self.hub
-        if not getattr(self.routes.camera, "available", True) or hub.held:
+        if not getattr(self.routes.camera, "available", True) or hub.suspended:
             log.warning("mqtt: no snapshot: camera not available")
             return
         shared = await hub.fresh(time.time_ns() // 1000, SNAPSHOT_TIMEOUT_MS, self)
@@ -251,7 +251,7 @@ class MqttService:
             hub.buffers.drop(shared, self)
 
     def blocked_ms(self, now):
-        """How long the snapshot has waited on the broker (-1: not waiting): app/buffers.py."""
+        """How long the snapshot has waited on the broker (-1: not waiting): frames/buffers.py."""
         since = self.client.blocked_since
         return -1 if since is None else time.ticks_diff(now, since)
 

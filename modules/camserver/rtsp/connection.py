@@ -12,7 +12,7 @@ import time
 from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
-from camserver.app.mjpeg import Viewer
+from camserver.frames.viewer import Viewer
 from camserver.rtsp import codec, session
 from camserver.rtsp.handler import CLOSE, PLAY, RtspHandler
 from camserver.rtsp.streamer import Streamer

@@ -3,7 +3,7 @@ the replies the control connection hands over while it runs on TCP.
 
 It takes frames from the hub like an MJPEG viewer (a slow client skips frames) and sends each
 through the handler's RtpJpeg, over the control connection (interleaved) or the session's UDP
-socket. The connection is the holder of every frame it takes (app/buffers.py): blocked_ms and
+socket. The connection is the holder of every frame it takes (frames/buffers.py): blocked_ms and
 revoke() work as for HTTP, and a revocation cancels this task at once, before the buffer goes
 back. On TCP a reply must never land inside an RTP packet, so the connection hands it over
 (reply()) and it goes out between frames.

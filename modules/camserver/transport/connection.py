@@ -84,7 +84,7 @@ class Connection:
             self.expired = why
             self.task.cancel()
 
-    # -- as the holder of a camera frame (app/buffers.py) --
+    # -- as the holder of a camera frame (frames/buffers.py) --
 
     def blocked_ms(self, now):
         """How long this connection has waited for its client to take more bytes; -1 if it is not."""

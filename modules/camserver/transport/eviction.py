@@ -7,7 +7,7 @@ newcomer takes it over. Candidates:
   * a partial request head older than GRACE_MS (a browser sends its head at once; younger, it
     is a request still on its way) — at any age when its address has more than `crowd` heads
     half-sent: an address with many of them is flooding, not loading a page;
-  * a response whose client has taken nothing for STALLED_MS (stopped reading).
+  * a response whose client has taken nothing for REPLACE_AFTER_MS (stopped reading).
 The best candidate: idle first; then one of the address holding the most connections; then the
 one that has waited longest (since its phase began, or since its last progress when sending).
 No candidate: every slot is doing real work, and the newcomer gets 503.
@@ -18,7 +18,11 @@ import time
 from camserver.transport.phases import IDLE, READING, SENDING
 
 GRACE_MS = 250
-STALLED_MS = 1000
+# A response with no progress for this long may give its slot to a newcomer (only then: while a
+# slot is free it keeps it until send_timeout_ms, the listener's watchdog). One second: well over
+# the gaps a reader slower than the server still shows (~250 ms measured: frames/buffers.py
+# REVOKE_AFTER_MS), so only a client that has stopped reading loses its slot.
+REPLACE_AFTER_MS = 1000
 
 
 def choose(connections, host, now, crowd):
@@ -40,7 +44,7 @@ def choose(connections, host, now, crowd):
             if waited < GRACE_MS and heads[conn.host] <= crowd:
                 continue
         elif phase == SENDING:
-            if waited < STALLED_MS:
+            if waited < REPLACE_AFTER_MS:
                 continue
         elif phase != IDLE:
             continue  # handling a request, streaming, draining an error: real work

@@ -3,7 +3,7 @@
 The camera has fb_count buffers. A frame the app holds keeps its buffer from
 the camera, so who gives it back, and when, decides whether the camera runs.
 
-Invariant: every frame the camera handed out is released exactly once, here,
+Invariant: every frame the camera handed out is given back (frame.release()) exactly once, here,
 in one of two cases:
   1. it is no longer the newest frame (or the newest is not wanted any more)
      and no sender holds it;
@@ -12,7 +12,7 @@ in one of two cases:
      whose senders have waited longest goes first). Those senders lose the
      frame: each is revoked (its connection is closed) before the buffer goes
      back, so no write ever reads a buffer the camera refills.
-The hub sets patience_ms to a frame period, but at least STALLED_MS: a viewer
+The hub sets patience_ms to a frame period, but at least REVOKE_AFTER_MS: a viewer
 that is only slower than the camera makes progress more often than that, and
 must keep its stream (it skips frames); one that has stopped reading does not.
 Everybody else only takes a reference (take) and gives it back (drop); a drop
@@ -28,27 +28,28 @@ import time
 from camserver import log
 from camserver.clock import wall
 
-# No progress for this long: the client has stopped reading, not slowed down. A reader slower
-# than the camera still gets bytes in bursts (a receiver opens its window in big steps): three at
-# ~400 KB/s on loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms.
-STALLED_MS = 500
-
-BOUNDARY = b"123456789000000000000987654321"  # CameraWebServer's, which clients already accept
-# A part as mjpg-streamer frames it: headers, the JPEG, then at once the delimiter that closes it,
-# so a client that reads up to the next boundary has the frame as soon as its last byte arrives.
-_PART_HEAD = b"Content-Type: image/jpeg\r\nContent-Length: %d\r\nX-Timestamp: %d.%06d\r\n\r\n"
-DELIMITER = b"\r\n--" + BOUNDARY + b"\r\n"
+# A sender with no progress for this long (or a frame period, if longer) loses the frame the camera
+# needs back: its client has stopped reading, not slowed down. A reader slower than the camera
+# still gets bytes in bursts (a receiver opens its window in big steps): three at ~400 KB/s on
+# loopback went over 250 ms without progress, and lost their streams at 40 or 250 ms. The other
+# two "stopped reading" limits: transport/eviction.py REPLACE_AFTER_MS (a newcomer may take the
+# slot) and the send_timeout_ms setting (the listener's watchdog drops the connection).
+REVOKE_AFTER_MS = 500
 
 
 class Shared:
     """A published frame and the senders holding it. prefix (the EXIF segment of the rotate
-    setting, app/exif.py, or b"") goes out right after the frame's 2-byte SOI marker."""
+    setting, app/exif.py, or b"") goes out right after the frame's 2-byte SOI marker.
+    part_head is the MJPEG part header (app/mjpeg.py), made by the first viewer that sends
+    the frame and kept here for the others."""
+
+    part_head = None
 
     def __init__(self, frame, seq, prefix=b""):
         self.frame = frame
         self.seq = seq
         self.holders = []
-        self.released = False
+        self.given_back = False
         # camera_glue frames have the buffer protocol and send(); the sim's expose .buf.
         self.payload = frame if hasattr(frame, "send") else frame.buf
         self.length = len(frame)
@@ -56,11 +57,11 @@ class Shared:
         sec, usec = frame.timestamp
         self.us = sec * 1000000 + usec
         self.stamp = divmod(wall.stamp_us(self.us), 1000000)  # X-Timestamp (sec, usec): see clock.py
-        self.part_head = _PART_HEAD % (self.length + len(prefix), self.stamp[0], self.stamp[1])
 
 
-class Hold:
-    """Keeps a Shared frame taken until the response that sends it is done (Response.hold)."""
+class Lease:
+    """Keeps a Shared frame taken until the response that sends it is done: a response's hold
+    (http/response.py Response.hold), closed once it is sent or its client is gone."""
 
     def __init__(self, buffers, shared, holder):
         self.buffers = buffers
@@ -81,7 +82,7 @@ class Buffers:
         self.patience_ms = patience_ms  # how long a sender without progress may keep the camera waiting
         self.ticks_ms = ticks_ms
         self.current = None  # the newest frame
-        self.held = []  # every Shared not yet released, current included
+        self.outstanding = []  # every Shared not yet given back to the camera, current included
         self.seq = 0
         self.revoked = 0
         self.prefix = b""  # what every frame published from now on carries after its SOI (Shared)
@@ -94,11 +95,11 @@ class Buffers:
             frame.release()  # (MemoryError) the buffer must go back even so
             raise
         self.seq += 1
-        self.held.append(shared)
+        self.outstanding.append(shared)
         old = self.current
         self.current = shared
         if old is not None and not old.holders:
-            self._release(old)
+            self._give_back(old)
         return shared
 
     def settle(self, frame):
@@ -118,8 +119,8 @@ class Buffers:
         holders = shared.holders
         if holder in holders:
             holders.remove(holder)
-        if not holders and not shared.released and shared is not self.current:
-            self._release(shared)
+        if not holders and not shared.given_back and shared is not self.current:
+            self._give_back(shared)
 
     def drop_current(self):
         """Nobody will want the newest frame (no viewers, or the server stops): give it back
@@ -128,7 +129,7 @@ class Buffers:
         if shared is not None:
             self.current = None
             if not shared.holders:
-                self._release(shared)
+                self._give_back(shared)
 
     def reclaim(self):
         """Called when the camera delivered nothing. If it has no buffer left, give one back:
@@ -144,7 +145,7 @@ class Buffers:
         now = self.ticks_ms()
         best = None
         best_ms = self.patience_ms - 1
-        for shared in self.held:
+        for shared in self.outstanding:
             waited = _blocked_ms(shared.holders, now)
             if waited > best_ms:
                 best = shared
@@ -160,12 +161,13 @@ class Buffers:
             log.trace("frame %d taken back from %d blocked sender(s)", best.seq, len(holders))
         if best is self.current:
             self.current = None
-        self._release(best)
+        self._give_back(best)
         return True
 
-    def _release(self, shared):
-        shared.released = True
-        self.held.remove(shared)
+    def _give_back(self, shared):
+        # (the one place a published frame's buffer goes back to the camera)
+        shared.given_back = True
+        self.outstanding.remove(shared)
         shared.frame.release()
 
 

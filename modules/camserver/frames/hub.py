@@ -4,7 +4,7 @@ A single grabber task takes frames from the camera and publishes the newest
 one; every viewer and every /capture waits on the hub and sends whichever frame
 is newest when it is ready for one. A slow viewer therefore skips frames and
 never slows the camera or anybody else. When a buffer goes back to the camera
-is decided by app/buffers.py alone; the hub asks it to reclaim one whenever
+is decided by frames/buffers.py alone; the hub asks it to reclaim one whenever
 the camera delivers nothing. When it delivers nothing for too long, the recovery
 ladder (camera/recovery.py) restarts it.
 """
@@ -14,8 +14,8 @@ import json
 import time
 
 from camserver import log
-from camserver.app.buffers import STALLED_MS, Buffers
 from camserver.camera.recovery import OK, Recovery
+from camserver.frames.buffers import REVOKE_AFTER_MS, Buffers
 from camserver.motion.detector import Motion
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
@@ -28,11 +28,11 @@ class FrameHub:
         self.fps = config["fps"]
         self.idle_fps = config["idle_fps"]
         self.period_ms = 1000 // self.fps if self.fps else 40
-        self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, STALLED_MS))
+        self.buffers = Buffers(camera, config["fb_count"], max(self.period_ms, REVOKE_AFTER_MS))
         self.viewers = []
         self.motion: Motion | None = None  # offered every grabbed frame (app.build sets it)
         self.captures = 0  # /capture requests waiting for a frame
-        self.held = None  # why grabbing is stopped (a firmware update), or None
+        self.suspended = None  # why grabbing is stopped (a firmware update), or None
         self.grabbed = 0
         self.sent = 0
         self.skipped = 0
@@ -76,7 +76,7 @@ class FrameHub:
                     seq = shared.seq
                     self.buffers.drop(shared, holder)
                     continue
-                if self.held or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                if self.suspended or time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                     return None
                 await self.new_frame.wait()
         finally:
@@ -101,18 +101,18 @@ class FrameHub:
         if viewer in self.viewers:
             self.viewers.remove(viewer)
 
-    def hold(self, reason):
-        """Stop grabbing and close every stream, until release(): flash writes must not share
+    def suspend(self, reason):
+        """Stop grabbing and close every stream, until resume(): flash writes must not share
         the device with a camera filling its buffers. reason is what frame routes answer."""
-        self.held = reason
+        self.suspended = reason
         for viewer in self.viewers:
             if viewer.conn is not None:
                 viewer.conn.revoke()
         self._wake_senders()  # a /capture waiting for a frame gives up (503) instead of waiting on
         self.wake.set()
 
-    def release(self):
-        self.held = None
+    def resume(self):
+        self.suspended = None
         self.wake.set()
 
     # -- the grabber task --
@@ -163,7 +163,7 @@ class FrameHub:
     async def _grab_loop(self):
         camera = self.camera
         while True:
-            if self.held or (not self.viewers and not self.captures):
+            if self.suspended or (not self.viewers and not self.captures):
                 await self._idle()
                 continue
             if self.fps:
@@ -244,7 +244,7 @@ class FrameHub:
         if self.recovery is not None and not watching:
             self.recovery.idle()
         fps = max(self.idle_fps, motion.fps) if watching else self.idle_fps
-        if self.held or fps <= 0:
+        if self.suspended or fps <= 0:
             await self.wake.wait()
             return
         try:
