@@ -46,16 +46,11 @@ async def send(out, request, response, extra):
         if isinstance(body, str):
             body = body.encode()
         length = len(body)
-    head = serialise_head(response, length, request.version, keep, extra, date.line())
-    # Head and body usually fit the socket buffer: write what goes at once and
-    # only enter the sender's waiting coroutine for the rest.
-    written = out.write_now(head, 0, len(head))
-    if written < len(head):
-        await out.finish(head, written, len(head))
+    # Head and body usually fit the socket buffer: each write then returns wait.DONE and only
+    # one that has to wait allocates the sender's waiting coroutine.
+    await out.write(serialise_head(response, length, request.version, keep, extra, date.line()))
     if length and request.method != "HEAD":
-        written = out.write_now(body, 0, length)
-        if written < length:
-            await out.finish(body, written, length)
+        await out.write(body, 0, length)
     return keep
 
 

@@ -11,7 +11,6 @@ here raises past run(): the connection slot is always given back.
 import asyncio
 import sys
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.http import date, parser, writers
@@ -33,6 +32,7 @@ from camserver.transport.phases import (
     UPLOADING,
 )
 from camserver.transport.sender import Sender
+from camserver.transport.wait import readable
 
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
@@ -142,9 +142,9 @@ class Connection:
                     parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
-                # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
+                # Parked by a yield, not an await: this runs per request (transport/wait.py).
                 if not ready:
-                    yield core._io_queue.queue_read(sock)
+                    yield readable(sock)
                 ready = False
                 had = end - start
                 end = self._read_more(buf, mv, start, end)
@@ -267,7 +267,7 @@ class Connection:
         scratch = bytearray(512)
         total = 0
         while total < _DRAIN_LIMIT:
-            yield core._io_queue.queue_read(sock)  # parked on the poller, as in _serve
+            await readable(sock)
             n = sock.readinto(scratch)
             if n == 0:
                 return

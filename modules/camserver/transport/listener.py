@@ -16,7 +16,6 @@ deadline passed: no per-request wait_for() task, no allocation per request.
 import asyncio
 import socket
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.http import writers
@@ -26,6 +25,7 @@ from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, LINK_LOST, READING, SENDING, UPLOADING
+from camserver.transport.wait import readable
 
 # Every timeout is a second or more, so a quarter-second tick is precise enough; with no
 # connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
@@ -116,7 +116,7 @@ class Listener:
 
     async def _accept_loop(self, sock, router, protocol):
         while True:
-            yield core._io_queue.queue_read(sock)
+            yield readable(sock)  # (per client: parked without the awaitable's calls, transport/wait.py)
             try:
                 client, addr = sock.accept()
             except OSError as e:
