@@ -8,11 +8,12 @@ suspends the task once and then finishes, as core.sleep_ms shares its SingletonG
     await readable(sock)        # in any coroutine
     yield readable(sock)        # in a loop that runs per request or per chunk
 
-One object serves every task: it is armed by readable() and disarmed by the first step of the
-await that immediately follows, so no two tasks ever see it armed. Awaiting it costs three
-Python method calls (__iter__, __next__ twice); a coroutine that is a generator, as every
-MicroPython coroutine is, may instead yield what readable() returns (asyncio's scheduler does
-not look at what a task yields), which is how the hot loops here park.
+One object serves every task: `await` arms it (__iter__) and its first step disarms it and
+suspends the task, with nothing in between, so no two tasks ever see it armed. Awaiting it
+costs three Python method calls (__iter__, __next__ twice); a coroutine that is a generator, as
+every MicroPython coroutine is, may instead yield what readable() returns (asyncio's scheduler
+does not look at what a task yields), which is how the hot loops here park. Yielding it leaves
+it untouched, which is why the await arms it and readable() does not.
 
 DONE is a generator that has already finished: awaiting it returns at once, with no call and
 no allocation. A function that may or may not have to wait (Sender.write) returns DONE when it
@@ -29,7 +30,8 @@ class _Once:
         self.armed = False
         self.stop = StopIteration()  # raised again and again: made once
 
-    def __iter__(self):
+    def __iter__(self):  # (an await's first step, just before its first __next__)
+        self.armed = True
         return self
 
     def __next__(self):
@@ -48,14 +50,12 @@ ONCE = _Once()
 def readable(sock):
     """Park the running task until sock can be read (or has closed or failed)."""
     core._io_queue.queue_read(sock)
-    ONCE.armed = True
     return ONCE
 
 
 def writable(sock):
     """Park the running task until sock takes more bytes (or has failed)."""
     core._io_queue.queue_write(sock)
-    ONCE.armed = True
     return ONCE
 
 
