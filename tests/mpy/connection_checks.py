@@ -1,4 +1,4 @@
-"""The connection (transport/connection.py) and the codec's body writers (http/writers.py), inside
+"""The connection (transport/connection.py) and the response writers (transport/writers.py), inside
 MicroPython: a real Connection task on a real socket pair, with the real Listener's limits and
 slot list and a Router of test handlers.
 

@@ -13,11 +13,11 @@ import sys
 import time
 
 from camserver import log
-from camserver.http import date, parser, writers
+from camserver.http import date, framing, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
-from camserver.http.response import Response, text
-from camserver.transport import disconnect
+from camserver.http.response import Response, closing, text
+from camserver.transport import disconnect, writers
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
 from camserver.transport.phases import (
@@ -142,6 +142,8 @@ class Connection:
                     parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
+                    if self.phase == IDLE:  # the next request has begun: a slow head is now a 408
+                        self.arm(READING)
                 # Parked by a yield, not an await: this runs per request (transport/wait.py).
                 if not ready:
                     yield readable(sock)
@@ -153,27 +155,20 @@ class Connection:
                     if had:
                         log.debug("%s closed in the middle of a request", self.peer)
                     return
-                if end > had and self.phase == IDLE:
-                    self.arm(READING)
             start = parsed
-            # 2. The body, if any.
-            if "transfer-encoding" in request.headers:
-                raise HTTPError(501, "chunked request bodies are not supported", close=True)
-            length = request.content_length()
-            streamed = length and self.router.streams_body(request.path)
-            if length and not streamed:
-                limits.check_body(length)
-            if "expect" in request.headers:
-                self._expect(request, length - (end - start), not streamed)
+            # 2. The body, if any: what it is, and what is refused, is the codec's call
+            # (http/framing.py); reading it is ours.
+            length, streamed, hello = framing.request_body(request, limits, self.router, end - start)
             if streamed:
                 # The handler reads the body (transport/body.py), starting with what came with
-                # the head; the connection ends with this request (Request.keep_alive).
+                # the head, and sends the 100 Continue at its first read; the connection ends with
+                # this request (framing.keep_alive).
                 pending = mv[start:end] if end > start else None
-                # (100 Continue only to a client that waits for it: none of the body came yet)
-                expects = request.version == 11 and "expect" in request.headers and pending is None
                 start = end = 0
-                request.stream = BodyReader(self, length, pending, expects)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
+                request.stream = BodyReader(self, length, pending, hello)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
             elif length:
+                if hello:  # a client that waits for it gets it at once rather than after its own timeout
+                    self._send_now(CONTINUE)
                 # A small body, read whole before dispatch: the same reader, into a buffer of its own.
                 have = end - start if end - start < length else length
                 reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
@@ -183,8 +178,8 @@ class Connection:
             if start == end:
                 start = end = 0
             self.disarm()
-            # 3. The response: dispatched here and framed by the codec (http/writers.py), in
-            # this task rather than a coroutine of its own (each await of a coroutine allocates).
+            # 3. The response: dispatched here and written by transport/writers.py, in this task
+            # rather than a coroutine of its own (each await of a coroutine allocates).
             listener.requests += 1
             try:
                 response = self.router.resolve(request)
@@ -198,8 +193,9 @@ class Connection:
                 response = text(500, "internal error")
             if log.level <= log.DEBUG:
                 log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
+            keep = framing.keep_alive(request, response)
             try:
-                keep = await writers.send(self.sender, request, response, listener.extra_headers)
+                await writers.send(self.sender, request, response, keep, listener.extra_headers)
             finally:
                 response.release()
             if not keep:
@@ -223,18 +219,6 @@ class Connection:
             return -1
         return end + n
 
-    def _expect(self, request, missing, answer=True):
-        """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
-        100 Continue gets it at once rather than after its own timeout; an expectation
-        this server cannot meet gets 417. HTTP/1.0 expectations are ignored. answer=False:
-        the handler reads the body, and 100 Continue goes out at its first read."""
-        if request.version == 10:
-            return
-        if request.headers["expect"].lower() != "100-continue":
-            raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
-        if missing > 0 and answer:
-            self._send_now(CONTINUE)
-
     def _expired(self):
         phase = self.expired
         if phase == READING or phase == UPLOADING:
@@ -252,7 +236,7 @@ class Connection:
             log.trace("%s closed: the network link is gone", self.peer)
 
     def _error_bytes(self, e):
-        return writers.closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
+        return closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
 
     def _send_now(self, data):
         """One best-effort non-blocking write (error replies fit an empty socket buffer)."""

@@ -18,9 +18,8 @@ import socket
 import time
 
 from camserver import log
-from camserver.http import writers
 from camserver.http.parser import Limits
-from camserver.http.response import text
+from camserver.http.response import closing, text
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
@@ -39,7 +38,7 @@ _REFUSE_MS = 500  # how long a refused client may take to read its 503
 
 def _refusal(extra):
     """The 503 an over-the-limit client gets, built once."""
-    return writers.closing(text(503, "server busy: too many connections", [("Retry-After", 1)]), extra)
+    return closing(text(503, "server busy: too many connections", [("Retry-After", 1)]), extra)
 
 
 class Listener:
