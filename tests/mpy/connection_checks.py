@@ -22,7 +22,7 @@ from camserver.router import Router
 from camserver.transport import sockopts
 from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
-from camserver.transport.phases import IDLE, READING, SENDING, UNTIMED
+from camserver.transport.phases import IDLE, READING, SENDING, SESSION, UNTIMED
 
 ROUNDS = 2000  # scheduler rounds a reply may take to arrive (loopback needs a handful)
 BIG = bytearray(1024 * 1024)  # more than the socket buffers hold: the server must wait for its client
@@ -272,6 +272,23 @@ def test_the_first_head_deadline_runs_from_the_connection_start():
             rig.send(bytes([byte]))
             await rig.let_run()
             assert conn.phase == READING and conn.since == armed
+        rig.client.close()
+        await rig.ended()
+
+    run(main)
+
+
+def test_arm_takes_the_phase_timeout_or_a_deadline_given():
+    async def main(rig):
+        conn = rig.conn
+        conn.arm(IDLE)
+        assert conn.phase == IDLE
+        assert conn.deadline == time.ticks_add(conn.since, rig.listener.config["idle_timeout_ms"])
+        # A phase with no timeout of its own (Listener.timeouts stops before SESSION) takes its
+        # deadline from the caller.
+        deadline = time.ticks_add(time.ticks_ms(), 12345)
+        conn.arm(SESSION, deadline)
+        assert conn.phase == SESSION and conn.deadline == deadline
         rig.client.close()
         await rig.ended()
 

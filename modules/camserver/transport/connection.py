@@ -68,11 +68,15 @@ class Connection:
             self._peer = peer_text(self.addr)
         return self._peer
 
-    def arm(self, phase):
-        """Enter phase and start its timeout."""
+    def arm(self, phase, deadline=None):
+        """Enter phase and start its timeout: the phase's own (Listener.timeouts), or deadline
+        (a ticks_ms value) for a phase whose end is set elsewhere (an RTSP session's, which each
+        of its client's requests pushes back)."""
         self.phase = phase
         self.since = time.ticks_ms()
-        self.deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
+        if deadline is None:
+            deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
+        self.deadline = deadline
 
     def disarm(self):
         self.phase = UNTIMED
