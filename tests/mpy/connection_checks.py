@@ -2,16 +2,13 @@
 MicroPython: a real Connection task on a real socket pair, with the real Listener's limits and
 slot list and a Router of test handlers.
 
-The pair is AF_UNIX in the scratch folder: the unix port's sockets have no getsockname(), so a
-TCP socket bound to port 0 could not be connected to. Nothing here reads a clock: a deadline
+The pair is AF_UNIX (sockpair.py). Nothing here reads a clock: a deadline
 passing is the watchdog calling stop() (what the listener does), done by the test, and every wait
 is a bounded number of scheduler rounds.
 """
 
 import asyncio
-import os
 import socket
-import struct
 import time
 
 import check
@@ -23,6 +20,7 @@ from camserver.transport import sockopts
 from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
 from camserver.transport.phases import IDLE, READING, SENDING, SESSION, UNTIMED
+from sockpair import pair
 
 ROUNDS = 2000  # scheduler rounds a reply may take to arrive (loopback needs a handful)
 BIG = bytearray(1024 * 1024)  # more than the socket buffers hold: the server must wait for its client
@@ -108,22 +106,7 @@ class Rig:
         raise HTTPError(418, "short and stout", headers=[("X-Why", "tea")])
 
     def open(self):
-        path = check.tmp("conn.sock")
-        try:
-            os.remove(path)
-        except OSError:
-            pass
-        addr = struct.pack("H", socket.AF_UNIX) + path.encode() + b"\0"
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(addr)
-        server.listen(1)
-        self.client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.client.connect(addr)
-        sock, _ = server.accept()
-        server.close()
-        os.remove(path)
-        sock.setblocking(False)
-        self.client.setblocking(False)
+        self.client, sock = pair("conn.sock")
         # As the listener's accept loop does, without the TCP socket options.
         self.conn = Connection(self.listener, self.router, sock, ("127.0.0.1", 5000), "127.0.0.1")
         self.listener.connections.append(self.conn)

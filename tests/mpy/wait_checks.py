@@ -4,36 +4,13 @@ returning it. Every wait is a bounded number of scheduler rounds; nothing reads 
 
 import asyncio
 import gc
-import os
-import socket
-import struct
 
 import check
 from camserver.transport.sender import Sender
 from camserver.transport.wait import DONE, readable
+from sockpair import pair
 
 ROUNDS = 200
-
-
-def pair(name):
-    """(a, b): two connected non-blocking sockets."""
-    path = check.tmp(name)
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-    addr = struct.pack("H", socket.AF_UNIX) + path.encode() + b"\0"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(addr)
-    server.listen(1)
-    a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    a.connect(addr)
-    b, _ = server.accept()
-    server.close()
-    os.remove(path)
-    a.setblocking(False)
-    b.setblocking(False)
-    return a, b
 
 
 async def rounds(done, n=ROUNDS):
@@ -44,6 +21,11 @@ async def rounds(done, n=ROUNDS):
         await asyncio.sleep_ms(0)
 
 
+async def awaiting(sock, woke):
+    await readable(sock)
+    woke.append(sock.read(1))
+
+
 def test_awaiting_and_yielding_tasks_each_wake_for_their_own_socket():
     # One shared awaitable serves every task: a task that parks with a bare yield while another
     # is suspended in an await must not leave it armed, or the awaiting task would suspend a
@@ -52,16 +34,12 @@ def test_awaiting_and_yielding_tasks_each_wake_for_their_own_socket():
     a2, b2 = pair("w2.sock")
     woke = []
 
-    async def awaiting():
-        await readable(a1)
-        woke.append(a1.read(1))
-
     async def yielding():
         yield readable(a2)
         woke.append(a2.read(1))
 
     async def main():
-        tasks = [asyncio.create_task(awaiting()), asyncio.create_task(yielding())]
+        tasks = [asyncio.create_task(awaiting(a1, woke)), asyncio.create_task(yielding())]
         await rounds(lambda: False, 3)
         assert woke == []  # both parked: nothing to read yet
         b1.write(b"1")
@@ -81,16 +59,12 @@ def test_a_cancelled_await_leaves_the_next_one_working():
     a, b = pair("w3.sock")
     woke = []
 
-    async def reader():
-        await readable(a)
-        woke.append(a.read(1))
-
     async def main():
-        first = asyncio.create_task(reader())
+        first = asyncio.create_task(awaiting(a, woke))
         await rounds(lambda: False, 3)
         first.cancel()
         await rounds(lambda: False, 3)
-        asyncio.create_task(reader())
+        asyncio.create_task(awaiting(a, woke))
         await rounds(lambda: False, 3)
         b.write(b"x")
         await rounds(lambda: woke)
