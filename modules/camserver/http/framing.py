@@ -21,10 +21,17 @@ def request_body(request, limits, router, buffered):
     max_body that would be held in RAM, 417 for an expectation other than 100-continue
     (HTTP/1.0 expectations are ignored)."""
     headers = request.headers
+    if "transfer-encoding" in headers or "content-length" in headers or "expect" in headers:
+        return _body(request, limits, router, buffered)
+    # Nearly every request: answered by a function small enough that MicroPython keeps its frame
+    # on the C stack (a larger one is a heap allocation per call).
+    return _NO_BODY
+
+
+def _body(request, limits, router, buffered):
+    headers = request.headers
     if "transfer-encoding" in headers:
         raise HTTPError(501, "chunked request bodies are not supported", close=True)
-    if "content-length" not in headers and "expect" not in headers:
-        return _NO_BODY
     length = request.content_length()
     streamed = bool(length) and router.streams_body(request.path)
     if length and not streamed:
