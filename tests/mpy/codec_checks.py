@@ -1,11 +1,11 @@
 """The HTTP codec, tested inside MicroPython without sockets."""
 
 import check
-from camserver.http import parser
+from camserver.http import framing, parser
 from camserver.http.date import Clock
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request, parse_query, unquote
-from camserver.http.response import Response, serialise_head
+from camserver.http.response import Response, StreamBody, serialise_head
 
 CONFIG = {"max_request_line": 64, "max_header_bytes": 256, "max_headers": 4, "max_body": 100}
 LIMITS = parser.Limits(CONFIG)
@@ -19,6 +19,11 @@ def parse(data):
     return None if end is None else (request, end)
 
 
+def keeps(req, response=None):
+    """framing.keep_alive for req, with a plain buffer response unless one is given."""
+    return framing.keep_alive(req, Response(b"") if response is None else response)
+
+
 def status_of(data):
     return check.raises(HTTPError, parse, data).status
 
@@ -29,7 +34,7 @@ def test_simple_get():
     assert req.version == 11 and req.headers["host"] == "cam"
     assert req.headers["accept-encoding"] == "gzip"
     assert end == len(b"GET /capture?x=1 HTTP/1.1\r\nHost: cam\r\nAccept-Encoding: gzip\r\n\r\n")
-    assert req.keep_alive
+    assert keeps(req)
 
 
 def test_incomplete_head_needs_more():
@@ -42,7 +47,7 @@ def test_parse_at_an_offset_in_the_buffer():
     req = Request()
     end = parser.parse_head(buf, 4, len(buf), LIMITS, req)
     assert req.path == "/a" and req.version == 10 and end == len(buf)
-    assert not req.keep_alive
+    assert not keeps(req)
 
 
 def test_limits_and_malformed_input():
@@ -114,16 +119,16 @@ def test_request_object_is_reused_cleanly():
     )
     req = Request()
     first = parser.parse_head(buf, 0, len(buf), LIMITS, req)
-    assert req.query == {"x": "1"} and not req.keep_alive
+    assert req.query == {"x": "1"} and not keeps(req)
     assert parser.parse_head(buf, first, len(buf), LIMITS, req) == len(buf)
-    assert req.path == "/b" and req.query == {} and req.keep_alive and req.headers == {"host": "c"}
+    assert req.path == "/b" and req.query == {} and keeps(req) and req.headers == {"host": "c"}
 
 
 def test_connection_header():
     req, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\n")
-    assert not req.keep_alive
+    assert not keeps(req)
     req, _ = parse(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
-    assert req.keep_alive
+    assert keeps(req)
 
 
 def test_query():
@@ -199,6 +204,83 @@ def test_response_release_is_once():
     r.release()
     r.release()
     assert Hold.closed == 1
+
+
+class Routes:
+    """Stands for the router: which paths read their body themselves."""
+
+    def __init__(self, *streaming):
+        self.streaming = streaming
+
+    def streams_body(self, path):
+        return path in self.streaming
+
+
+ROUTES = Routes("/upload")
+
+
+def body_of(data, buffered=0):
+    req, _ = parse(data)
+    return framing.request_body(req, LIMITS, ROUTES, buffered)
+
+
+def test_request_body_framing():
+    assert body_of(b"GET / HTTP/1.1\r\nHost: c\r\n\r\n") == (0, False, False)
+    assert body_of(b"POST /x HTTP/1.1\r\nHost: c\r\nContent-Length: 5\r\n\r\n") == (5, False, False)
+    # A client that waits for 100 Continue gets it: at once for a body read whole, at the route's
+    # first read when the route streams it; not when some of the body came with the head.
+    expect = b"POST %s HTTP/1.1\r\nHost: c\r\nContent-Length: 5\r\nExpect: 100-Continue\r\n\r\n"
+    assert body_of(expect % b"/x") == (5, False, True)
+    assert body_of(expect % b"/x", 2) == (5, False, True)
+    assert body_of(expect % b"/x", 5) == (5, False, False)
+    assert body_of(expect % b"/upload") == (5, True, True)
+    assert body_of(expect % b"/upload", 2) == (5, True, False)
+    # HTTP/1.0 expectations are ignored (RFC 9110 10.1.1), whatever they say.
+    old = b"POST /x HTTP/1.0\r\nContent-Length: 5\r\nExpect: %s\r\n\r\n"
+    assert body_of(old % b"100-continue") == (5, False, False)
+    assert body_of(old % b"magic") == (5, False, False)
+
+
+def test_request_body_refusals():
+    def status(data):
+        return check.raises(HTTPError, body_of, data).status
+
+    assert status(b"POST /x HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n") == 501
+    # Transfer-Encoding is refused before a bad Content-Length is looked at.
+    assert status(b"POST /x HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: x\r\nContent-Length: y\r\n\r\n") == 501
+    assert status(b"POST /x HTTP/1.1\r\nHost: c\r\nContent-Length: -1\r\n\r\n") == 400
+    big = b"POST %s HTTP/1.1\r\nHost: c\r\nContent-Length: %d\r\n\r\n"
+    assert status(big % (b"/x", LIMITS.body + 1)) == 413
+    # A streamed body's size is the route's to judge.
+    assert body_of(big % (b"/upload", LIMITS.body + 1)) == (LIMITS.body + 1, True, False)
+    assert status(b"GET / HTTP/1.1\r\nHost: c\r\nExpect: magic\r\n\r\n") == 417
+    # Over max_body and an odd expectation: the size is the reason given.
+    assert status((big % (b"/x", LIMITS.body + 1))[:-2] + b"Expect: magic\r\n\r\n") == 413
+
+
+def test_keep_alive_follows_how_the_body_ends():
+    class Stream(StreamBody):
+        pass
+
+    req11, _ = parse(b"GET / HTTP/1.1\r\nHost: c\r\n\r\n")
+    assert keeps(req11)
+    stream = Stream()
+    assert not keeps(req11, Response(stream))  # ended by closing
+    stream.length = 10
+    assert keeps(req11, Response(stream))
+
+    def gen():
+        yield b"a"
+
+    pieces = Response(gen())
+    assert keeps(req11, pieces) and framing.chunked(req11)
+    req10, _ = parse(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    assert keeps(req10) and not keeps(req10, pieces) and not framing.chunked(req10)
+    closing = Response(b"")
+    closing.close = True
+    assert not keeps(req11, closing)
+    req11.stream = object()  # a body the route read itself: what follows it may be unread
+    assert not keeps(req11)
 
 
 check.run(globals())

@@ -1,17 +1,14 @@
-"""The connection (transport/connection.py) and the codec's body writers (http/writers.py), inside
+"""The connection (transport/connection.py) and the response writers (transport/writers.py), inside
 MicroPython: a real Connection task on a real socket pair, with the real Listener's limits and
 slot list and a Router of test handlers.
 
-The pair is AF_UNIX in the scratch folder: the unix port's sockets have no getsockname(), so a
-TCP socket bound to port 0 could not be connected to. Nothing here reads a clock: a deadline
+The pair is AF_UNIX (sockpair.py). Nothing here reads a clock: a deadline
 passing is the watchdog calling stop() (what the listener does), done by the test, and every wait
 is a bounded number of scheduler rounds.
 """
 
 import asyncio
-import os
 import socket
-import struct
 import time
 
 import check
@@ -22,7 +19,8 @@ from camserver.router import Router
 from camserver.transport import sockopts
 from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
-from camserver.transport.phases import IDLE, READING, SENDING, UNTIMED
+from camserver.transport.phases import IDLE, READING, SENDING, SESSION, UNTIMED
+from sockpair import pair
 
 ROUNDS = 2000  # scheduler rounds a reply may take to arrive (loopback needs a handful)
 BIG = bytearray(1024 * 1024)  # more than the socket buffers hold: the server must wait for its client
@@ -108,22 +106,7 @@ class Rig:
         raise HTTPError(418, "short and stout", headers=[("X-Why", "tea")])
 
     def open(self):
-        path = check.tmp("conn.sock")
-        try:
-            os.remove(path)
-        except OSError:
-            pass
-        addr = struct.pack("H", socket.AF_UNIX) + path.encode() + b"\0"
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(addr)
-        server.listen(1)
-        self.client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.client.connect(addr)
-        sock, _ = server.accept()
-        server.close()
-        os.remove(path)
-        sock.setblocking(False)
-        self.client.setblocking(False)
+        self.client, sock = pair("conn.sock")
         # As the listener's accept loop does, without the TCP socket options.
         self.conn = Connection(self.listener, self.router, sock, ("127.0.0.1", 5000), "127.0.0.1")
         self.listener.connections.append(self.conn)
@@ -272,6 +255,23 @@ def test_the_first_head_deadline_runs_from_the_connection_start():
             rig.send(bytes([byte]))
             await rig.let_run()
             assert conn.phase == READING and conn.since == armed
+        rig.client.close()
+        await rig.ended()
+
+    run(main)
+
+
+def test_arm_takes_the_phase_timeout_or_a_deadline_given():
+    async def main(rig):
+        conn = rig.conn
+        conn.arm(IDLE)
+        assert conn.phase == IDLE
+        assert conn.deadline == time.ticks_add(conn.since, rig.listener.config["idle_timeout_ms"])
+        # A phase with no timeout of its own (Listener.timeouts stops before SESSION) takes its
+        # deadline from the caller.
+        deadline = time.ticks_add(time.ticks_ms(), 12345)
+        conn.arm(SESSION, deadline)
+        assert conn.phase == SESSION and conn.deadline == deadline
         rig.client.close()
         await rig.ended()
 

@@ -76,17 +76,6 @@ class Request:
             self._query = parse_query(self.query_string)
         return self._query
 
-    @property
-    def keep_alive(self):
-        """HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked. Never
-        after a body the route read itself: what follows it may not have been read."""
-        if self.stream is not None:
-            return False
-        conn = self.headers.get("connection", "").lower()
-        if self.version == 11:
-            return "close" not in conn
-        return "keep-alive" in conn
-
     def read_into(self, buf):
         """For a route added with stream_body=True: await it to fill buf with the next body
         bytes; returns how many (0 once the body is all read). See transport/body.py."""

@@ -1,7 +1,7 @@
 """Responses, and the serialisation of their heads to bytes. No I/O.
 
-A handler returns a Response; the kinds of body it may carry, and how each is
-framed on the wire, are in http/writers.py.
+A handler returns a Response; the kinds of body it may carry are in transport/writers.py,
+which writes them, and how each is framed in http/framing.py.
 """
 
 from camserver.http.status import reason as _reason
@@ -10,7 +10,7 @@ _CRLF = b"\r\n"
 
 
 class StreamBody:
-    """Base of bodies that write themselves (see http/writers.py)."""
+    """Base of bodies that write themselves (see transport/writers.py)."""
 
     length = None  # None: ended by closing the connection; else the bytes send() writes
 
@@ -160,3 +160,10 @@ def _template(version, status, content_type, keep_alive, extra, date, with_heade
         )
         by_type[key] = template
     return template
+
+
+def closing(response, extra, date=b""):
+    """A short response that ends the connection (an error reply, a refusal), head and
+    body as one bytes object: written in one non-blocking call, with no Sender."""
+    body = response.body.encode()  # text() gives a str
+    return serialise_head(response, len(body), 11, False, extra, date) + body

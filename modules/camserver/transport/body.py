@@ -10,11 +10,10 @@ that expects 100 Continue gets it at the first read, that is only once the handl
 Host, auth and cross-site checks) has accepted the request.
 """
 
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
-
 from camserver.http.errors import HTTPError
 from camserver.transport import disconnect
 from camserver.transport.phases import UPLOADING
+from camserver.transport.wait import readable
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -51,7 +50,7 @@ class BodyReader:
             sock = conn.sock
             mv = memoryview(buf)
             while got < want:
-                yield core._io_queue.queue_read(sock)
+                await readable(sock)
                 try:
                     n = sock.readinto(mv[got:want])
                 except OSError as e:

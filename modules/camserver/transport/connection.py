@@ -11,14 +11,13 @@ here raises past run(): the connection slot is always given back.
 import asyncio
 import sys
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
-from camserver.http import date, parser, writers
+from camserver.http import date, framing, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
-from camserver.http.response import Response, text
-from camserver.transport import disconnect
+from camserver.http.response import Response, closing, text
+from camserver.transport import disconnect, writers
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
 from camserver.transport.phases import (
@@ -33,6 +32,7 @@ from camserver.transport.phases import (
     UPLOADING,
 )
 from camserver.transport.sender import Sender
+from camserver.transport.wait import readable
 
 _DRAIN_LIMIT = 65536  # bytes read and dropped after an error reply before closing anyway
 
@@ -68,11 +68,15 @@ class Connection:
             self._peer = peer_text(self.addr)
         return self._peer
 
-    def arm(self, phase):
-        """Enter phase and start its timeout."""
+    def arm(self, phase, deadline=None):
+        """Enter phase and start its timeout: the phase's own (Listener.timeouts), or deadline
+        (a ticks_ms value) for a phase whose end is set elsewhere (an RTSP session's, which each
+        of its client's requests pushes back)."""
         self.phase = phase
         self.since = time.ticks_ms()
-        self.deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
+        if deadline is None:
+            deadline = time.ticks_add(self.since, self.listener.timeouts[phase])
+        self.deadline = deadline
 
     def disarm(self):
         self.phase = UNTIMED
@@ -142,9 +146,11 @@ class Connection:
                     parsed = parser.parse_head(buf, start, end, limits, request, mv)
                     if parsed is not None:
                         break
-                # Park on the poller right here: awaiting a helper would allocate a coroutine per read.
+                    if self.phase == IDLE:  # the next request has begun: a slow head is now a 408
+                        self.arm(READING)
+                # Parked by a yield, not an await: this runs per request (transport/wait.py).
                 if not ready:
-                    yield core._io_queue.queue_read(sock)
+                    yield readable(sock)
                 ready = False
                 had = end - start
                 end = self._read_more(buf, mv, start, end)
@@ -153,27 +159,20 @@ class Connection:
                     if had:
                         log.debug("%s closed in the middle of a request", self.peer)
                     return
-                if end > had and self.phase == IDLE:
-                    self.arm(READING)
             start = parsed
-            # 2. The body, if any.
-            if "transfer-encoding" in request.headers:
-                raise HTTPError(501, "chunked request bodies are not supported", close=True)
-            length = request.content_length()
-            streamed = length and self.router.streams_body(request.path)
-            if length and not streamed:
-                limits.check_body(length)
-            if "expect" in request.headers:
-                self._expect(request, length - (end - start), not streamed)
+            # 2. The body, if any: what it is, and what is refused, is the codec's call
+            # (http/framing.py); reading it is ours.
+            length, streamed, hello = framing.request_body(request, limits, self.router, end - start)
             if streamed:
                 # The handler reads the body (transport/body.py), starting with what came with
-                # the head; the connection ends with this request (Request.keep_alive).
+                # the head, and sends the 100 Continue at its first read; the connection ends with
+                # this request (framing.keep_alive).
                 pending = mv[start:end] if end > start else None
-                # (100 Continue only to a client that waits for it: none of the body came yet)
-                expects = request.version == 11 and "expect" in request.headers and pending is None
                 start = end = 0
-                request.stream = BodyReader(self, length, pending, expects)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
+                request.stream = BodyReader(self, length, pending, hello)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
             elif length:
+                if hello:  # a client that waits for it gets it at once rather than after its own timeout
+                    self._send_now(CONTINUE)
                 # A small body, read whole before dispatch: the same reader, into a buffer of its own.
                 have = end - start if end - start < length else length
                 reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
@@ -182,9 +181,9 @@ class Connection:
                 await reader.read_into(request.body)
             if start == end:
                 start = end = 0
-            self.disarm()
-            # 3. The response: dispatched here and framed by the codec (http/writers.py), in
-            # this task rather than a coroutine of its own (each await of a coroutine allocates).
+            self.phase = UNTIMED  # (disarm(), without a call per request)
+            # 3. The response: dispatched here and written by transport/writers.py, in this task
+            # rather than a coroutine of its own (each await of a coroutine allocates).
             listener.requests += 1
             try:
                 response = self.router.resolve(request)
@@ -198,8 +197,9 @@ class Connection:
                 response = text(500, "internal error")
             if log.level <= log.DEBUG:
                 log.debug("%s %s %s -> %d", self.peer, request.method, request.path, response.status)
+            keep = framing.keep_alive(request, response)
             try:
-                keep = await writers.send(self.sender, request, response, listener.extra_headers)
+                await writers.send(self.sender, request, response, keep, listener.extra_headers)
             finally:
                 response.release()
             if not keep:
@@ -223,18 +223,6 @@ class Connection:
             return -1
         return end + n
 
-    def _expect(self, request, missing, answer=True):
-        """Answer Expect (RFC 9110 10.1.1) before reading a body: a client that waits for
-        100 Continue gets it at once rather than after its own timeout; an expectation
-        this server cannot meet gets 417. HTTP/1.0 expectations are ignored. answer=False:
-        the handler reads the body, and 100 Continue goes out at its first read."""
-        if request.version == 10:
-            return
-        if request.headers["expect"].lower() != "100-continue":
-            raise HTTPError(417, "only Expect: 100-continue is supported", close=True)
-        if missing > 0 and answer:
-            self._send_now(CONTINUE)
-
     def _expired(self):
         phase = self.expired
         if phase == READING or phase == UPLOADING:
@@ -252,7 +240,7 @@ class Connection:
             log.trace("%s closed: the network link is gone", self.peer)
 
     def _error_bytes(self, e):
-        return writers.closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
+        return closing(text(e.status, e.reason, e.headers), self.listener.extra_headers, date.line())
 
     def _send_now(self, data):
         """One best-effort non-blocking write (error replies fit an empty socket buffer)."""
@@ -267,7 +255,7 @@ class Connection:
         scratch = bytearray(512)
         total = 0
         while total < _DRAIN_LIMIT:
-            yield core._io_queue.queue_read(sock)  # parked on the poller, as in _serve
+            await readable(sock)
             n = sock.readinto(scratch)
             if n == 0:
                 return

@@ -16,16 +16,15 @@ deadline passed: no per-request wait_for() task, no allocation per request.
 import asyncio
 import socket
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
-from camserver.http import writers
 from camserver.http.parser import Limits
-from camserver.http.response import text
+from camserver.http.response import closing, text
 from camserver.transport import eviction, sockopts
 from camserver.transport.address import peer_host, peer_text
 from camserver.transport.connection import Connection
 from camserver.transport.phases import DRAINING, EVICTED, IDLE, LINK_LOST, READING, SENDING, UPLOADING
+from camserver.transport.wait import readable
 
 # Every timeout is a second or more, so a quarter-second tick is precise enough; with no
 # connection at all the watchdog sleeps until the next accept (an idle camera costs nothing).
@@ -39,7 +38,7 @@ _REFUSE_MS = 500  # how long a refused client may take to read its 503
 
 def _refusal(extra):
     """The 503 an over-the-limit client gets, built once."""
-    return writers.closing(text(503, "server busy: too many connections", [("Retry-After", 1)]), extra)
+    return closing(text(503, "server busy: too many connections", [("Retry-After", 1)]), extra)
 
 
 class Listener:
@@ -116,7 +115,7 @@ class Listener:
 
     async def _accept_loop(self, sock, router, protocol):
         while True:
-            yield core._io_queue.queue_read(sock)
+            yield readable(sock)  # (per client: parked without the awaitable's calls, transport/wait.py)
             try:
                 client, addr = sock.accept()
             except OSError as e:

@@ -8,14 +8,14 @@ blocks. When the socket is full the task waits on writability; the stall
 deadline is armed only then, so a peer that stops reading is dropped by the
 listener's watchdog after send_timeout_ms.
 
-Hot paths call write_now() (synchronous: no coroutine is allocated) and only
-`await finish()` when it came back short; other callers simply `await write()`.
+`await out.write(buf)` writes what the socket takes at once and returns wait.DONE (awaiting
+it costs nothing) when that was all, so only a write that has to wait allocates a coroutine
+(finish). write_now() is the synchronous part alone.
 """
-
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.transport.phases import SENDING
+from camserver.transport.wait import DONE, writable
 
 
 class Sender:
@@ -64,15 +64,17 @@ class Sender:
         conn = self.conn
         while off < end:
             conn.arm(SENDING)
-            yield core._io_queue.queue_write(self.sock)
+            yield writable(self.sock)  # (parked without the awaitable's calls: transport/wait.py)
             off = self.write_now(buf, off, end)
         conn.disarm()
 
-    async def write(self, buf, off=0, end=-1):
-        """Send buf[off:end] (end -1 = to the end), waiting for the peer as needed.
-        Raises OSError if the peer goes away."""
+    def write(self, buf, off=0, end=-1):
+        """Send buf[off:end] (end -1 = to the end), waiting for the peer as needed: await
+        what it returns. Writes what the socket takes at once; returns DONE when that was all,
+        else the coroutine that waits for the rest. Raises OSError if the peer goes away."""
         if end < 0:
             end = len(buf)
         off = self.write_now(buf, off, end)
         if off < end:
-            await self.finish(buf, off, end)
+            return self.finish(buf, off, end)
+        return DONE
