@@ -8,7 +8,6 @@ client that stopped reading. A TCP session that is PLAYING needs no timeout: a c
 gone stops reading.
 """
 
-import time
 from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
@@ -100,9 +99,7 @@ class RtspConnection(Connection):
         elif s.state == session.PLAYING and s.transport.kind == session.TCP:
             self.disarm()
         else:
-            self.phase = SESSION
-            self.since = time.ticks_ms()
-            self.deadline = s.deadline()
+            self.arm(SESSION, s.deadline())
 
     async def _reply(self, data):
         if self.streamer is None:
