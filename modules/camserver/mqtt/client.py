@@ -15,11 +15,11 @@ import asyncio
 import random
 import socket
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.mqtt import codec
 from camserver.mqtt.outbox import Outbox
+from camserver.transport.wait import readable, writable
 
 BACKOFF_MIN_MS = 1000
 BACKOFF_MAX_MS = 60000
@@ -89,7 +89,7 @@ class Client:
                 continue
             if self.blocked_since is None:
                 self.blocked_since = time.ticks_ms()
-            yield core._io_queue.queue_write(sock)
+            yield writable(sock)
             if self._ended:
                 raise OSError("connection ended")
         self.blocked_since = None
@@ -273,7 +273,7 @@ class Client:
         while True:
             got = sock.readinto(mv[n:]) if not skip else sock.readinto(mv, min(skip, len(buf)))
             if got is None:
-                yield core._io_queue.queue_read(sock)
+                yield readable(sock)
                 continue
             if not got:
                 raise OSError("the broker closed the connection")

@@ -8,8 +8,6 @@ client that stopped reading. A TCP session that is PLAYING needs no timeout: a c
 gone stops reading.
 """
 
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
-
 from camserver import log
 from camserver.frames.viewer import Viewer
 from camserver.rtsp import codec, session
@@ -17,6 +15,7 @@ from camserver.rtsp.handler import CLOSE, PLAY, RtspHandler
 from camserver.rtsp.streamer import Streamer
 from camserver.transport.connection import Connection
 from camserver.transport.phases import IDLE, REVOKED, SENDING, SESSION
+from camserver.transport.wait import readable
 
 
 class RtspViewer(Viewer):
@@ -67,7 +66,7 @@ class RtspConnection(Connection):
                         if parsed is not None:
                             break
                 if not ready:
-                    yield core._io_queue.queue_read(sock)
+                    yield readable(sock)
                 ready = False
                 end = self._read_more(buf, mv, start, end)
                 start = 0

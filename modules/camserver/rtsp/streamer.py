@@ -11,12 +11,12 @@ back. On TCP a reply must never land inside an RTP packet, so the connection han
 
 import asyncio
 import time
-from asyncio import core  # pyright: ignore[reportAttributeAccessIssue] (MicroPython's; stubs: CPython asyncio)
 
 from camserver import log
 from camserver.rtsp import rtcp, session
 from camserver.rtsp.jpeg import JpegHeader
 from camserver.transport.phases import SENDING
+from camserver.transport.wait import writable
 
 
 class Streamer:
@@ -128,7 +128,7 @@ class Streamer:
                             failed_at = p.sent_packets
                             continue
                         conn.arm(SENDING)
-                        yield core._io_queue.queue_write(sock)
+                        yield writable(sock)
                     if conn.phase == SENDING:
                         conn.disarm()
                         conn.rest()
