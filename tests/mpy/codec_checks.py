@@ -200,9 +200,9 @@ def test_response_release_is_once():
             Hold.closed += 1
 
     r = Response(b"x")
-    r.hold = Hold()
-    r.release()
-    r.release()
+    r.lease = Hold()
+    r.give_back()
+    r.give_back()
     assert Hold.closed == 1
 
 

@@ -88,8 +88,8 @@ class Rig:
 
     async def big_body(self, request):
         response = Response(BIG, content_type="application/octet-stream")
-        response.hold = Hold()
-        self.holds.append(response.hold)
+        response.lease = Hold()
+        self.holds.append(response.lease)
         return response
 
     async def pieces(self, request):

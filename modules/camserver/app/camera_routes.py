@@ -70,7 +70,7 @@ class CameraRoutes:
         sec, usec = shared.stamp
         body = exif.RotatedFrame(shared) if shared.prefix else shared.payload
         response = Response(body, content_type="image/jpeg", headers=_CAPTURE_HEADERS % (sec, usec))
-        response.hold = Lease(self.hub.buffers, shared, holder)  # pyright: ignore[reportAttributeAccessIssue] (a slot Response declares None)
+        response.lease = Lease(self.hub.buffers, shared, holder)  # pyright: ignore[reportAttributeAccessIssue] (a slot Response declares None)
         return response
 
     async def stream(self, request):

@@ -60,8 +60,8 @@ class Shared:
 
 
 class Lease:
-    """Keeps a Shared frame taken until the response that sends it is done: a response's hold
-    (http/response.py Response.hold), closed once it is sent or its client is gone."""
+    """Keeps a Shared frame taken until the response that sends it is done: a response's lease
+    (http/response.py Response.lease), closed once it is sent or its client is gone."""
 
     def __init__(self, buffers, shared, holder):
         self.buffers = buffers

@@ -27,7 +27,7 @@ class Response:
     which hot routes build once or with one % instead of a format and encode per header."""
 
     close = False  # set to end the connection after this response
-    hold = None  # an object whose close() gives back what body points into (a frame)
+    lease = None  # an object whose close() gives back what body points into (a frame Lease)
 
     def __init__(self, body=b"", status=200, content_type="text/plain", headers=None):
         self.status = status
@@ -35,17 +35,17 @@ class Response:
         self.content_type = content_type
         self.headers = headers
 
-    def release(self):
+    def give_back(self):
         """Give back what the body holds (a frame, a stream): called once the
         response is sent or the client is gone, and a second call does nothing."""
         body = self.body
         self.body = b""
         if isinstance(body, StreamBody):
             body.close()
-        hold = self.hold
-        if hold is not None:
-            self.hold = None
-            hold.close()
+        lease = self.lease
+        if lease is not None:
+            self.lease = None
+            lease.close()
 
 
 # In wire form (see Response): for answers that change the device or show it as it is now,

@@ -201,7 +201,7 @@ class Connection:
             try:
                 await writers.send(self.sender, request, response, keep, listener.extra_headers)
             finally:
-                response.release()
+                response.give_back()
             if not keep:
                 if request.stream is not None and request.stream.left:
                     # A streamed body the handler refused early: read on a little, so the
@@ -268,4 +268,4 @@ class Connection:
             self.sock.close()
         except OSError:
             pass
-        self.listener.release(self)
+        self.listener.free_slot(self)

@@ -100,7 +100,7 @@ class Listener:
             log.info("network link lost: closing %d connection(s)", len(self.connections))
         for conn in list(self.connections):
             conn.stop(LINK_LOST)
-            self.release(conn)
+            self.free_slot(conn)
 
     def close(self):
         """Close the listen sockets and every connection (idempotent)."""
@@ -111,7 +111,7 @@ class Listener:
             conn.task.cancel()
             # A task cancelled before its first step never runs its finally: close here too.
             conn.sock.close()
-            self.release(conn)
+            self.free_slot(conn)
 
     async def _accept_loop(self, sock, router, protocol):
         while True:
@@ -161,10 +161,10 @@ class Listener:
         self.evicted += 1
         victim.stop(EVICTED)
         # Its slot is free now: the task closes the socket when it next runs.
-        self.release(victim)
+        self.free_slot(victim)
         return True
 
-    def release(self, conn):
+    def free_slot(self, conn):
         """Called by a connection when it has closed its socket: frees its slot."""
         if conn in self.connections:
             self.connections.remove(conn)

@@ -10,7 +10,7 @@ is I/O, so it is here. A body is one of:
   * a StreamBody: its `send(out)` writes through the Sender; sent raw and ended
     by closing the connection (MJPEG), or with Content-Length when it sets `length`
     (a rotated frame: app/exif.py). Its `close()` is always called (by
-    Response.release), also when the client went away, so resources such as
+    Response.give_back), also when the client went away, so resources such as
     camera frames go back exactly once.
 A HEAD request gets the head its GET would, and no body.
 """
