@@ -30,7 +30,6 @@ class Routes:
     def __init__(self):
         self.camera = Camera()
         self.watchers = []
-        self.extra = None
         self.changes = []
 
     def change(self, name, value):
@@ -92,6 +91,16 @@ def test_motion_start_publishes_on_and_queues_a_snapshot():
     assert len(service.client._jobs) == 1  # a stop takes no snapshot
     service._announce()
     assert _queued(service)[BASE + "/motion"] == b"OFF"
+
+
+def test_diagnostics_name_the_last_reset_cause():
+    service, _ = _service()
+    service._announce()
+    diagnostics = json.loads(_queued(service)[BASE + "/diagnostics"])
+    assert "last_reset" not in diagnostics, diagnostics  # (no boot record: nothing to tell)
+    service.last_reset = {"cause": "watchdog", "reason": "task watchdog", "uptime_s": None}
+    service._announce()
+    assert json.loads(_queued(service)[BASE + "/diagnostics"])["last_reset"] == "watchdog"
 
 
 def test_commands_reach_the_routes_as_control_values():

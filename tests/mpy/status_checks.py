@@ -5,6 +5,7 @@ import time
 
 import check
 from camserver import settings
+from camserver.app.status_part import StatusPart
 from camserver.router import Router
 from camserver.server import HEAP_REFRESH_MS, Server
 
@@ -60,6 +61,24 @@ def test_ticks_that_wrapped_refresh_rather_than_freeze():
     clock.now = time.ticks_add(clock.now, -1000)  # as ticks_diff sees a read "in the future"
     heap = server.stats()["heap"]
     assert gc.walks == 4 and heap["age_ms"] == 0, (gc.walks, heap)
+
+
+def test_a_status_part_is_made_again_only_when_its_key_changes():
+    state = {"bytes": 0, "made": 0}
+
+    def status():
+        state["made"] += 1
+        return {"ota": {"bytes": state["bytes"]}}
+
+    part = StatusPart(status, lambda: state["bytes"])
+    assert part.json() == b'"ota": {"bytes": 0}' and state["made"] == 1, state
+    for _ in range(5):  # the page's polls while nothing moves: the kept bytes
+        assert part.json() == b'"ota": {"bytes": 0}'
+    assert state["made"] == 1, state
+    state["bytes"] = 4096
+    assert part.json() == b'"ota": {"bytes": 4096}' and state["made"] == 2, state
+    empty = StatusPart(dict, lambda: None)  # a key of None is still a first key
+    assert empty.json() == b"", empty.json()
 
 
 check.run(globals())

@@ -10,6 +10,7 @@ from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.persist import Persist
+from camserver.app.status_part import StatusPart
 from camserver.frames.hub import FrameHub
 from camserver.http.errors import HTTPError
 from camserver.motion.detector import Motion
@@ -38,6 +39,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.store if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
+    routes.parts.append(StatusPart(lambda: {"motion": motion.status()}, motion.status_values))
 
     async def root(request):
         # mjpg-streamer clients ask for /?action=stream and /?action=snapshot.
@@ -73,7 +75,7 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
         handler = ota_route.ota_route(ota, hub, reset)
         router.add("POST", "/ota", handler, changes_state=True, stream_body=True)
     if ota is not None or boot is not None:
-        routes.extra = lambda: _device_status(ota, boot)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
+        routes.parts.append(StatusPart(lambda: _device_status(ota, boot), lambda: _device_key(ota, boot)))
     if boot is not None:
         server.on_listening = boot.listening
     if wifi_changes is not None:
@@ -106,16 +108,10 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
             log.error("mqtt: %s; MQTT is off", e)
         else:
             mqtt.attach_motion(motion)
+            mqtt.last_reset = boot.status().get("last_reset") if boot is not None else None
             server.mqtt = mqtt  # pyright: ignore[reportAttributeAccessIssue] (a slot Server declares None)
-            more = routes.extra
-            routes.extra = lambda: _with_mqtt(more, mqtt)  # pyright: ignore[reportAttributeAccessIssue] (a slot CameraRoutes declares None)
+            routes.parts.append(StatusPart(lambda: {"mqtt": mqtt.status()}, mqtt.status_values))
     return server, hub, persist
-
-
-def _with_mqtt(more, mqtt):
-    out = more() if more is not None else {}
-    out["mqtt"] = mqtt.status()
-    return out
 
 
 def start_mqtt(server, address):
@@ -138,6 +134,16 @@ def _device_status(ota, boot):
     if ota is not None:
         out["ota"] = ota.status()
     return out
+
+
+def _device_key(ota, boot):
+    """What moves in _device_status: the boot's health check (and with it the failed-boot count)
+    and an upload's progress; the rest is fixed at boot."""
+    return (
+        boot.result if boot is not None else None,
+        boot.record.fails if boot is not None else 0,
+        (ota.state, ota.bytes, ota.error) if ota is not None else None,
+    )
 
 
 async def serve(config, camera, address, wifi_changes=None, ota=None, boot=None, reset_device=None):

@@ -40,7 +40,7 @@ class CameraRoutes:
         # changes them, and the ranges and frame sizes, which never change (see status).
         self._settings_json = None
         self._fixed_json = None
-        self.extra = None  # () -> dict of more /status members (the update, safe mode), or None
+        self.parts = []  # more /status members (the update, safe mode, MQTT): app/status_part.py
         self.watchers = []  # (name, value) after each setting changed, whatever changed it (MQTT)
         self._rotate(config["rotate"])  # (checked: settings.check)
 
@@ -104,32 +104,31 @@ class CameraRoutes:
         stats = self.server.stats(bool(request.query_string) and request.query.get("gc") == "1")
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
-        if self.hub.motion is not None:
-            stats["motion"] = self.hub.motion.status()
-        if self.extra is not None:
-            stats.update(self.extra())
         rtsp = self.server.rtsp
         health = self.hub.health_json()
-        body = b"".join(
-            (
-                b"{",
-                self._settings_json,
-                b", ",
-                json.dumps(stats)[1:-1].encode(),
-                b', "camera_health": ' if health is not None else b"",
-                health or b"",
-                b', "rtsp": ',
-                rtsp.status_json() if rtsp is not None else _NO_RTSP,
-                b', "settings": ',
-                self.persist.status_json(),
-                b', "clock": ',
-                wall.status_json(),
-                b", ",
-                self._fixed_json,
-                b"}",
-            )
-        )
-        return Response(body, content_type="application/json", headers=NO_STORE)
+        body = [
+            b"{",
+            self._settings_json,
+            b", ",
+            json.dumps(stats)[1:-1].encode(),
+            b', "camera_health": ' if health is not None else b"",
+            health or b"",
+            b', "rtsp": ',
+            rtsp.status_json() if rtsp is not None else _NO_RTSP,
+            b', "settings": ',
+            self.persist.status_json(),
+            b', "clock": ',
+            wall.status_json(),
+            b", ",
+            self._fixed_json,
+        ]
+        for part in self.parts:
+            members = part.json()
+            if members:  # ({} in JSON: nothing to add)
+                body.append(b", ")
+                body.append(members)
+        body.append(b"}")
+        return Response(b"".join(body), content_type="application/json", headers=NO_STORE)
 
     async def control(self, request):
         query = request.query

@@ -21,6 +21,20 @@ from camserver.motion import zones
 from camserver.motion.compare import compare
 
 SETTINGS = ("motion", "motion_fps", "motion_sensitivity", "motion_hold_s")  # (their ranges: settings.TABLE)
+# /status.motion's members (Motion.status_values gives them in this order)
+_STATUS = (
+    "enabled",
+    "active",
+    "since",
+    "level",
+    "events",
+    "analysed",
+    "skipped",
+    "last_error",
+    "fps",
+    "sensitivity",
+    "hold_s",
+)
 _START_FRAMES = 2  # changed frames in a row that start motion
 _LEARN_FRAMES = 3  # frames after a (re)start that only build the background
 
@@ -197,16 +211,20 @@ class Motion:
         return {"motion_fps": self.fps, "motion_sensitivity": self.sensitivity, "motion_hold_s": hold_s}
 
     def status(self):
-        return {
-            "enabled": self.enabled,
-            "active": self.active,
-            "since": self.since,
-            "level": self.level,
-            "events": self.events,
-            "analysed": self.analysed,
-            "skipped": self.skipped,
-            "last_error": self.last_error,
-            "fps": self.fps,
-            "sensitivity": self.sensitivity,
-            "hold_s": self.hold_ms // 1000,
-        }
+        return dict(zip(_STATUS, self.status_values()))  # noqa: B905 (MicroPython's zip has no strict=)
+
+    def status_values(self):
+        """status()'s values, in _STATUS's order: what /status compares to know it changed."""
+        return (
+            self.enabled,
+            self.active,
+            self.since,
+            self.level,
+            self.events,
+            self.analysed,
+            self.skipped,
+            self.last_error,
+            self.fps,
+            self.sensitivity,
+            self.hold_ms // 1000,
+        )

@@ -21,6 +21,8 @@ from camserver.mqtt import codec, discovery
 from camserver.mqtt.client import Client
 from camserver.transport.address import url
 
+# /status.mqtt's members (MqttService.status_values gives them in this order)
+_STATUS = ("connected", "connects", "error", "queued", "dropped", "skipped", "snapshots")
 DIAGNOSTICS_MS = 30000  # how often the diagnostic sensors are published
 SNAPSHOT_TIMEOUT_MS = 5000
 _SHOWN = 40  # characters of a refused payload the warning shows
@@ -44,6 +46,7 @@ class MqttService:
         self.url = None  # the camera page, for configuration_url (known once serving)
         self.motion = None
         self.snapshots = 0
+        self.last_reset = None  # /status.last_reset ({"cause", ...}, fixed at boot): a diagnostic
         self._grabbed = (hub.grabbed, time.ticks_ms())  # for the frame rate between diagnostics
         status = self.base + "/status"
         self.client = client = Client(
@@ -96,16 +99,21 @@ class MqttService:
 
     def status(self):
         """/status "mqtt"."""
+        return dict(zip(_STATUS, self.status_values()))  # noqa: B905 (MicroPython's zip has no strict=)
+
+    def status_values(self):
+        """status()'s values, in _STATUS's order: what /status compares to know it changed."""
         client = self.client
-        return {
-            "connected": client.connected,
-            "connects": client.connects,
-            "error": client.error,
-            "queued": len(client.outbox.messages),
-            "dropped": client.outbox.dropped,
-            "skipped": client.skipped,
-            "snapshots": self.snapshots,
-        }
+        outbox = client.outbox
+        return (
+            client.connected,
+            client.connects,
+            client.error,
+            len(outbox.messages),
+            outbox.dropped,
+            client.skipped,
+            self.snapshots,
+        )
 
     # -- what is published --
 
@@ -138,10 +146,8 @@ class MqttService:
         rssi = _rssi()
         if rssi is not None:
             out["rssi"] = rssi
-        extra = self.routes.extra() if self.routes.extra is not None else {}
-        if extra.get("last_reset") is not None:
-            reset = extra["last_reset"]
-            out["last_reset"] = reset.get("cause", str(reset)) if isinstance(reset, dict) else reset
+        if self.last_reset is not None:
+            out["last_reset"] = self.last_reset["cause"]
         return out
 
     def _publish_diagnostics(self, values=None):
