@@ -15,8 +15,8 @@ from camserver.frames.viewer import Viewer
 from camserver.rtsp import codec, session
 from camserver.rtsp.handler import CLOSE, PLAY, RtspHandler
 from camserver.rtsp.streamer import Streamer
+from camserver.transport import heads
 from camserver.transport.connection import Connection
-from camserver.transport.heads import HeadReader
 from camserver.transport.phases import IDLE, REVOKED, SENDING, SESSION
 from camserver.transport.wait import readable
 
@@ -44,13 +44,13 @@ class RtspConnection(Connection):
         sock = self.sock
         handler = self.handler
         request = codec.RtspRequest(conn=self)
-        heads = HeadReader(self, self._parse_head, request, False)
+        next_head = heads.reader(self, self._parse_head, request, False)[0]
         self.rest()
+        parsed = next_head(True)  # (a new client has usually sent its request: read before parking)
         while True:
-            parsed = heads.read()
             while parsed is None:
                 yield readable(sock)  # (a yield, not an await: transport/wait.py)
-                parsed = heads.read()
+                parsed = next_head(True)
             if parsed < 0:
                 return
             self.listener.requests += 1
@@ -63,6 +63,7 @@ class RtspConnection(Connection):
                 return
             self.cseq = None  # (an error before the next head is parsed is no answer to this one)
             self.rest()
+            parsed = next_head(False)  # (what is buffered: a body, packets, pipelined requests)
 
     def _parse_head(self, buf, start, end, limits, request, mv):
         """The parse step of the head-reading loop (transport/heads.py): the client's

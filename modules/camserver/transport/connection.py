@@ -18,10 +18,9 @@ from camserver.http import date, framing, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
 from camserver.http.response import Response, closing, text
-from camserver.transport import disconnect, writers
+from camserver.transport import disconnect, heads, writers
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
-from camserver.transport.heads import HeadReader
 from camserver.transport.phases import (
     DRAINING,
     EVICTED,
@@ -129,24 +128,22 @@ class Connection:
         limits = listener.limits
         sock = self.sock
         request = Request(conn=self)  # reused for every request on this connection
-        heads = HeadReader(self, parser.parse_head, request, True)
-        mv = heads.mv
-        start = end = 0
+        next_head, pos, mv = heads.reader(self, parser.parse_head, request, True)
         # The first request's deadline runs from the connection's start: a client that connects
         # and then dribbles its head gets header_timeout_ms in all, not the idle timeout on top.
         self.arm(READING)
+        # A new client has usually sent its request by the time it runs: read before parking
+        # (one poll round less, and no moment in which it looks like a slow head to evict).
+        start = next_head(True)
         while True:
-            # 1. A complete request head (transport/heads.py). Pipelined bytes may already be buffered.
-            if self.phase != READING:
-                self.arm(IDLE if start == end else READING)
-            start = heads.read()
+            # 1. A complete request head (transport/heads.py).
             while start is None:
                 # Parked by a yield, not an await: this runs per request (transport/wait.py).
                 yield readable(sock)
-                start = heads.read()
+                start = next_head(True)
             if start < 0:
                 return
-            end = heads.end
+            end = pos[1]  # (pos: [start, end, drop], heads.reader)
             # 2. The body, if any: what it is, and what is refused, is the codec's call
             # (http/framing.py); reading it is ours.
             length, streamed, hello = framing.request_body(request, limits, self.router, end - start)
@@ -155,7 +152,7 @@ class Connection:
                 # the head, and sends the 100 Continue at its first read; the connection ends with
                 # this request (framing.keep_alive).
                 pending = mv[start:end] if end > start else None
-                start = end = 0
+                start = end = pos[0] = pos[1] = 0
                 request.stream = BodyReader(self, length, pending, hello)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
             elif length:
                 if hello:  # a client that waits for it gets it at once rather than after its own timeout
@@ -164,12 +161,9 @@ class Connection:
                 have = end - start if end - start < length else length
                 reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
                 start += have
+                pos[0] = start  # (what the body took is consumed)
                 request.body = bytearray(length)
                 await reader.read_into(request.body)
-            if start == end:
-                start = end = 0
-            heads.start = start
-            heads.end = end
             self.phase = UNTIMED  # (disarm(), without a call per request)
             # 3. The response: dispatched here and written by transport/writers.py, in this task
             # rather than a coroutine of its own (each await of a coroutine allocates).
@@ -197,6 +191,10 @@ class Connection:
                     # kernel does not reset the reply away before the client reads it.
                     await self._drain()
                 return
+            # Pipelined bytes may already be buffered: the next head is parsed from them.
+            if self.phase != READING:
+                self.arm(IDLE if start == end else READING)
+            start = next_head(False) if start != end else None
 
     def _expired(self):
         phase = self.expired

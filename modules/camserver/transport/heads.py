@@ -10,88 +10,96 @@ http/parser.parse_head, HTTP's hook; RTSP's wraps its codec: rtsp/connection.py)
     body nothing reads). They may be more than the buffer holds: they are dropped as they come.
 
 Parking is the caller's: a loop in a coroutine that runs per request must not await another
-coroutine for it (each await of one allocates; transport/wait.py), so read() never waits:
+coroutine for it (each await of one allocates; transport/wait.py), so next_head never waits:
 
-    start = heads.read()
-    while start is None:          # not there yet: park on the socket, then read again
-        yield readable(sock)
-        start = heads.read()
-    if start < 0:                 # the client has closed
-        return
+    next_head, pos, mv = heads.reader(conn, parse, request, timed)
+    start = next_head(True)       # a new client has usually sent its request: read before parking
+    while True:
+        while start is None:      # not there yet: park on the socket, then read again
+            yield readable(sock)
+            start = next_head(True)
+        if start < 0:             # the client has closed
+            return
+        ...                       # the request
+        start = next_head(False)  # pipelined bytes, if any
 """
 
 from camserver import log
 from camserver.transport.phases import IDLE, READING
 
 
-class HeadReader:
-    """The request heads of one connection. buf[start:end] are the bytes read and not yet
-    consumed; after a head the caller moves start past what it takes (a body) and may reset
-    start and end to 0 when nothing is left."""
+def reader(conn, parse, request, timed):
+    """The head reader of conn, made once per connection: (next_head, pos, mv).
 
-    def __init__(self, conn, parse, request, timed):
-        """parse: the protocol's hook (above); request: what it parses into (reused);
-        timed: a head that has begun arms READING (header_timeout, then a 408) if the
-        connection was IDLE (HTTP); else the phases are all the caller's (RTSP's rest())."""
-        self.conn = conn
-        self.limits = conn.listener.limits
-        self.parse = parse
-        self.request = request
-        self.timed = timed
-        self.buf = bytearray(self.limits.header_bytes)
-        self.mv = memoryview(self.buf)
-        self.start = self.end = 0
-        self.drop = 0  # bytes still to drop (parse's -n) before the next head
-        # A new client has usually sent its request by the time it runs: the first read comes
-        # before parking (one poll round less, and no moment in which it looks like a slow head
-        # to evict). From then on, read() reads only after the caller has parked.
-        self.parked = True
+    next_head(read) returns the next head: the index just after it (pos[0] is then there
+    too), None when the caller must park until the socket is readable and call
+    next_head(True), -1 when the client has closed. read: one non-blocking read first (after
+    parking, or for a new client); without it only the bytes already buffered are parsed. It
+    raises what parse raises (HTTPError for a head that cannot be framed).
 
-    def read(self):
-        """The next head: the index just after it (start is then there too), None when the
-        caller must park until the socket is readable and call again, -1 when the client has
-        closed. Raises what parse raises (HTTPError for a head that cannot be framed)."""
-        start = self.start
-        end = self.end
-        if not self.parked and start == end:  # (the usual keep-alive case: nothing pipelined)
-            self.parked = True
-            return None
-        buf = self.buf
-        mv = self.mv
-        if self.parked:  # one non-blocking read, after the bytes not yet consumed
+    pos is the loop's state, [start, end, drop]: buf[start:end] are read and not yet consumed,
+    drop is how many bytes are still to be dropped (parse's -n) before the next head. A caller
+    that takes bytes after a head (a body) moves start past them, and may set start and end to
+    0 when nothing is left. mv is a memoryview of the buffer.
+
+    parse: the protocol's hook (above); request: what it parses into (reused); timed: a head
+    that has begun arms READING (header_timeout, then a 408) if the connection was IDLE (HTTP);
+    else the phases are all the caller's (RTSP's rest())."""
+    limits = conn.listener.limits
+    buf = bytearray(limits.header_bytes)
+    mv = memoryview(buf)
+    pos = [0, 0, 0]
+
+    # The connection's values are default arguments: locals on every call, where attributes
+    # would cost a look-up each (this runs per request).
+    def next_head(
+        read,
+        pos=pos,
+        buf=buf,
+        mv=mv,
+        sock=conn.sock,
+        parse=parse,
+        limits=limits,
+        request=request,
+        conn=conn,
+        timed=timed,
+    ):
+        start = pos[0]
+        end = pos[1]
+        if read:
             had = end - start
-            if start > 0:  # make room at the back
+            if start > 0:  # make room at the back (or start again at 0 when nothing is left)
                 end = had
-                mv[0:end] = mv[start : start + end]
+                if had:
+                    mv[0:end] = mv[start : start + end]
                 start = 0
-            n = self.conn.sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
+            n = sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
             if n == 0:
                 if had:
-                    log.debug("%s closed in the middle of a request", self.conn.peer)
+                    log.debug("%s closed in the middle of a request", conn.peer)
                 return -1
             if n:
                 end += n
-        drop = self.drop
         parsed = None
         while end > start:
+            drop = pos[2]
             if drop:
                 n = drop if drop < end - start else end - start
                 start += n
-                drop -= n
+                pos[2] = drop - n
                 continue
-            parsed = self.parse(buf, start, end, self.limits, self.request, mv)
+            parsed = parse(buf, start, end, limits, request, mv)
             if parsed is None:
-                conn = self.conn
-                if self.timed and conn.phase == IDLE:  # the next request has begun: a slow head is now a 408
+                if timed and conn.phase == IDLE:  # the next request has begun: a slow head is now a 408
                     conn.arm(READING)
                 break
             if parsed > 0:
                 start = parsed
                 break
-            drop = -parsed
+            pos[2] = -parsed
             parsed = None
-        self.start = start
-        self.end = end
-        self.drop = drop
-        self.parked = parsed is None
+        pos[0] = start
+        pos[1] = end
         return parsed
+
+    return next_head, pos, mv
