@@ -15,8 +15,8 @@ from camserver.frames.viewer import Viewer
 from camserver.rtsp import codec, session
 from camserver.rtsp.handler import CLOSE, PLAY, RtspHandler
 from camserver.rtsp.streamer import Streamer
-from camserver.transport import heads
 from camserver.transport.connection import Connection
+from camserver.transport.heads import reader as head_reader
 from camserver.transport.phases import IDLE, REVOKED, SENDING, SESSION
 from camserver.transport.wait import readable
 
@@ -44,7 +44,7 @@ class RtspConnection(Connection):
         sock = self.sock
         handler = self.handler
         request = codec.RtspRequest(conn=self)
-        next_head = heads.reader(self, self._parse_head, request, False)[0]
+        next_head = head_reader(self, self._parse_head, request, False)[0]
         self.rest()
         parsed = next_head(True)  # (a new client has usually sent its request: read before parking)
         while True:

@@ -18,9 +18,10 @@ from camserver.http import date, framing, parser
 from camserver.http.errors import HTTPError
 from camserver.http.request import Request
 from camserver.http.response import Response, closing, text
-from camserver.transport import disconnect, heads, writers
+from camserver.transport import disconnect, writers
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
+from camserver.transport.heads import reader as head_reader
 from camserver.transport.phases import (
     DRAINING,
     EVICTED,
@@ -128,7 +129,7 @@ class Connection:
         limits = listener.limits
         sock = self.sock
         request = Request(conn=self)  # reused for every request on this connection
-        next_head, pos, mv = heads.reader(self, parser.parse_head, request, True)
+        next_head, pos, mv = head_reader(self, parser.parse_head, request, True)
         # The first request's deadline runs from the connection's start: a client that connects
         # and then dribbles its head gets header_timeout_ms in all, not the idle timeout on top.
         self.arm(READING)

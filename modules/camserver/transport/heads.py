@@ -12,7 +12,7 @@ http/parser.parse_head, HTTP's hook; RTSP's wraps its codec: rtsp/connection.py)
 Parking is the caller's: a loop in a coroutine that runs per request must not await another
 coroutine for it (each await of one allocates; transport/wait.py), so next_head never waits:
 
-    next_head, pos, mv = heads.reader(conn, parse, request, timed)
+    next_head, pos, mv = reader(conn, parse, request, timed)
     start = next_head(True)       # a new client has usually sent its request: read before parking
     while True:
         while start is None:      # not there yet: park on the socket, then read again
