@@ -39,8 +39,8 @@ def reader(conn, parse, request, timed):
 
     pos is the loop's state, [start, end, drop]: buf[start:end] are read and not yet consumed,
     drop is how many bytes are still to be dropped (parse's -n) before the next head. A caller
-    that takes bytes after a head (a body) moves start past them, and may set start and end to
-    0 when nothing is left. mv is a memoryview of the buffer.
+    that takes bytes after a head (a body) moves start past them (the next read starts the
+    buffer again at 0 when nothing is left). mv is a memoryview of the buffer.
 
     parse: the protocol's hook (above); request: what it parses into (reused); timed: a head
     that has begun arms READING (header_timeout, then a 408) if the connection was IDLE (HTTP);
