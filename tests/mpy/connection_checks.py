@@ -1,6 +1,7 @@
-"""The connection (transport/connection.py) and the response writers (transport/writers.py), inside
-MicroPython: a real Connection task on a real socket pair, with the real Listener's limits and
-slot list and a Router of test handlers.
+"""The connection (transport/connection.py), the head-reading loop (transport/heads.py) and the
+response writers (transport/writers.py), inside MicroPython: a real Connection task on a real
+socket pair, with the real Listener's limits and slot list and a Router of test handlers; and a
+real RtspConnection on one, for the loop's other parse step (rtsp/connection.py).
 
 The pair is AF_UNIX (sockpair.py). Nothing here reads a clock: a deadline
 passing is the watchdog calling stop() (what the listener does), done by the test, and every wait
@@ -16,6 +17,8 @@ from camserver import settings
 from camserver.http.errors import HTTPError
 from camserver.http.response import Response, StreamBody
 from camserver.router import Router
+from camserver.rtsp.connection import RtspConnection
+from camserver.rtsp.service import RtspService
 from camserver.transport import sockopts
 from camserver.transport.connection import Connection
 from camserver.transport.listener import Listener
@@ -305,6 +308,26 @@ def refused(request, status, reason=b""):
     run(main)
 
 
+def test_a_body_across_reads_then_a_pipelined_request_each_get_their_reply():
+    # The head comes in two reads, its body in two more, the second with the next request's head
+    # behind it: that head is parsed from where the body ended.
+    async def main(rig):
+        rig.send(b"POST /echo HTTP/1.1\r\nHo")
+        await rig.let_run()
+        rig.send(b"st: c\r\nContent-Length: 10\r\n\r\n0123")
+        await rig.let_run()
+        rig.send(b"456789GET /hello HTTP/1.1\r\nHost: c\r\n\r\n")
+        status, _, body = await rig.reply()
+        assert status == b"HTTP/1.1 200 OK" and body == b"0123456789", body
+        data = await rig.receive(lambda data: data.endswith(b"hello"))
+        assert data.startswith(b"HTTP/1.1 200 OK\r\n"), data
+        assert rig.listener.requests == 2
+        rig.client.close()
+        await rig.ended()
+
+    run(main)
+
+
 def test_too_long_request_line_is_414_and_too_large_head_431():
     # (no line end yet: too long is too long already)
     refused(b"GET /" + b"a" * 3000, b"414 URI Too Long\r\n", b"request line longer than 2048 bytes\n")
@@ -417,6 +440,91 @@ def test_handler_errors_become_replies_and_the_connection_goes_on():
 def test_a_body_larger_than_max_body_is_413_and_chunked_bodies_501():
     refused(b"POST /echo HTTP/1.1\r\nHost: c\r\nContent-Length: 99999\r\n\r\n", b"413 ")
     refused(b"POST /echo HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n", b"501 ")
+
+
+class RtspRig(Rig):
+    """A real RtspConnection on a socket pair (a real RtspService; nothing here plays a stream)."""
+
+    URL = "rtsp://cam:8554/mjpeg/1"
+
+    def open(self):
+        self.client, sock = pair("rtsp.sock")
+        config = {"rtsp_port": 8554, "rtsp_timeout_s": 60, "fps": 0, "host": "0.0.0.0"}
+        service = RtspService(config, None, None, self.listener)
+        self.conn = RtspConnection(self.listener, service, sock, ("127.0.0.1", 5000), "127.0.0.1")
+        self.listener.connections.append(self.conn)
+        self.conn.task = asyncio.create_task(self.conn.run())
+        return self
+
+    def request(self, method, cseq, *headers):
+        head = "%s %s RTSP/1.0\r\nCSeq: %d\r\n" % (method, self.URL, cseq)
+        return (head + "".join(h + "\r\n" for h in headers) + "\r\n").encode()
+
+    async def answers(self, count):
+        """The next count replies (none of these has a body), as "CSeq status" strings."""
+        data = await self.receive(lambda data: data.count(b"\r\n\r\n") >= count)
+        out = []
+        for head in data.split(b"\r\n\r\n")[:-1]:
+            lines = head.split(b"\r\n")
+            fields = dict(line.split(b": ", 1) for line in lines[1:])
+            assert b"Content-Length" not in fields, head
+            out.append("%s %s" % (fields[b"CSeq"].decode(), lines[0].split(b" ")[1].decode()))
+        assert len(out) == count, data
+        return out
+
+
+def run_rtsp(test):
+    async def main():
+        rig = RtspRig().open()
+        await rig.let_run()
+        await test(rig)
+
+    asyncio.run(main())
+
+
+def test_rtsp_interleaved_packets_are_dropped_across_reads_and_keep_the_session_alive():
+    async def main(rig):
+        rig.send(rig.request("SETUP", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"))
+        assert await rig.answers(1) == ["1 200"]
+        session = rig.conn.handler.session
+        clock = session.ticks_ms = check.Clock(5000)
+        report = b"$\x01\x00\x08" + b"OPTIONS "  # an RTCP packet whose data reads like a request
+        rig.send(report[:2])  # not even its length yet
+        await rig.let_run()
+        assert session.last != 5000
+        rig.send(report[2:6])
+        await rig.let_run()
+        assert session.last == 5000  # a packet of the client's is a sign of life
+        clock.now = 6000
+        rig.send(report[6:] + b"$\x00\x17\x70")  # the next one is longer than the read buffer
+        await rig.let_run()
+        assert session.last == 6000
+        for _ in range(3):
+            rig.send(bytes(2000))
+            await rig.let_run()
+        rig.send(rig.request("OPTIONS", 2))
+        assert await rig.answers(1) == ["2 200"]
+        assert rig.listener.requests == 2
+        rig.client.close()
+        await rig.ended()
+
+    run_rtsp(main)
+
+
+def test_rtsp_request_bodies_are_dropped_across_reads_and_pipelined_requests_answered():
+    async def main(rig):
+        body = b"OPTIONS * RT"  # (a body that reads like a request: it must not be taken for one)
+        rig.send(rig.request("SET_PARAMETER", 1, "Content-Length: %d" % len(body)) + body[:8])
+        assert await rig.answers(1) == ["1 200"]
+        rig.send(body[8:] + rig.request("GET_PARAMETER", 2, "Content-Length: 2") + b"xy")
+        await rig.let_run()
+        rig.send(rig.request("OPTIONS", 3))
+        assert await rig.answers(2) == ["2 200", "3 200"]
+        assert rig.listener.requests == 3
+        rig.client.close()
+        await rig.ended()
+
+    run_rtsp(main)
 
 
 class Recorder:

@@ -1,6 +1,8 @@
-"""The RTSP control connection: only its I/O. It reads requests (skipping the client's
-interleaved $ packets), hands each to the handler (handler.py: no I/O, a reply and an action
-out), sends the reply, and runs the streamer (streamer.py) while the session plays.
+"""The RTSP control connection: only its I/O. It reads requests through the head-reading loop
+every connection shares (transport/heads.py; _parse_head is its parse step, which drops the
+client's interleaved $ packets and request bodies), hands each to the handler (handler.py: no
+I/O, a reply and an action out), sends the reply, and runs the streamer (streamer.py) while the
+session plays.
 
 Phases for the watchdog: IDLE before SETUP, SESSION (deadline: the session timeout since the
 client's last request or packet) once a session exists, SENDING while the streamer waits for a
@@ -14,6 +16,7 @@ from camserver.rtsp import codec, session
 from camserver.rtsp.handler import CLOSE, PLAY, RtspHandler
 from camserver.rtsp.streamer import Streamer
 from camserver.transport.connection import Connection
+from camserver.transport.heads import reader as head_reader
 from camserver.transport.phases import IDLE, REVOKED, SENDING, SESSION
 from camserver.transport.wait import readable
 
@@ -33,50 +36,23 @@ class RtspConnection(Connection):
         self.handler = RtspHandler(service, self)
         self.streamer = None  # Streamer, made at the first PLAY
         self.cseq = None  # of the request being handled, for an error raised out of _serve
+        self._body = 0  # the length of the last request's body, dropped before the next head
 
     # -- reading requests --
 
     async def _serve(self):
-        limits = self.listener.limits
         sock = self.sock
         handler = self.handler
-        buf = bytearray(limits.header_bytes)
-        mv = memoryview(buf)
         request = codec.RtspRequest(conn=self)
-        start = end = 0
-        skip = 0  # bytes still to drop: the rest of an interleaved packet or of a request body
-        ready = True
+        next_head = head_reader(self, self._parse_head, request, False)[0]
         self.rest()
+        parsed = next_head(True)  # (a new client has usually sent its request: read before parking)
         while True:
-            parsed = None
-            while True:
-                if skip and end > start:
-                    n = skip if skip < end - start else end - start
-                    start += n
-                    skip -= n
-                if end > start and not skip:
-                    if buf[start] == 0x24:  # "$": an interleaved packet (RTCP receiver report)
-                        skip = codec.interleaved_length(buf, start, end)
-                        if skip:
-                            if handler.session is not None:
-                                handler.session.touch()
-                            continue
-                    else:
-                        parsed = codec.parse_head(buf, start, end, limits, request, mv)
-                        if parsed is not None:
-                            break
-                if not ready:
-                    yield readable(sock)
-                ready = False
-                end = self._read_more(buf, mv, start, end)
-                start = 0
-                if end < 0:
-                    return
-            start = parsed
-            self.cseq = request.cseq
-            length = request.content_length()
-            limits.check_body(length)
-            skip = length  # (GET_PARAMETER and SET_PARAMETER bodies: nothing here reads them)
+            while parsed is None:
+                yield readable(sock)  # (a yield, not an await: transport/wait.py)
+                parsed = next_head(True)
+            if parsed < 0:
+                return
             self.listener.requests += 1
             data = handler.handle(request)
             action = handler.action
@@ -87,6 +63,30 @@ class RtspConnection(Connection):
                 return
             self.cseq = None  # (an error before the next head is parsed is no answer to this one)
             self.rest()
+            parsed = next_head(False)  # (what is buffered: a body, packets, pipelined requests)
+
+    def _parse_head(self, buf, start, end, limits, request, mv):
+        """The parse step of the head-reading loop (transport/heads.py): the client's
+        interleaved packets (RTCP receiver reports, which keep its session alive) and request
+        bodies (GET_PARAMETER's and SET_PARAMETER's: nothing here reads them) are dropped."""
+        if self._body:
+            n = self._body
+            self._body = 0
+            return -n
+        if buf[start] == 0x24:  # "$": an interleaved packet
+            n = codec.interleaved_length(buf, start, end)
+            if not n:
+                return None
+            if self.handler.session is not None:
+                self.handler.session.touch()
+            return -n
+        parsed = codec.parse_head(buf, start, end, limits, request, mv)
+        if parsed is not None:
+            self.cseq = request.cseq
+            length = request.content_length()
+            limits.check_body(length)
+            self._body = length
+        return parsed
 
     def rest(self):
         """The phase between requests (see the module docstring)."""

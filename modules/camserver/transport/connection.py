@@ -1,8 +1,9 @@
 """One task per client: read a request, dispatch it, send the response, loop.
 
-Requests are read in blocks into one buffer per connection (max_header_bytes)
-and parsed there; bytes after one request (pipelining) stay in the buffer for
-the next. Every wait is bounded: the connection tells the listener's watchdog
+Request heads are read by the head-reading loop every connection shares
+(heads.py: one buffer per connection, pipelined bytes kept for the next request),
+with http/parser.parse_head as its parse step; the rest of a request is HTTP's
+and is here. Every wait is bounded: the connection tells the listener's watchdog
 which phase it is in (phases.py: idle, reading, uploading, sending, draining)
 and the watchdog cancels the task when that phase's deadline passes. Nothing
 here raises past run(): the connection slot is always given back.
@@ -20,6 +21,7 @@ from camserver.http.response import Response, closing, text
 from camserver.transport import disconnect, writers
 from camserver.transport.address import peer_text
 from camserver.transport.body import CONTINUE, BodyReader
+from camserver.transport.heads import reader as head_reader
 from camserver.transport.phases import (
     DRAINING,
     EVICTED,
@@ -126,40 +128,23 @@ class Connection:
         listener = self.listener
         limits = listener.limits
         sock = self.sock
-        buf = bytearray(limits.header_bytes)
-        mv = memoryview(buf)
         request = Request(conn=self)  # reused for every request on this connection
-        start = end = 0
+        next_head, pos, mv = head_reader(self, parser.parse_head, request, True)
         # The first request's deadline runs from the connection's start: a client that connects
         # and then dribbles its head gets header_timeout_ms in all, not the idle timeout on top.
         self.arm(READING)
         # A new client has usually sent its request by the time it runs: read before parking
         # (one poll round less, and no moment in which it looks like a slow head to evict).
-        ready = True
+        start = next_head(True)
         while True:
-            # 1. A complete request head. Pipelined bytes may already be buffered.
-            if self.phase != READING:
-                self.arm(IDLE if start == end else READING)
-            parsed = None
-            while True:
-                if end > start:
-                    parsed = parser.parse_head(buf, start, end, limits, request, mv)
-                    if parsed is not None:
-                        break
-                    if self.phase == IDLE:  # the next request has begun: a slow head is now a 408
-                        self.arm(READING)
+            # 1. A complete request head (transport/heads.py).
+            while start is None:
                 # Parked by a yield, not an await: this runs per request (transport/wait.py).
-                if not ready:
-                    yield readable(sock)
-                ready = False
-                had = end - start
-                end = self._read_more(buf, mv, start, end)
-                start = 0
-                if end < 0:
-                    if had:
-                        log.debug("%s closed in the middle of a request", self.peer)
-                    return
-            start = parsed
+                yield readable(sock)
+                start = next_head(True)
+            if start < 0:
+                return
+            end = pos[1]  # (pos: [start, end, drop], heads.reader)
             # 2. The body, if any: what it is, and what is refused, is the codec's call
             # (http/framing.py); reading it is ours.
             length, streamed, hello = framing.request_body(request, limits, self.router, end - start)
@@ -168,7 +153,7 @@ class Connection:
                 # the head, and sends the 100 Continue at its first read; the connection ends with
                 # this request (framing.keep_alive).
                 pending = mv[start:end] if end > start else None
-                start = end = 0
+                start = end = pos[0] = pos[1] = 0
                 request.stream = BodyReader(self, length, pending, hello)  # pyright: ignore[reportAttributeAccessIssue] (a slot Request declares None)
             elif length:
                 if hello:  # a client that waits for it gets it at once rather than after its own timeout
@@ -177,10 +162,9 @@ class Connection:
                 have = end - start if end - start < length else length
                 reader = BodyReader(self, length, mv[start : start + have] if have else None, False)
                 start += have
+                pos[0] = start  # (what the body took is consumed)
                 request.body = bytearray(length)
                 await reader.read_into(request.body)
-            if start == end:
-                start = end = 0
             self.phase = UNTIMED  # (disarm(), without a call per request)
             # 3. The response: dispatched here and written by transport/writers.py, in this task
             # rather than a coroutine of its own (each await of a coroutine allocates).
@@ -208,20 +192,10 @@ class Connection:
                     # kernel does not reset the reply away before the client reads it.
                     await self._drain()
                 return
-
-    def _read_more(self, buf, mv, start, end):
-        """Move the unparsed bytes buf[start:end] to the front and read more after them (one
-        non-blocking read). Returns the new end (the unparsed bytes now start at 0), -1 when
-        the client has closed. (Also the RTSP connection's: rtsp/connection.py.)"""
-        if start > 0:  # make room at the back
-            end -= start
-            mv[0:end] = mv[start : start + end]
-        n = self.sock.readinto(mv[end:] if end else buf)  # (a slice costs an allocation)
-        if n is None:
-            return end
-        if n == 0:
-            return -1
-        return end + n
+            # Pipelined bytes may already be buffered: the next head is parsed from them.
+            if self.phase != READING:
+                self.arm(IDLE if start == end else READING)
+            start = next_head(False) if start != end else None
 
     def _expired(self):
         phase = self.expired
