@@ -27,7 +27,7 @@ from callgrind import OUT, CallgrindServer, Dump
 from httpclient import Conn, MjpegReader, get
 from rtspclient import RtspClient
 from run import machine  # (bench/run.py: the machine line both tables carry)
-from simserver import ROOT, free_port, has_camera_glue, sim_env
+from simserver import ROOT, free_port, has_camera_glue, run_micropython, script_env, sim_env
 
 CORE_HZ = 240e6
 VIEWERS = 4
@@ -406,19 +406,10 @@ def per_request(binary):
     collector off."""
     scratch = os.path.join(OUT, "per_request")
     os.makedirs(scratch, exist_ok=True)
-    env = sim_env()
-    env["MICROPYPATH"] += ":" + os.path.join(ROOT, "tests", "mpy")  # (sockpair.py, check.py)
     command = [PER_REQUEST, scratch]
-    none, some = counted(binary, "per_request", [*command, "calls"], PER_REQUEST_COUNT, env)
-    done = subprocess.run(
-        [binary, *command, "bytes", str(PER_REQUEST_COUNT)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    none, some = counted(binary, "per_request", [*command, "calls"], PER_REQUEST_COUNT, script_env())
+    done = run_micropython(*command, "bytes", str(PER_REQUEST_COUNT), binary=binary)
+    assert done.returncode == 0, done.stdout + done.stderr
     gc_bytes = float(done.stdout.split("bytes per request:")[1])
     n = PER_REQUEST_COUNT
     return (
