@@ -2,6 +2,7 @@
 
     python bench/cost.py [--quick] [--top N] [--only ROW,ROW] [--binary PATH] [--set NAME=VALUE]
     python bench/cost.py --only motion     the motion detection rows alone
+    python bench/cost.py --only per_request   Python calls, heap allocations and GC bytes per request
 
 Starts the simulated camera server under `valgrind --tool=callgrind` (tests/callgrind.py) for
 the PyPI binary and, when `make unix-port` has built it, build/unix/micropython (camera_glue).
@@ -26,7 +27,7 @@ from callgrind import OUT, CallgrindServer, Dump
 from httpclient import Conn, MjpegReader, get
 from rtspclient import RtspClient
 from run import machine  # (bench/run.py: the machine line both tables carry)
-from simserver import ROOT, free_port, has_camera_glue, sim_env
+from simserver import ROOT, free_port, has_camera_glue, run_micropython, script_env, sim_env
 
 CORE_HZ = 240e6
 VIEWERS = 4
@@ -371,20 +372,52 @@ def per_call(binary, name, source, *args, n=1000):
     script = os.path.join(OUT, name + ".py")
     with open(script, "w") as f:
         f.write(source)
-    totals = []
+    none, some = counted(binary, name, [script, *args], n)
+    return (some.total - none.total) / n
+
+
+def counted(binary, name, command, n, env=None):
+    """The callgrind Dumps of `binary *command 0` and `binary *command n`."""
+    dumps = []
     for count in (0, n):
-        out = os.path.join(OUT, name + ".out")
-        command = [binary, script, *args, str(count)]
+        out = os.path.join(OUT, "%s.%d.out" % (name, count))
         subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, *command],
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, binary, *command, str(count)],
             cwd=ROOT,
-            env=sim_env(),
+            env=env or sim_env(),
             capture_output=True,
             check=True,
-            timeout=300,
+            timeout=600,
         )
-        totals.append(Dump(out).total)
-    return (totals[1] - totals[0]) / n
+        dumps.append(Dump(out))
+    return dumps
+
+
+# A real Connection serving keep-alive GETs in one process with its client (bench/per_request.py).
+PER_REQUEST = os.path.join(ROOT, "bench", "per_request.py")
+PER_REQUEST_COUNT = 200
+
+
+def per_request(binary):
+    """(Python function runs, heap allocations, GC bytes, instructions) per keep-alive request:
+    calls into mp_execute_bytecode (every Python function, method and generator resume runs
+    there) and into gc_alloc (every heap allocation), counted by callgrind for 0 and
+    PER_REQUEST_COUNT requests and subtracted; the bytes from gc.mem_alloc() with the
+    collector off."""
+    scratch = os.path.join(OUT, "per_request")
+    os.makedirs(scratch, exist_ok=True)
+    command = [PER_REQUEST, scratch]
+    none, some = counted(binary, "per_request", [*command, "calls"], PER_REQUEST_COUNT, script_env())
+    done = run_micropython(*command, "bytes", str(PER_REQUEST_COUNT), binary=binary)
+    assert done.returncode == 0, done.stdout + done.stderr
+    gc_bytes = float(done.stdout.split("bytes per request:")[1])
+    n = PER_REQUEST_COUNT
+    return (
+        (some.calls("mp_execute_bytecode") - none.calls("mp_execute_bytecode")) / n,
+        (some.calls("gc_alloc") - none.calls("gc_alloc")) / n,
+        gc_bytes,
+        (some.total - none.total) / n,
+    )
 
 
 def fmt(n):
@@ -411,11 +444,14 @@ def main():
     measured = []
     wakes = []
     motion = []
+    request_costs = []
     for label, binary, tag, budget_col in binaries:
         print("measuring %s (%s) under callgrind..." % (label, binary), file=sys.stderr)
         if not only or "motion" in only:
             motion.append((label, motion_costs(binary, has_camera_glue(binary))))
-        if only == ["motion"]:
+        if not only or "per_request" in only:
+            request_costs.append((label, per_request(binary)))
+        if only and not set(only) - {"motion", "per_request"}:
             continue
         measured.append((label, budget_col, measure(binary, tag, only, top, quick, extra)))
         wakes.append((label, asyncio_wake(binary)))
@@ -431,6 +467,13 @@ def main():
                 "Motion, %s: %s: %s instructions ≈ %.2f ms on a 240 MHz core%s."
                 % (label, MOTION_ROWS[row], fmt(cost), cost / CORE_HZ * 1000, budget)
             )
+    for label, (calls, allocations, gc_bytes, instructions) in request_costs:
+        print(
+            "Per request, %s (a keep-alive GET, 5-byte body, over an AF_UNIX pair; its client in the "
+            "same process, included): %.1f Python function runs (mp_execute_bytecode), %.1f heap "
+            "allocations (gc_alloc), %.0f GC bytes, %s instructions."
+            % (label, calls, allocations, gc_bytes, fmt(instructions))
+        )
     if not measured:
         if failed:
             print("Over budget: " + "; ".join(failed))

@@ -19,13 +19,15 @@ OUT = os.path.join(ROOT, "build", "cost")
 
 
 class Dump:
-    """One callgrind dump: `total` instructions (Ir) and the self cost of each function."""
+    """One callgrind dump: `total` instructions (Ir), the self cost of each function and how
+    often each was called."""
 
     def __init__(self, path):
         self.path = path
         self.total = 0
         self.self_cost = {}
         self.call_cost = {}  # what each function's calls cost (inclusive = self + this)
+        self.call_count = {}  # calls into each function, from every caller
         self._parse()
 
     def _parse(self):
@@ -35,6 +37,7 @@ class Dump:
         # when the call started before the counters were zeroed, which is every phase here).
         names = {}
         current = None
+        callee = None
         after_call = False
         costs = self.self_cost
         with open(self.path) as f:
@@ -50,9 +53,12 @@ class Dump:
                 elif line.startswith("fn="):
                     current = _name(line[3:].strip(), names)
                 elif line.startswith("cfn="):
-                    _name(line[4:].strip(), names)  # callees share the id space
+                    callee = _name(line[4:].strip(), names)  # callees share the id space
                 elif line.startswith("calls="):
                     after_call = True
+                    # "calls=COUNT TARGET": how often the cfn= before it was called from here.
+                    count = int(line[6:].split()[0])
+                    self.call_count[callee] = self.call_count.get(callee, 0) + count
                 elif line.startswith("summary:"):
                     self.total = int(line.split()[1])
 
@@ -60,6 +66,10 @@ class Dump:
         """[(instructions, function)] for the count costliest functions by self cost."""
         rows = sorted(((cost, name) for name, cost in self.self_cost.items()), reverse=True)
         return rows[:count]
+
+    def calls(self, name):
+        """How often name was called (its recursive entries, named name'2..., included)."""
+        return sum(n for fn, n in self.call_count.items() if fn == name or fn.startswith(name + "'"))
 
     def inclusive(self, name):
         """What name cost with everything it called (recursive entries are named name'2...)."""

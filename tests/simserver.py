@@ -107,12 +107,10 @@ def run_micropython(script, *args, timeout=60, binary=None):
     """Run a MicroPython script (binary: another than MICROPYTHON / the pinned one) with the
     compiled modules and tests/mpy (its `check` runner) on its path; returns CompletedProcess."""
     ensure_built()
-    env = sim_env()
-    env["MICROPYPATH"] += ":" + os.path.join(ROOT, "tests", "mpy")
     return subprocess.run(
         [binary or micropython_binary(), "-X", "heapsize=4M", script, *args],
         cwd=ROOT,
-        env=env,
+        env=script_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -141,6 +139,13 @@ def sim_args(port, settings):
 def sim_env():
     """The environment a MicroPython process needs to import the compiled modules (and asyncio)."""
     return dict(os.environ, MICROPYPATH=MPY_OUT + ":.frozen")
+
+
+def script_env():
+    """sim_env() with tests/mpy on the path too: its scripts' `check` runner and sockpair.py."""
+    env = sim_env()
+    env["MICROPYPATH"] += ":" + os.path.join(ROOT, "tests", "mpy")
+    return env
 
 
 class SimServer:

@@ -205,6 +205,29 @@ def test_keep_alive_serves_request_after_request():
     run(main)
 
 
+def test_a_head_the_socket_cannot_take_at_once_is_finished_before_the_body():
+    async def main(rig):
+        # The server's socket full before the request: the head's write comes back short, and
+        # the writer must wait for the rest of it (Sender.finish), then write the body.
+        filled = 0
+        for size in (4096, 1):  # (a unix socket that refuses 4096 bytes may still take a few)
+            filler = bytes(size)
+            while True:
+                n = rig.conn.sock.write(filler)
+                if not n:
+                    break
+                filled += n
+        rig.send(b"GET /hello HTTP/1.1\r\nHost: cam\r\nConnection: close\r\n\r\n")
+        await rig.settle(SENDING)  # parked on the full socket; only now does the client read
+        data = await rig.closed()
+        assert len(data) > filled and not any(data[:filled]), (len(data), filled)
+        reply = data[filled:]
+        assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b"\r\n\r\nhello"), reply
+        await rig.ended()
+
+    run(main)
+
+
 def test_pipelined_requests_are_answered_in_order():
     async def main(rig):
         first = b"GET /hello HTTP/1.1\r\nHost: c\r\n\r\n"

@@ -30,22 +30,13 @@ def segment(rotate):
     return _SEGMENT % ORIENTATION[rotate]
 
 
-async def send(out, payload, length, prefix):
-    """Write the JPEG payload[0:length] through out (transport/sender.py) with prefix right
-    after its SOI: three writes straight from the buffers, the frame is never copied. Each
-    is tried without waiting first (awaiting the sender allocates a coroutine; this runs per
-    frame per viewer)."""
-    write_now = out.write_now
-    off = write_now(payload, 0, 2)
-    if off < 2:
-        await out.finish(payload, off, 2)
-    end = len(prefix)
-    off = write_now(prefix, 0, end)
-    if off < end:
-        await out.finish(prefix, off, end)
-    off = write_now(payload, 2, length)
-    if off < length:
-        await out.finish(payload, off, length)
+async def send(write, payload, length, prefix):
+    """Write the JPEG payload[0:length] with prefix right after its SOI, through write (a
+    Sender's write, transport/sender.py, looked up once by the caller: this runs per frame per
+    viewer): three writes straight from the buffers, the frame is never copied."""
+    await write(payload, 0, 2)
+    await write(prefix, 0, len(prefix))
+    await write(payload, 2, length)
 
 
 class RotatedFrame(StreamBody):
@@ -58,4 +49,4 @@ class RotatedFrame(StreamBody):
 
     async def send(self, out):
         shared = self.shared
-        await send(out, shared.payload, shared.length, shared.prefix)
+        await send(out.write, shared.payload, shared.length, shared.prefix)

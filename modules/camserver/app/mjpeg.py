@@ -52,19 +52,19 @@ class MjpegStream(StreamBody):
         conn = out.conn  # the holder of every frame this stream takes
         viewer.conn = conn
         hub.add_viewer(viewer)
-        await out.write(_OPENING)
         # This loop runs per frame per viewer: what it uses is looked up once, here.
+        write = out.write
         take = hub.take_newer
         drop = buffers.drop
         delivered = hub.delivered
         new_frame = hub.new_frame
-        write_now = out.write_now
         ticks_ms = time.ticks_ms
         ticks_diff = time.ticks_diff
         interval = self.interval
         keepalive_ms = self.keepalive_ms
         delimiter = DELIMITER
         seq = 0
+        await write(_OPENING, 0, len(_OPENING))
         last = ticks_ms()  # when the last part went out
         while True:
             if interval and seq:  # the first frame goes at once; the cap paces the rest
@@ -83,22 +83,16 @@ class MjpegStream(StreamBody):
                     if keepalive_ms and ticks_diff(ticks_ms(), last) >= keepalive_ms:
                         shared = take(-1, conn)  # the newest frame again, if there is one
             try:
-                # Try without waiting first: awaiting the sender allocates a coroutine,
-                # and most parts fit the socket buffer at once.
+                # Each write returns wait.DONE when the socket took it all, as it does for most
+                # parts: awaiting that costs no call and allocates nothing (transport/sender.py).
                 head = shared.part_head or part_head(shared)
-                off = write_now(head, 0, len(head))
-                if off < len(head):
-                    await out.finish(head, off, len(head))
+                await write(head, 0, len(head))
                 length = shared.length
                 if shared.prefix:  # rotate: the frame with its EXIF segment (app/exif.py)
-                    await exif.send(out, shared.payload, length, shared.prefix)
+                    await exif.send(write, shared.payload, length, shared.prefix)
                 else:
-                    off = write_now(shared.payload, 0, length)
-                    if off < length:
-                        await out.finish(shared.payload, off, length)
-                off = write_now(delimiter, 0, len(delimiter))
-                if off < len(delimiter):
-                    await out.finish(delimiter, off, len(delimiter))
+                    await write(shared.payload, 0, length)
+                await write(delimiter, 0, len(delimiter))
             finally:
                 drop(shared, conn)
             last = ticks_ms()

@@ -8,9 +8,11 @@ blocks. When the socket is full the task waits on writability; the stall
 deadline is armed only then, so a peer that stops reading is dropped by the
 listener's watchdog after send_timeout_ms.
 
-`await out.write(buf)` writes what the socket takes at once and returns wait.DONE (awaiting
-it costs nothing) when that was all, so only a write that has to wait allocates a coroutine
-(finish). write_now() is the synchronous part alone.
+`await out.write(buf, off, end)` is every writer's one way to send: it writes what the socket
+takes at once and returns wait.DONE (awaiting it costs no call and no allocation) when that was
+all, so only a write that has to wait allocates a coroutine (finish). The writes themselves are
+in write() alone, not in a helper it calls: the MJPEG loop writes three times per frame per
+viewer, and a Python call more per write would be three per frame.
 """
 
 from camserver import log
@@ -27,9 +29,13 @@ class Sender:
         self._write = conn.sock.write
         self.chunk_size = chunk_size
 
-    def write_now(self, buf, off, end):
-        """Write buf[off:end] as far as the socket takes it without waiting; returns
-        the new offset."""
+    def write(self, buf, off=0, end=-1, waited=False):
+        """Send buf[off:end] (end -1 = to the end), waiting for the peer as needed: await what
+        it returns. Writes what the socket takes at once; returns DONE when that was all, else
+        the coroutine that waits for the rest. Raises OSError if the peer goes away.
+        (waited: finish's call after a wait, which gets the new offset back instead.)"""
+        if end < 0:
+            end = len(buf)
         # Looked up on the type: on the object it would make a bound method (a heap
         # allocation) per call, and this runs three times per frame per viewer.
         send = getattr(type(buf), "send", None)
@@ -39,42 +45,36 @@ class Sender:
             written = send(buf, self.sock, off, end, self.chunk_size)
             if written and log.level <= log.TRACE:
                 log.trace("send %d bytes to %s", written, self.conn.peer)
-            return off + written
-        # This loop runs per chunk (30 times for 120 kB), so what can be is looked up
-        # before it: finding a method on the socket's type costs more than the call that
-        # writes the chunk (and the bound method itself is made once per connection).
-        write = self._write
-        chunk = self.chunk_size
-        last = end - chunk  # past this offset, what is left is less than a chunk
-        trace = log.level <= log.TRACE
-        while off < end:
-            if off > last:
-                chunk = end - off
-            written = write(buf, off, chunk)
-            if not written:  # None or 0: would block
-                break
-            if trace:
-                log.trace("send %d bytes to %s", written, self.conn.peer)
             off += written
-        return off
+        else:
+            # This loop runs per chunk (30 times for 120 kB), so what can be is looked up
+            # before it: finding a method on the socket's type costs more than the call that
+            # writes the chunk (and the bound method itself is made once per connection).
+            write = self._write
+            chunk = self.chunk_size
+            last = end - chunk  # past this offset, what is left is less than a chunk
+            trace = log.level <= log.TRACE
+            while off < end:
+                if off > last:
+                    chunk = end - off
+                written = write(buf, off, chunk)
+                if not written:  # None or 0: would block
+                    break
+                if trace:
+                    log.trace("send %d bytes to %s", written, self.conn.peer)
+                off += written
+        if waited:
+            return off
+        if off < end:
+            return self.finish(buf, off, end)
+        return DONE
 
     async def finish(self, buf, off, end):
-        """Wait for the socket to take more, then send the rest of buf[off:end]: for a
-        caller whose write_now() just came back short (so no write is tried in vain)."""
+        """Wait for the socket to take more, then send the rest of buf[off:end]: what write()
+        returns when the socket did not take it all (so no write is tried in vain)."""
         conn = self.conn
         while off < end:
             conn.arm(SENDING)
             yield writable(self.sock)  # (parked without the awaitable's calls: transport/wait.py)
-            off = self.write_now(buf, off, end)
+            off = self.write(buf, off, end, True)
         conn.disarm()
-
-    def write(self, buf, off=0, end=-1):
-        """Send buf[off:end] (end -1 = to the end), waiting for the peer as needed: await
-        what it returns. Writes what the socket takes at once; returns DONE when that was all,
-        else the coroutine that waits for the rest. Raises OSError if the peer goes away."""
-        if end < 0:
-            end = len(buf)
-        off = self.write_now(buf, off, end)
-        if off < end:
-            return self.finish(buf, off, end)
-        return DONE

@@ -17,6 +17,7 @@ A HEAD request gets the head its GET would, and no body.
 
 from camserver.http import date, framing
 from camserver.http.response import StreamBody, serialise_head
+from camserver.transport.wait import DONE
 
 
 def send(out, request, response, keep, extra):
@@ -41,14 +42,14 @@ def send(out, request, response, keep, extra):
     if not length or request.method == "HEAD":
         return out.write(head)
     # Head and body usually fit the socket buffer: written here, not from a coroutine.
-    off = out.write_now(head, 0, len(head))
-    if off < len(head):
-        return _rest(out, head, off, body, length)
+    rest = out.write(head, 0, len(head))
+    if rest is not DONE:
+        return _rest(out, rest, body, length)
     return out.write(body, 0, length)
 
 
-async def _rest(out, head, off, body, length):
-    await out.finish(head, off, len(head))
+async def _rest(out, head, body, length):
+    await head  # the rest of the head (Sender.finish)
     await out.write(body, 0, length)
 
 
