@@ -35,7 +35,8 @@ def reader(conn, parse, request, timed):
     too), None when the caller must park until the socket is readable and call
     next_head(True), -1 when the client has closed. read: one non-blocking read first (after
     parking, or for a new client); without it only the bytes already buffered are parsed. It
-    raises what parse raises (HTTPError for a head that cannot be framed).
+    raises what parse raises (HTTPError for a head that cannot be framed) and what the socket
+    raises; the reader is spent then, as the connection is.
 
     pos is the loop's state, [start, end, drop]: buf[start:end] are read and not yet consumed,
     drop is how many bytes are still to be dropped (parse's -n) before the next head. A caller
@@ -49,21 +50,20 @@ def reader(conn, parse, request, timed):
     buf = bytearray(limits.header_bytes)
     mv = memoryview(buf)
     pos = [0, 0, 0]
+    heads = _heads(pos, buf, mv, conn.sock, parse, limits, request, conn, timed)
+    next(heads)  # to its first yield, where it waits for the first send
+    return heads.send, pos, mv
 
-    # The connection's values are default arguments: locals on every call, where attributes
-    # would cost a look-up each (this runs per request).
-    def next_head(
-        read,
-        pos=pos,
-        buf=buf,
-        mv=mv,
-        sock=conn.sock,
-        parse=parse,
-        limits=limits,
-        request=request,
-        conn=conn,
-        timed=timed,
-    ):
+
+def _heads(pos, buf, mv, sock, parse, limits, request, conn, timed):
+    # A generator resumed once per call of next_head (its send): its frame is made once per
+    # connection. A function would need a frame larger than MicroPython keeps on the C stack
+    # (VM_MAX_STATE_ON_STACK, py/objfun.c), so every call would take and free a heap block;
+    # the connection's values are its locals, where attributes would cost a look-up each.
+    parsed = None
+    while True:
+        read = yield parsed
+        parsed = None
         start = pos[0]
         end = pos[1]
         if read:
@@ -77,10 +77,10 @@ def reader(conn, parse, request, timed):
             if n == 0:
                 if had:
                     log.debug("%s closed in the middle of a request", conn.peer)
-                return -1
+                parsed = -1
+                continue
             if n:
                 end += n
-        parsed = None
         while end > start:
             drop = pos[2]
             if drop:
@@ -100,6 +100,3 @@ def reader(conn, parse, request, timed):
             parsed = None
         pos[0] = start
         pos[1] = end
-        return parsed
-
-    return next_head, pos, mv
