@@ -141,3 +141,24 @@ def test_switched_on_from_control_while_the_camera_is_paused(sim):
         status = motion_of(server)
     assert status["enabled"] and status["analysed"] >= 3, status
     assert get(server, "/control?var=motion_sensitivity&val=101").status == 400
+
+
+def test_zones_set_from_control_apply_and_survive_a_restart(sim, tmp_path):
+    path = tmp_path / "settings.json"
+    server = sim(binary=sim_binary(), settings=path, save_delay_ms=100)
+    assert status_of(server)["motion_zones"] == ""
+    reply = get(server, "/control?var=motion_zones&val=0,50,100,50%3B0,0,20,20")
+    assert reply.status == 200, reply.body
+    assert status_of(server)["motion_zones"] == "0,50,100,50;0,0,20,20"
+    for bad, reason in (("0,0,200,10", b"not inside 0..100 percent"), ("1,2,3", b"is not x,y,w,h")):
+        reply = get(server, "/control?var=motion_zones&val=" + bad)
+        assert reply.status == 400 and reason in reply.body and b"\n" not in reply.body.strip(), reply.body
+    assert status_of(server)["motion_zones"] == "0,50,100,50;0,0,20,20"  # a refusal changes nothing
+    deadline = time.monotonic() + 10
+    while not status_of(server)["settings"]["saved"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server.stop()
+    assert json.loads(path.read_text())["motion_zones"] == "0,50,100,50;0,0,20,20"
+    again = sim(binary=sim_binary(), settings=path)
+    assert status_of(again)["motion_zones"] == "0,50,100,50;0,0,20,20"
+

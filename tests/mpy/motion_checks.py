@@ -175,6 +175,25 @@ def test_zone_parsing_and_mask():
     assert bytes(m) == bytes([0, 0, 1, 1, 0, 0, 1, 1]), m
 
 
+def test_zones_changed_while_running_take_effect_and_bad_ones_change_nothing():
+    motion, clock, heard = make()
+    rng = Rng()
+    feed(motion, clock, [scene(rng) for _ in range(10)])
+    motion.set("motion_zones", "0,50,100,50")  # /control's path: the lower half from now on
+    assert motion.rects == [(0, 50, 100, 50)] and motion.settings()["motion_zones"] == "0,50,100,50"
+    feed(motion, clock, [scene(rng) for _ in range(10)])  # (the background is learnt again)
+    feed(motion, clock, [scene(rng, box=(0, 0, 80, 28)) for _ in range(5)])
+    assert motion.events == 0, motion.status()
+    for bad in ("0,0,200,10", "1,2,3", ";".join(["0,0,10,10"] * (zones.MAX_ZONES + 1)), 5):
+        e = check.raises(ValueError, motion.set, "motion_zones", bad)
+        assert "motion_zones" in str(e), e
+    assert motion.rects == [(0, 50, 100, 50)] and motion.zones == "0,50,100,50", motion.zones
+    motion.set("motion_zones", "")  # the whole frame again
+    feed(motion, clock, [scene(rng) for _ in range(10)])
+    feed(motion, clock, [scene(rng, box=(0, 0, 80, 28)) for _ in range(5)])
+    assert motion.events == 1, motion.status()
+
+
 def test_bad_zones_setting_watches_the_whole_frame():
     motion, clock, heard = make(motion_zones="0,0,200,10")
     assert motion.rects == [] and "motion_zones" in motion.last_error, motion.status()

@@ -158,7 +158,7 @@ class CameraRoutes:
         try:
             if name == "rotate":
                 self._rotate(number)
-            elif name in detector.SETTINGS and self.hub.motion is not None:
+            elif (name in detector.SETTINGS or name == detector.ZONES) and self.hub.motion is not None:
                 self.hub.motion.set(name, number)
                 self.hub.wake.set()  # an idle grabber (paused at idle_fps 0) takes the new rate
             else:

@@ -21,6 +21,7 @@ from camserver.motion import zones
 from camserver.motion.compare import compare
 
 SETTINGS = ("motion", "motion_fps", "motion_sensitivity", "motion_hold_s")  # (their ranges: settings.TABLE)
+ZONES = "motion_zones"  # the one text setting (motion/zones.py); set() takes it too
 # /status.motion's members (Motion.status_values gives them in this order)
 _STATUS = (
     "enabled",
@@ -55,12 +56,8 @@ class Motion:
     def __init__(self, camera, config):
         self.camera = camera
         self.last_error = None
-        try:
-            self.rects = zones.parse(config["motion_zones"])
-        except ValueError as e:  # a saved setting never stops the camera: the whole frame counts
-            log.warning("%s (the whole frame is watched)", e)
-            self.rects = []
-            self.last_error = str(e)
+        self.zones = ""  # motion_zones as set; rects: the rectangles it names ([]: the whole frame)
+        self.rects = []
         self.enabled = False
         self.fps = 5
         self.sensitivity = 50
@@ -82,7 +79,7 @@ class Motion:
         self._streak = 0
         self._learn = 0
         self._last_change = 0
-        for name in SETTINGS:
+        for name in SETTINGS + (ZONES,):
             try:
                 self.set(name, config[name])
             except ValueError as e:  # a saved setting never stops the camera: its default stays
@@ -93,7 +90,13 @@ class Motion:
         """A motion setting from /control or the settings; ValueError (settings.SettingError)
         outside its range."""
         value = settings.check(name, value)
-        if name == "motion":
+        if name == ZONES:
+            self.rects = zones.parse(value)
+            self.zones = value
+            # The next analysed frame makes the mask and learns the background again: blocks
+            # that were outside the zones have no background worth comparing with.
+            self._free()
+        elif name == "motion":
             self.enabled = bool(value)
             if not self.enabled:
                 self._stop()
@@ -208,7 +211,12 @@ class Motion:
         """The motion settings by name, as /status lists the camera's ("motion" is the
         exception: /status.motion is the detector's state, with "enabled")."""
         hold_s = self.hold_ms // 1000
-        return {"motion_fps": self.fps, "motion_sensitivity": self.sensitivity, "motion_hold_s": hold_s}
+        return {
+            "motion_fps": self.fps,
+            "motion_sensitivity": self.sensitivity,
+            "motion_hold_s": hold_s,
+            ZONES: self.zones,
+        }
 
     def status(self):
         return dict(zip(_STATUS, self.status_values()))  # noqa: B905 (MicroPython's zip has no strict=)

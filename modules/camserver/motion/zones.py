@@ -2,8 +2,10 @@
 
 "x,y,w,h" rectangles in percent of the frame, separated by ";" (e.g. "0,50,100,50" is the
 lower half); "" is the whole frame. A thumbnail block counts when its centre is inside a
-rectangle.
+rectangle. At most MAX_ZONES: each costs a pass over every block when the mask is made.
 """
+
+MAX_ZONES = 8
 
 
 def parse(text):
@@ -22,6 +24,8 @@ def parse(text):
             raise ValueError("motion_zones: %r is not four integers" % part)
         if x < 0 or y < 0 or w < 1 or h < 1 or x + w > 100 or y + h > 100:
             raise ValueError("motion_zones: %r is not inside 0..100 percent" % part)
+        if len(out) == MAX_ZONES:
+            raise ValueError("motion_zones: at most %d rectangles" % MAX_ZONES)
         out.append((x, y, w, h))
     return out
 
