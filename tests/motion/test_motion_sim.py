@@ -161,4 +161,3 @@ def test_zones_set_from_control_apply_and_survive_a_restart(sim, tmp_path):
     assert json.loads(path.read_text())["motion_zones"] == "0,50,100,50;0,0,20,20"
     again = sim(binary=sim_binary(), settings=path)
     assert status_of(again)["motion_zones"] == "0,50,100,50;0,0,20,20"
-
