@@ -718,6 +718,31 @@ def test_motion_is_switched_on_and_shown_on_the_live_view(sim, tabs, tmp_path):
 
 
 @pytest.mark.timeout(90)
+def test_motion_zones_are_typed_in_and_a_bad_one_is_refused_with_its_reason(sim, tabs, tmp_path):
+    cam = sim(settings=tmp_path / "settings.json", save_delay_ms=300)
+    tab = tabs(cam.url)
+    page = tab.page
+    tab.wait("window.cam && cam.shown >= 1")
+    page.click("summary:text('Motion')")
+    assert page.input_value("#c-motion_zones") == ""
+    page.fill("#c-motion_zones", "0,50,100,50; 0,0,20,20")
+    page.press("#c-motion_zones", "Enter")
+    tab.wait("document.getElementById('saved').textContent === 'Saved'")
+    assert json.loads((tmp_path / "settings.json").read_text())["motion_zones"] == "0,50,100,50; 0,0,20,20"
+    assert status(cam)["motion_zones"] == "0,50,100,50; 0,0,20,20"
+    page.fill("#c-motion_zones", "0,0,200,10")
+    page.press("#c-motion_zones", "Enter")
+    tab.wait("document.getElementById('err').textContent.includes('not inside 0..100 percent')")
+    assert "Zones" in tab.js("document.getElementById('err').textContent")
+    assert status(cam)["motion_zones"] == "0,50,100,50; 0,0,20,20"  # refused: nothing changed
+    page.click("#c-brightness")  # (the field loses focus: the next poll shows the zones in force)
+    tab.wait("document.getElementById('c-motion_zones').value === '0,50,100,50; 0,0,20,20'")
+    # The browser logs the refused request itself; nothing else went wrong.
+    refused = "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    assert tab.errors == [refused]
+
+
+@pytest.mark.timeout(90)
 def test_camera_health_and_the_reason_a_live_view_stalls_or_is_refused(sim, tabs, tmp_path):
     # A sensor that wedges after 1 s and never restarts (the device would reset after 99 tries):
     # the page says the camera is recovering, in the overlay and in the Device section.
