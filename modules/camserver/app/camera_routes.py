@@ -12,7 +12,7 @@ import time
 
 from camserver import settings
 from camserver.app import exif, mjpeg
-from camserver.camera import sensor
+from camserver.camera import missing, sensor
 from camserver.clock import wall
 from camserver.frames.buffers import Lease
 from camserver.http.errors import HTTPError
@@ -50,10 +50,9 @@ class CameraRoutes:
         self.config["rotate"] = rotate
 
     def _need_camera(self):
-        if not getattr(self.camera, "available", True):
-            raise HTTPError(
-                503, getattr(self.camera, "reason", "camera not available"), headers=[("Retry-After", "10")]
-            )
+        reason = missing(self.camera)
+        if reason is not None:
+            raise HTTPError(503, reason, headers=[("Retry-After", "10")])
         if self.hub.suspended:
             raise HTTPError(503, self.hub.suspended, headers=[("Retry-After", "30")])
 
@@ -180,7 +179,7 @@ class CameraRoutes:
         camera (safe mode, or it did not start) the defaults are still saved: a saved setting
         that stops the camera is fixed this way, and the next boot starts with them."""
         camera = self.camera
-        present = getattr(camera, "available", True)
+        present = missing(camera) is None
         for name in sensor.RANGES:
             default = settings.DEFAULTS[name]
             try:

@@ -12,6 +12,15 @@ scene, sim_motion), absent.py and sensor.py.
 from camserver import log
 
 
+def missing(backend):
+    """Why backend serves no frames, or None when it does: only absent.py's stand-in (the board's
+    camera failed to start, or safe mode) has `available` False, and its `reason` says why.
+    Every caller asks here, so a backend need not carry either name."""
+    if getattr(backend, "available", True):
+        return None
+    return getattr(backend, "reason", "camera not available")
+
+
 def open_camera(config):
     """Import and init the best backend for this build. Called early at boot,
     before the heap grows, so frame buffers are allocated first."""

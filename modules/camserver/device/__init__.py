@@ -70,7 +70,9 @@ def safe_mode_camera():
 
 def camera_problem(camera):
     """Why the camera fails the boot's health check, or None."""
-    if camera is None or not getattr(camera, "available", True):
+    from camserver.camera import missing
+
+    if camera is None or missing(camera) is not None:
         return "camera not available"
     return None
 

@@ -17,6 +17,7 @@ import json
 import time
 
 from camserver import VERSION, log
+from camserver.camera import missing
 from camserver.mqtt import codec, discovery
 from camserver.mqtt.client import Client
 from camserver.transport.address import url
@@ -234,7 +235,7 @@ class MqttService:
 
     async def _snapshot(self, client):
         hub = self.hub
-        if not getattr(self.routes.camera, "available", True) or hub.suspended:
+        if missing(self.routes.camera) is not None or hub.suspended:
             log.warning("mqtt: no snapshot: camera not available")
             return
         shared = await hub.fresh(time.time_ns() // 1000, SNAPSHOT_TIMEOUT_MS, self)
