@@ -5,9 +5,9 @@ import time
 
 import check
 from camserver import settings
-from camserver.app.status_part import StatusPart
 from camserver.router import Router
 from camserver.server import HEAP_REFRESH_MS, Server
+from camserver.status_part import StatusPart
 
 
 class CountingGc:

@@ -10,13 +10,13 @@ from camserver import log
 from camserver.app import diagnostics, ota_route, page, wifi_form
 from camserver.app.camera_routes import CameraRoutes
 from camserver.app.persist import Persist
-from camserver.app.status_part import StatusPart
 from camserver.frames.hub import FrameHub
 from camserver.http.errors import HTTPError
 from camserver.motion.detector import Motion
 from camserver.router import Router
 from camserver.security import Guards
 from camserver.server import Server
+from camserver.status_part import StatusPart
 
 
 def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=None):
@@ -39,6 +39,8 @@ def build(config, camera, wifi_changes=None, ota=None, boot=None, reset_device=N
     keeps = wifi_changes is not None and wifi_changes.keeps_settings
     persist = Persist(config, wifi_changes.store if keeps else None)
     routes = CameraRoutes(camera, hub, server, config, persist)
+    if hub.health is not None:
+        routes.parts.append(hub.health)
     routes.parts.append(StatusPart(lambda: {"motion": motion.status()}, motion.status_values))
 
     async def root(request):

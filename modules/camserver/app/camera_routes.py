@@ -104,14 +104,11 @@ class CameraRoutes:
         stats["viewers"], stats["frames"] = self.hub.stats()
         stats["frames_out"] = self.camera.frames_out()
         rtsp = self.server.rtsp
-        health = self.hub.health_json()
         body = [
             b"{",
             self._settings_json,
             b", ",
             json.dumps(stats)[1:-1].encode(),
-            b', "camera_health": ' if health is not None else b"",
-            health or b"",
             b', "rtsp": ',
             rtsp.status_json() if rtsp is not None else _NO_RTSP,
             b', "settings": ',

@@ -101,8 +101,9 @@ class Recovery:
             raise
         self.reinits += 1
 
-    def status(self, timeouts, invalid):
+    def status(self):
         """/status.camera_health, with the camera's own counters."""
+        timeouts, invalid = self.camera.counts()
         return {
             "state": self.state,
             "timeouts": timeouts,

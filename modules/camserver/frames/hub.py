@@ -10,13 +10,13 @@ ladder (camera/recovery.py) restarts it.
 """
 
 import asyncio
-import json
 import time
 
 from camserver import log
 from camserver.camera.recovery import OK, Recovery
 from camserver.frames.buffers import REVOKE_AFTER_MS, Buffers
 from camserver.motion.detector import Motion
+from camserver.status_part import StatusPart
 
 _PULSE_MS = 1000  # with no new frame for this long, waiting viewers are woken to check their client
 
@@ -42,11 +42,11 @@ class FrameHub:
         self._last_publish = time.ticks_ms()  # paces grabs to fps
         self._last_wake = self._last_publish  # for the pulse while no frame comes
         self.recovery = None
-        self._health_key = None  # what health_json() was made from
-        self._health_json = None
+        self.health = None  # /status.camera_health (status_part.py), with the recovery ladder
         if hasattr(camera, "reinit"):  # (not the absent camera of safe mode)
             stall_ms = config["camera_stall_ms"]
             self.recovery = Recovery(camera, stall_ms, config["camera_reinit_tries"], reset or _no_reset)
+            self.health = StatusPart(self._health, self._health_key)
 
     # -- senders --
 
@@ -212,19 +212,12 @@ class FrameHub:
         self.buffers.drop_current()
         self.recovery.restart()
 
-    def health_json(self):
-        """/status.camera_health as JSON bytes, or None without a camera. Every open page polls
-        /status each second and the counts rarely change: the JSON is made again only when one
-        did."""
+    def _health(self):
+        return {"camera_health": self.recovery.status()}
+
+    def _health_key(self):
         recovery = self.recovery
-        if recovery is None:
-            return None
-        timeouts, invalid = self.camera.counts()
-        key = (recovery.state, timeouts, invalid, recovery.reinits, recovery.last_error)
-        if key != self._health_key:
-            self._health_key = key
-            self._health_json = json.dumps(recovery.status(timeouts, invalid)).encode()
-        return self._health_json
+        return (recovery.state, self.camera.counts(), recovery.reinits, recovery.last_error)
 
     def recovering(self):
         """Why frames do not come (one line), or None."""

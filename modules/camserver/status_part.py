@@ -1,9 +1,10 @@
 """A part of /status kept as JSON: made again only when what it shows has changed.
 
 Every open page polls /status once a second. Most of its parts change far less often (the
-update, the boot record, the MQTT link, the motion detector while it is off), and turning a
-dict into JSON costs more on the board than everything else the request does: each part is
-kept as the bytes of its members (no braces, ready to join) and rebuilt when key() differs.
+camera's health, the update, the boot record, the MQTT link, the motion detector while it is
+off), and turning a dict into JSON costs more on the board than everything else the request
+does: each part is kept as the bytes of its members (no braces, ready to join) and rebuilt when
+key() differs. CameraRoutes.status joins them (app/camera_routes.py).
 """
 
 import json
