@@ -239,6 +239,20 @@ def test_ladder_backs_off_after_failed_restarts_then_resets_with_cause_camera():
     assert len(resets.calls) == 1  # failed is final: one reset
 
 
+def test_ladder_back_off_stops_doubling_at_64_s():
+    # camera_reinit_tries goes to 100: the wait must stay a valid ticks_add (at most 2**29 ms).
+    clock, camera, resets, ladder = _ladder(fail=99, tries=100)
+    clock.now += 3000
+    waits = []
+    for _ in range(40):  # each failed try waits its back-off, then the next one is due
+        ladder.stalled()
+        waits.append(time.ticks_diff(ladder.next_try, clock.now))
+        clock.now = ladder.next_try
+    assert camera.reinits == 40 and not resets.calls and ladder.state == recovery.RECOVERING
+    assert waits[:8] == [1000, 2000, 4000, 8000, 16000, 32000, 64000, 64000], waits
+    assert max(waits) == recovery.BACKOFF_MS << recovery.MAX_DOUBLINGS == 64000, waits
+
+
 def test_ladder_a_restart_that_brings_no_frame_counts_as_a_try():
     clock, camera, resets, ladder = _ladder(tries=2)
     clock.now += 3000

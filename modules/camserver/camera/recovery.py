@@ -24,6 +24,8 @@ OK = "ok"
 RECOVERING = "recovering"
 FAILED = "failed"
 BACKOFF_MS = 1000  # the wait after the first failed try; it doubles with each further one
+# ... up to 64 s: camera_reinit_tries goes to 100, and ticks_add takes no more than 2**29 ms
+MAX_DOUBLINGS = 6
 
 
 class Recovery:
@@ -85,7 +87,7 @@ class Recovery:
             self.restart()
         except OSError:
             log.warning("camera: %s (try %d of %d)", self.last_error, self.attempts, self.tries)
-            self.next_try = time.ticks_add(now, BACKOFF_MS << (self.attempts - 1))
+            self.next_try = time.ticks_add(now, BACKOFF_MS << min(self.attempts - 1, MAX_DOUBLINGS))
             return False
         # The next try only if still no frame comes within stall_ms of the restart.
         self.next_try = time.ticks_add(now, self.stall_ms)
