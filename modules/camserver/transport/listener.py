@@ -100,6 +100,8 @@ class Listener:
             log.info("network link lost: closing %d connection(s)", len(self.connections))
         for conn in list(self.connections):
             conn.stop(LINK_LOST)
+            # A task cancelled before its first step never runs its finally: close here too.
+            conn.sock.close()
             self.free_slot(conn)
 
     def close(self):
