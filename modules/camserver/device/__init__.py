@@ -202,7 +202,7 @@ def reset(cause, reason):
         import sys
 
         log.error("reset: %s (%s)", cause, reason)
-        sys.exit(75)  # (camserver.host's REBOOT_EXIT: make sim starts it again)
+        sys.exit(75)  # (machine_host.REBOOT_EXIT: make sim starts it again)
     _resetter(cause, reason)
 
 

@@ -193,8 +193,7 @@ class Connection:
                     await self._drain()
                 return
             # Pipelined bytes may already be buffered: the next head is parsed from them.
-            if self.phase != READING:
-                self.arm(IDLE if start == end else READING)
+            self.arm(IDLE if start == end else READING)
             start = next_head(False) if start != end else None
 
     def _expired(self):
